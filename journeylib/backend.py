@@ -1,0 +1,55 @@
+"""The one place where journeylib chooses an engine.
+
+Analyses are ibis expressions; they run on whatever backend their table lives on. By default
+that is an in-process DuckDB connection (nothing to start, spills larger-than-memory work to
+disk). A later backend (Spark, a warehouse) plugs in here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+from ibis.backends import BaseBackend
+
+_default: BaseBackend | None = None
+
+
+def connect(backend: str = "duckdb", **options: Any) -> BaseBackend:
+    """Open an ibis backend for journeylib to run on.
+
+    Parameters
+    ----------
+    backend
+        ``"duckdb"`` (the default, in-process).
+    **options
+        For DuckDB: ``database`` (path, default in memory), ``threads``, ``memory_limit``
+        (e.g. ``"6GB"``), ``temp_directory`` (where to spill).
+
+    Returns
+    -------
+    ibis BaseBackend, with the session time zone set to UTC.
+    """
+    if backend == "duckdb":
+        database = options.pop("database", ":memory:")
+        con = ibis.duckdb.connect(database, **options)
+        con.raw_sql("SET TimeZone = 'UTC'")
+        return con
+    raise ValueError(f"unknown backend {backend!r}; journeylib supports 'duckdb'")
+
+
+def default_backend() -> BaseBackend:
+    """The shared in-process DuckDB connection, opened on first use."""
+    global _default
+    if _default is None:
+        _default = connect("duckdb")
+    return _default
+
+
+def resolve_backend(backend: BaseBackend | str | None) -> BaseBackend:
+    """Turn ``None`` (default), a name or a backend object into a backend object."""
+    if backend is None:
+        return default_backend()
+    if isinstance(backend, str):
+        return default_backend() if backend == "duckdb" else connect(backend)
+    return backend

@@ -1,0 +1,141 @@
+"""Give canonical columns their canonical types, and parse times into UTC instants.
+
+Nothing is dropped here: values that cannot be converted become NULL and a boolean
+``_bad_<column>`` flag marks them, so that :mod:`journeylib.io` can count and report them.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from .cleaning import DataError, Finding
+from .schema import CANONICAL, EVENT_TIME_TYPE
+
+#: Epoch units, as the factor that turns one unit into microseconds.
+EPOCH_UNITS: dict[str, float] = {"s": 1e6, "ms": 1e3, "us": 1.0, "ns": 1e-3}
+_UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+_NUMERIC_TEXT = r"^\s*-?[0-9]+(\.[0-9]+)?\s*$"
+
+
+def infer_epoch_unit(median_abs: float) -> str:
+    """Guess an epoch's unit from the magnitude of its typical value.
+
+    Present-day instants are about 1.7e9 s, 1.7e12 ms, 1.7e15 µs and 1.7e18 ns, so the
+    thresholds 1e11, 1e14 and 1e17 separate the units for any date from 1973 to 5138.
+    """
+    if median_abs < 1e11:
+        return "s"
+    if median_abs < 1e14:
+        return "ms"
+    if median_abs < 1e17:
+        return "us"
+    return "ns"
+
+
+def epoch_to_time(value: ir.NumericValue, unit: str) -> ir.TimestampValue:
+    """An epoch number in ``unit`` as a UTC timestamp, exact to the microsecond."""
+    if unit not in EPOCH_UNITS:
+        raise ValueError(f"time_unit must be one of {sorted(EPOCH_UNITS)}, not {unit!r}")
+    factor = EPOCH_UNITS[unit]
+    if value.type().is_integer() and factor >= 1:
+        micros = value.cast("int64") * int(factor)
+    elif value.type().is_integer():
+        micros = value.cast("int64") // int(round(1 / factor))
+    else:
+        micros = (value.cast("float64") * factor).round().cast("int64")
+    stamp = (micros // 1000).as_timestamp("ms") + (micros % 1000).as_interval("us")
+    return stamp.cast(EVENT_TIME_TYPE)
+
+
+def parse_time(
+    table: ir.Table, column: str, *, unit: str | None, source: str
+) -> tuple[ir.TimestampValue, list[Finding]]:
+    """Parse ``table[column]`` into a UTC timestamp and say how it was read.
+
+    Timestamps with a zone are converted to UTC, naive ones are taken as UTC; text is read
+    as ISO 8601 with or without an offset, or as an epoch when every value is a number;
+    numbers are epochs in ``unit`` (``"s"``, ``"ms"``, ``"us"``, ``"ns"``), inferred from their
+    magnitude when ``unit`` is None. Unparseable values become NULL.
+    """
+    col = table[column]
+    kind = col.type()
+    if kind.is_timestamp():
+        note = "naive timestamps taken as UTC" if kind.timezone is None else "converted to UTC"
+        return col.cast(EVENT_TIME_TYPE), [Finding("time zone", column, 0, "noted", note)]
+    if kind.is_date():
+        return col.cast("timestamp").cast(EVENT_TIME_TYPE), [
+            Finding("time zone", column, 0, "noted", "dates taken as midnight UTC")
+        ]
+    if kind.is_numeric():
+        return _epoch(col, col, unit=unit, column=column)
+    if kind.is_string():
+        text = col.strip()
+        if _all_numeric_text(table, text):
+            number = text.try_cast("int64") if _no_decimals(table, text) else text.try_cast("float64")
+            return _epoch(col, number, unit=unit, column=column)
+        note = "ISO 8601 text; values without an offset taken as UTC"
+        return text.try_cast(EVENT_TIME_TYPE), [Finding("time format", column, 0, "noted", note)]
+    raise DataError(f"{source}: column '{column}' has type {kind}, which is not a time")
+
+
+def _epoch(
+    col: ir.Value, number: ir.NumericValue, *, unit: str | None, column: str
+) -> tuple[ir.TimestampValue, list[Finding]]:
+    if unit is None:
+        median = number.abs().approx_median().to_pandas()
+        unit = infer_epoch_unit(float(median) if median == median and median is not None else 0.0)
+        how = f"epoch {_UNIT_NAMES[unit]} (inferred from magnitude; pass time_unit= to override)"
+    else:
+        how = f"epoch {_UNIT_NAMES.get(unit, unit)} (time_unit={unit!r})"
+    return epoch_to_time(number, unit), [Finding("time format", column, 0, "noted", how)]
+
+
+def _all_numeric_text(table: ir.Table, text: ir.StringValue) -> bool:
+    nonblank = text.notnull() & (text != "")
+    stats = table.aggregate(
+        n=nonblank.sum(), numeric=(nonblank & text.re_search(_NUMERIC_TEXT)).sum()
+    ).to_pandas()
+    n, numeric = int(stats.n.fillna(0).iloc[0]), int(stats.numeric.fillna(0).iloc[0])
+    return n > 0 and numeric == n
+
+
+def _no_decimals(table: ir.Table, text: ir.StringValue) -> bool:
+    return not bool(table.aggregate(x=text.contains(".").any()).to_pandas().x.iloc[0])
+
+
+def clean_text(col: ir.Value) -> ir.StringValue:
+    """A column as trimmed text, empty strings as NULL; whole floats lose their ``.0``."""
+    kind = col.type()
+    if kind.is_floating():
+        whole = col.notnull() & (col == col.round())
+        return ibis.ifelse(whole, col.cast("int64").cast("string"), col.cast("string"))
+    return col.cast("string").strip().nullif("")
+
+
+def to_canonical_type(col: ir.Value, name: str) -> tuple[ir.Value, ir.BooleanValue | None]:
+    """Cast ``col`` to the canonical type of ``name``.
+
+    Returns the converted column and, for text converted to numbers, a flag that is true where
+    a non-empty value could not be converted (None when nothing can fail).
+    """
+    target = CANONICAL[name]
+    if target.is_string():
+        return clean_text(col), None
+    kind = col.type()
+    if kind.is_numeric():
+        return _numeric(col, target), None
+    if kind.is_string():
+        text = col.strip().nullif("")
+        value = _numeric(text.try_cast("float64"), target)
+        return value, text.notnull() & value.isnull()
+    if kind.is_boolean():
+        return col.cast("int64").cast(target), None
+    return col.try_cast(target), col.notnull() & col.try_cast(target).isnull()
+
+
+def _numeric(value: ir.NumericValue, target: dt.DataType) -> ir.NumericValue:
+    if target.is_integer() and value.type().is_floating():
+        return ibis.ifelse(value == value.round(), value.cast(target), ibis.null(target))
+    return value.cast(target)

@@ -1,0 +1,203 @@
+"""Read event logs and order tables into an :class:`~journeylib.eventlog.EventLog`.
+
+``read_events`` reads any event log (a shop's export, the generic user/event/timestamp log
+of path-analytics tools, a DataFrame); ``read_ga4`` maps a flattened GA4 export onto it;
+``read_orders`` turns an order-line table into purchase and refund events. All three map
+columns, type them, remove what cannot be used and say so in the cleaning report.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from . import sources
+from .backend import resolve_backend
+from .cleaning import Finding, raise_if_strict, report_frame
+from .coerce import parse_time, to_canonical_type
+from .eventlog import EventLog
+from .mapping import rename_to_canonical, resolve_mapping
+from .schema import CANONICAL, REQUIRED, ROW_ID
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+Source = str | os.PathLike | pd.DataFrame
+
+#: The removal checks, in the order a row is assigned to one (a row counts once).
+_REASONS: dict[int, tuple[str, str, str]] = {
+    1: ("missing user id", "user_id", "removed"),
+    2: ("missing event name", "event", "removed"),
+    3: ("missing event time", "event_time", "removed"),
+    4: ("unparseable event time", "event_time", "removed"),
+    5: ("exact duplicate row", "(all)", "removed"),
+}
+
+
+def read_events(
+    source: Source,
+    *,
+    columns: Mapping[str, str] | None = None,
+    strict: bool = False,
+    time_unit: str | None = None,
+    backend: BaseBackend | str | None = None,
+) -> EventLog:
+    """Read, map, type and clean an event log.
+
+    Parameters
+    ----------
+    source
+        A path to a CSV (optionally ``.gz``) or Parquet file, a folder or glob of them, or a
+        pandas DataFrame. The source is never modified.
+    columns
+        Canonical name -> source name, e.g. ``{"user_id": "user_pseudo_id", "event":
+        "event_name", "event_time": "event_timestamp"}``. Canonical names already present are
+        used as they are; a few common spellings ("customer_id", "timestamp", ...) are
+        recognised and the guess is reported.
+    strict
+        Raise :class:`~journeylib.cleaning.DataError` instead of removing bad rows.
+    time_unit
+        Unit of epoch-number times (``"s"``, ``"ms"``, ``"us"``, ``"ns"``); inferred from the
+        magnitude when None, and the inference is reported.
+    backend
+        ibis backend or name to load onto (default: the in-process DuckDB).
+
+    Returns
+    -------
+    EventLog
+        Canonical columns (``user_id``, ``event``, ``event_time`` in UTC, optional ones),
+        the source's extra columns and ``row_id``; ``.cleaning`` says what was removed:
+        malformed CSV lines, rows without user id, event name or parseable time, exact
+        duplicates (the first copy is kept), and numbers that could not be read (set to NULL).
+    """
+    return _read(source, columns, strict=strict, time_unit=time_unit, backend=backend)
+
+
+def as_eventlog(events: EventLog | pd.DataFrame) -> EventLog:
+    """Pass an :class:`EventLog` through; read a DataFrame with :func:`read_events`."""
+    if isinstance(events, EventLog):
+        return events
+    if isinstance(events, pd.DataFrame):
+        return read_events(events)
+    raise TypeError(f"expected an EventLog or a pandas DataFrame, got {type(events).__name__}")
+
+
+def _read(
+    source: Source,
+    columns: Mapping[str, str] | None,
+    *,
+    strict: bool,
+    time_unit: str | None,
+    backend: BaseBackend | str | None,
+    required: Sequence[str] = REQUIRED,
+    allow_missing_user: bool = False,
+) -> EventLog:
+    con = resolve_backend(backend)
+    label = "<DataFrame>" if isinstance(source, pd.DataFrame) else os.fspath(source)
+    mapping, notes = resolve_mapping(
+        sources.peek_columns(source), columns, source=label, required=required
+    )
+    text_cols = [src for canon, src in mapping.items() if CANONICAL[canon].is_string()]
+    raw = sources.load(source, con, string_columns=[*text_cols, mapping["event_time"]])
+    table = rename_to_canonical(raw.table, mapping)
+    flagged, findings = _flag(
+        table, raw, time_unit=time_unit, allow_missing_user=allow_missing_user
+    )
+    cleaned = flagged.filter(flagged._reason == 0).drop(*_helper_columns(flagged)).cache()
+    findings = [
+        Finding("rows read", "(all)", _rows_read(flagged, raw), "read"),
+        *findings,
+        *notes,
+        Finding("rows kept", "(all)", int(cleaned.count().to_pandas()), "kept"),
+    ]
+    raise_if_strict(raw.label, findings, strict=strict)
+    _release(flagged)
+    return EventLog(table=cleaned, cleaning=report_frame(findings), columns=mapping, source=label)
+
+
+def _rows_read(flagged: ir.Table, raw: sources.RawSource) -> int:
+    return int(flagged.count().to_pandas()) + len(raw.bad_lines)
+
+
+def _helper_columns(table: ir.Table) -> list[str]:
+    return [c for c in table.columns if c.startswith("_")]
+
+
+def _flag(
+    table: ir.Table, raw: sources.RawSource, *, time_unit: str | None, allow_missing_user: bool
+) -> tuple[ir.Table, list[Finding]]:
+    """Type the canonical columns, flag each row's removal reason and count everything."""
+    source_cols = [c for c in table.columns if c != ROW_ID]
+    dup_rank = ibis.row_number().over(group_by=source_cols, order_by=table[ROW_ID])
+    time_text = table.event_time.cast("string").strip()
+    table = table.mutate(_dup_rank=dup_rank, _time_missing=time_text.isnull() | (time_text == ""))
+    event_time, time_notes = parse_time(table, "event_time", unit=time_unit, source=raw.label)
+    typed, bad_flags = {"event_time": event_time}, {}
+    for name in CANONICAL:
+        if name in table.columns and name != "event_time":
+            typed[name], bad = to_canonical_type(table[name], name)
+            if bad is not None:
+                bad_flags[f"_bad_{name}"] = bad
+    table = table.mutate(**typed, **bad_flags)
+    table = table.mutate(_reason=_reason(table, allow_missing_user)).cache()
+    findings = [_malformed_lines(raw), *_count(table, raw, bad_flags), *time_notes]
+    if allow_missing_user:
+        findings = [f for f in findings if f.column != "user_id"]
+    return table, findings
+
+
+def _reason(t: ir.Table, allow_missing_user: bool) -> ir.IntegerValue:
+    required_event = t.event.isnull() if "event" in t.columns else ibis.literal(False)
+    missing_user = ibis.literal(False) if allow_missing_user else t.user_id.isnull()
+    return ibis.cases(
+        (missing_user, 1),
+        (required_event, 2),
+        (t._time_missing, 3),
+        (t.event_time.isnull(), 4),
+        (t._dup_rank > 0, 5),
+        else_=0,
+    ).cast("int8")
+
+
+def _count(t: ir.Table, raw: sources.RawSource, bad_flags: Mapping) -> list[Finding]:
+    sums = {f"r{k}": (t._reason == k).sum() for k in _REASONS}
+    sums |= {name: (t[name] & (t._reason == 0)).sum() for name in bad_flags}
+    counts = t.aggregate(**sums).to_pandas().iloc[0].fillna(0).astype(int)
+    findings = []
+    for k, (check, column, action) in _REASONS.items():
+        if column == "event" and "event" not in t.columns:
+            continue
+        n = int(counts[f"r{k}"])
+        findings.append(Finding(check, column, n, action, _examples(t, t._reason == k, raw, n)))
+    for name in bad_flags:
+        column = name.removeprefix("_bad_")
+        n = int(counts[name])
+        cond = t[name] & (t._reason == 0)
+        findings.append(
+            Finding(f"unreadable {column}", column, n, "set to null", _examples(t, cond, raw, n))
+        )
+    return findings
+
+
+def _examples(t: ir.Table, cond: ir.BooleanValue, raw: sources.RawSource, n: int) -> str:
+    if n == 0:
+        return ""
+    ids = t.filter(cond).order_by(ROW_ID).limit(5)[ROW_ID].to_pandas().tolist()
+    return raw.describe_rows(ids)
+
+
+def _malformed_lines(raw: sources.RawSource) -> Finding:
+    shown = [f"{os.path.basename(f)} line {n}: {text!r}" for f, n, text in raw.bad_lines[:5]]
+    return Finding("malformed CSV line", "(all)", len(raw.bad_lines), "removed", "; ".join(shown))
+
+
+def _release(table: ir.Table) -> None:
+    """Drop a cached intermediate table now instead of at garbage collection."""
+    release = getattr(table, "release", None)
+    if callable(release):
+        release()

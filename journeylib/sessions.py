@@ -1,0 +1,119 @@
+"""Sessions: split each user's events into visits, and describe each visit.
+
+A session is identified by (``user_id``, ``session_id``): sources such as GA4 reuse session
+ids across users, so ``session_id`` alone is never used as a key.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import ibis
+import ibis.expr.types as ir
+
+from .cleaning import Finding, append_findings
+from .eventlog import EventLog
+from .io import as_eventlog
+from .schema import PURCHASE, ROW_ID
+
+SESSION_KEY = ("user_id", "session_id")
+
+
+def _order(t: ir.Table) -> list[ir.Value]:
+    return [t.event_time, t[ROW_ID]]
+
+
+def with_gap_sessions(table: ir.Table, gap_us: int, *, name: str = "session_id") -> ir.Table:
+    """Add column ``name``: session ids from the inactivity rule.
+
+    A gap longer than ``gap_us`` microseconds between consecutive events of a user starts a
+    session. Ids are ``"<user_id>:<n>"``, ``n`` counting the user's sessions from 1 in
+    (event_time, row_id) order.
+    """
+    window = ibis.window(group_by=table.user_id, order_by=_order(table))
+    previous = table.event_time.lag().over(window)
+    gap = table.event_time.delta(previous, unit="microsecond")
+    flagged = table.mutate(_starts=(previous.isnull() | (gap > gap_us)).cast("int64"))
+    number = flagged._starts.cumsum(group_by=flagged.user_id, order_by=_order(flagged))
+    session = flagged.user_id.concat(":", number.cast("string"))
+    return flagged.mutate(**{name: session}).drop("_starts")
+
+
+def sessionize(
+    events: EventLog | pd.DataFrame, gap: str | pd.Timedelta = "30min", *, recompute: bool = False
+) -> EventLog:
+    """Give every event a ``session_id``.
+
+    Parameters
+    ----------
+    events
+        The event log.
+    gap
+        Inactivity that ends a session: a gap *longer* than this between two consecutive
+        events of a user starts a new session (a gap of exactly ``gap`` does not).
+    recompute
+        Ignore the source's session ids (kept as ``source_session_id``) and split on the gap.
+
+    Returns
+    -------
+    EventLog
+        The same events with ``session_id`` (text). Source session ids are kept as they are;
+        events without one get a gap-rule id, counted in the cleaning report.
+    """
+    log = as_eventlog(events)
+    gap_us = int(pd.Timedelta(gap).total_seconds() * 1_000_000)
+    if gap_us <= 0:
+        raise ValueError(f"gap must be positive, got {gap!r}")
+    table = log.table
+    if log.has("session_id") and not recompute:
+        missing = int(table.session_id.isnull().sum().to_pandas() or 0)
+        if missing == 0:
+            return log
+        filled = with_gap_sessions(table, gap_us, name="_gap_session")
+        filled = filled.mutate(session_id=filled.session_id.fill_null(filled._gap_session))
+        filled = filled.drop("_gap_session")
+        note = Finding("missing session_id", "session_id", missing, "filled", f"{gap} gap rule")
+        return log.replace(table=filled.cache(), cleaning=append_findings(log.cleaning, [note]))
+    if log.has("session_id"):
+        table = table.rename(source_session_id="session_id")
+    return log.replace(table=with_gap_sessions(table, gap_us).cache())
+
+
+def session_table(events: EventLog) -> ir.Table:
+    """One row per session as an ibis expression (see :func:`sessions` for the columns)."""
+    t = events.table
+    order = _order(t)
+    aggs = {
+        "start": t.event_time.min(),
+        "end": t.event_time.max(),
+        "events": t.count(),
+        "converted": (t.event == PURCHASE).any(),
+        "first_row": t[ROW_ID].min(),
+    }
+    for col in ("channel", "device", "campaign", "page_type"):
+        if col in t.columns:
+            name = "landing_page_type" if col == "page_type" else col
+            aggs[name] = t[col].first(order_by=order, include_null=False)
+    if "revenue" in t.columns:
+        aggs["revenue"] = t.revenue.sum(where=t.event == PURCHASE).fill_null(0.0)
+    s = t.group_by(SESSION_KEY).aggregate(**aggs)
+    s = s.mutate(duration_seconds=s.end.delta(s.start, unit="microsecond") / 1e6)
+    number = ibis.row_number().over(group_by=s.user_id, order_by=[s.start, s.first_row]) + 1
+    return s.mutate(session_number=number).drop("first_row")
+
+
+def sessions(events: EventLog | pd.DataFrame) -> pd.DataFrame:
+    """One row per session.
+
+    Returns
+    -------
+    DataFrame with ``user_id``, ``session_id``, ``session_number`` (1 = the user's first),
+    ``start``, ``end``, ``duration_seconds``, ``events``, ``channel``, ``device``,
+    ``campaign``, ``landing_page_type`` (first non-null value in the session, for the columns
+    the log has), ``converted`` (a purchase in the session) and ``revenue`` (purchase revenue
+    in the session), ordered by user and start. Sessionizes first when needed.
+    """
+    log = as_eventlog(events)
+    if not log.has("session_id"):
+        log = sessionize(log)
+    table = session_table(log).order_by(["user_id", "start", "session_number"])
+    return table.to_pandas()

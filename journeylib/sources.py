@@ -1,0 +1,230 @@
+"""Source adapters: bring a file, a glob of files or a DataFrame onto a backend as-is.
+
+This is the only engine module that knows file formats. It adds ``row_id`` (the position of
+each record in the source, across files in sorted order) and collects CSV lines that could not
+be parsed, so that :mod:`journeylib.io` can count them. Nothing here changes a value.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from ibis.backends import BaseBackend
+
+from .cleaning import DataError
+from .schema import ROW_ID
+
+CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+@dataclass
+class RawSource:
+    """A source loaded onto a backend, before mapping, typing and cleaning.
+
+    ``files`` and ``offsets`` let a ``row_id`` be turned back into "file, row N" for
+    the cleaning report; ``bad_lines`` holds (file, line number, text) of unparseable CSV lines.
+    """
+
+    table: ir.Table
+    label: str
+    files: list[str] = field(default_factory=list)
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype="int64"))
+    bad_lines: list[tuple[str, int | None, str]] = field(default_factory=list)
+    kind: str = "dataframe"
+
+    def describe_rows(self, row_ids: Iterable[int]) -> str:
+        """Human-readable positions, e.g. ``"events.csv line 5, events.csv line 9"``."""
+        out = []
+        for rid in row_ids:
+            if not self.files:
+                out.append(f"row {int(rid) + 1}")
+                continue
+            i = int(np.searchsorted(self.offsets, rid, side="right") - 1)
+            local = int(rid - self.offsets[i])
+            name = os.path.basename(self.files[i])
+            if self.kind == "csv":
+                bad_here = [n for f, n, _ in self.bad_lines if f == self.files[i]]
+                out.append(f"{name} line {int(kept_lines(np.array([local]), bad_here)[0])}")
+            else:
+                out.append(f"{name} row {local + 1}")
+        return ", ".join(out)
+
+
+def expand_paths(source: str | os.PathLike) -> list[str]:
+    """The sorted list of files a path, folder or glob names; an error when there is none."""
+    text = os.fspath(source)
+    if os.path.isdir(text):
+        files = sorted(
+            str(p) for p in Path(text).iterdir() if p.name.endswith(CSV_SUFFIXES + PARQUET_SUFFIXES)
+        )
+    elif glob.has_magic(text):
+        files = sorted(glob.glob(text))
+    else:
+        files = [text] if os.path.exists(text) else []
+    if not files:
+        raise DataError(f"{text}: no such file (or the glob/folder matches no CSV/Parquet file)")
+    return files
+
+
+def load(
+    source: str | os.PathLike | pd.DataFrame,
+    con: BaseBackend,
+    *,
+    string_columns: Iterable[str] = (),
+) -> RawSource:
+    """Load ``source`` onto ``con`` with a ``row_id`` column.
+
+    Parameters
+    ----------
+    source
+        A pandas DataFrame, or a path / folder / glob of CSV (optionally gzipped) or Parquet files.
+    con
+        The backend to load onto.
+    string_columns
+        Columns to read as text from CSV (ids and times, so that "007" stays "007").
+    """
+    if isinstance(source, pd.DataFrame):
+        return _load_dataframe(source, con)
+    files = expand_paths(source)
+    label = os.fspath(source)
+    kinds = {_kind(f) for f in files}
+    if len(kinds) != 1:
+        raise DataError(f"{label}: mixes CSV and Parquet files ({files[:3]}...); use one format")
+    if kinds == {"parquet"}:
+        return _load_parquet(files, label, con)
+    return _load_csv(files, label, con, set(string_columns))
+
+
+def _kind(path: str) -> str:
+    name = path.lower()
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    raise DataError(f"{path}: unknown file type; journeylib reads .csv, .csv.gz and .parquet")
+
+
+def _load_dataframe(frame: pd.DataFrame, con: BaseBackend) -> RawSource:
+    if ROW_ID in frame.columns:
+        raise DataError(f"<DataFrame>: column '{ROW_ID}' is reserved by journeylib; rename it")
+    data = pa.Table.from_pandas(frame, preserve_index=False)
+    data = data.append_column(ROW_ID, pa.array(np.arange(len(frame), dtype="int64")))
+    table = _to_backend(con, data)
+    return RawSource(table=table, label="<DataFrame>")
+
+
+def _load_parquet(files: list[str], label: str, con: BaseBackend) -> RawSource:
+    counts = np.array([pq.ParquetFile(f).metadata.num_rows for f in files], dtype="int64")
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype("int64")
+    raw = con.read_parquet(files, filename="_jl_file", file_row_number=True)
+    if ROW_ID in raw.columns:
+        raise DataError(f"{label}: column '{ROW_ID}' is reserved by journeylib; rename it")
+    starts = ibis.memtable(
+        {"_jl_file": [str(f) for f in files], "_jl_offset": offsets.tolist()}
+    )
+    joined = raw.join(starts, "_jl_file")
+    table = joined.mutate(
+        **{ROW_ID: (joined._jl_offset + joined.file_row_number).cast("int64")}
+    ).drop("_jl_file", "_jl_offset", "file_row_number")
+    return RawSource(table=table, label=label, files=files, offsets=offsets, kind="parquet")
+
+
+def _load_csv(files: list[str], label: str, con: BaseBackend, strings: set[str]) -> RawSource:
+    parts, bad = [], []
+    for path in files:
+        data, bad_here = _read_csv_file(path, strings)
+        parts.append(data)
+        bad.extend(bad_here)
+    names = [p.schema.names for p in parts]
+    for path, cols in zip(files, names, strict=True):
+        if cols != names[0]:
+            raise DataError(f"{path}: columns {cols} differ from {files[0]}'s {names[0]}")
+    counts = np.array([p.num_rows for p in parts], dtype="int64")
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype("int64")
+    data = pa.concat_tables(parts, promote_options="permissive")
+    if ROW_ID in data.schema.names:
+        raise DataError(f"{label}: column '{ROW_ID}' is reserved by journeylib; rename it")
+    data = data.append_column(ROW_ID, pa.array(np.arange(data.num_rows, dtype="int64")))
+    table = _to_backend(con, data)
+    return RawSource(table, label, files, offsets, bad, kind="csv")
+
+
+def _read_csv_file(path: str, strings: set[str]) -> tuple[pa.Table, list]:
+    """Read one CSV; unparseable lines are skipped and returned with their line numbers."""
+    delimiter = "\t" if ".tsv" in path.lower() else ","
+    bad: list[tuple[str, int | None, str]] = []
+
+    def keep_bad(row: pacsv.InvalidRow) -> str:
+        bad.append((path, row.number, row.text[:200]))
+        return "skip"
+
+    def read(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=threads),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=keep_bad),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in strings}, strings_can_be_null=True
+            ),
+        )
+
+    try:
+        data = read(threads=True)
+        if bad:  # line numbers are only known on a single-threaded read
+            bad.clear()
+            data = read(threads=False)
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot be read as CSV: {exc}") from exc
+    return data, bad
+
+
+def kept_lines(record_index: np.ndarray, bad_line_numbers: Iterable[int]) -> np.ndarray:
+    """Map positions of parsed CSV records to file line numbers, skipping bad lines.
+
+    Record ``k`` (0-based, header excluded) sits on line ``k + 2`` plus one for every
+    unparseable line before it.
+    """
+    bad = np.sort(np.fromiter((b for b in bad_line_numbers if b is not None), dtype="int64"))
+    shifted = bad - np.arange(len(bad))
+    base = np.asarray(record_index, dtype="int64") + 2
+    return base + np.searchsorted(shifted, base, side="right")
+
+
+def peek_columns(source: str | os.PathLike | pd.DataFrame) -> list[str]:
+    """The column names of ``source`` (first file's header or schema), without reading rows."""
+    if isinstance(source, pd.DataFrame):
+        return [str(c) for c in source.columns]
+    first = expand_paths(source)[0]
+    if _kind(first) == "parquet":
+        return list(pq.read_schema(first).names)
+    delimiter = "\t" if ".tsv" in first.lower() else ","
+    try:
+        reader = pacsv.open_csv(
+            first,
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=lambda _: "skip"),
+            read_options=pacsv.ReadOptions(block_size=1 << 16),
+        )
+        return list(reader.schema.names)
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{first}: cannot be read as CSV: {exc}") from exc
+
+
+def _to_backend(con: BaseBackend, data: pa.Table) -> ir.Table:
+    """Copy an Arrow table into a temporary table on ``con``.
+
+    Goes through ``ibis.memtable``: with ibis 12 and sqlglot 30, ``create_table`` given a raw
+    Arrow table or DataFrame emits an invalid ``DROP VIEW IF EXISTS`` on DuckDB.
+    """
+    return con.create_table(ibis.util.gen_name("jl_source"), ibis.memtable(data), temp=True)

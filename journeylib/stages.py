@@ -1,0 +1,179 @@
+"""The five journey stages and the map from events to stages.
+
+Stages (see DOMAIN.md): Awareness (first contact), Consideration (comparing products),
+Conversion (the first order), Retention (after the first order: kept or lost) and Advocacy
+(the customer promotes the brand). An event's stage comes from its name (and, for page views,
+its ``page_type``); then two rules apply: a purchase that is not the customer's first is
+Retention, and every other non-Advocacy event after the first purchase is Retention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from .eventlog import EventLog
+from .io import as_eventlog
+from .schema import PURCHASE, ROW_ID
+
+AWARENESS, CONSIDERATION, CONVERSION, RETENTION, ADVOCACY = STAGES = (
+    "Awareness",
+    "Consideration",
+    "Conversion",
+    "Retention",
+    "Advocacy",
+)
+
+_BY_STAGE: dict[str, tuple[str, ...]] = {
+    AWARENESS: (
+        "first_visit", "ad_impression", "ad_click", "view_promotion", "select_promotion",
+        "page_view", "blog_view", "social_follow", "download_guide",
+    ),
+    CONSIDERATION: (
+        "view_item", "view_item_list", "select_item", "search", "view_search_results",
+        "add_to_wishlist", "view_reviews", "compare", "email_open", "email_click",
+    ),
+    CONVERSION: (
+        "add_to_cart", "remove_from_cart", "view_cart", "begin_checkout", "add_shipping_info",
+        "add_payment_info", "purchase", "sign_up", "generate_lead",
+    ),
+    RETENTION: ("refund", "login", "contact_support", "join_loyalty", "help"),
+    ADVOCACY: ("write_review", "review", "rate", "refer_friend", "referral", "share", "join_group"),
+}
+
+#: Default event -> stage map: GA4's recommended event names and the synthetic shop's names.
+DEFAULT_STAGE_MAP: dict[str, str] = {e: s for s, names in _BY_STAGE.items() for e in names}
+
+#: Page types that decide the stage of a ``page_view`` (other page views are Awareness).
+DEFAULT_PAGE_STAGES: dict[str, str] = {
+    "home": AWARENESS,
+    "blog": AWARENESS,
+    "landing": AWARENESS,
+    "category": CONSIDERATION,
+    "product": CONSIDERATION,
+    "reviews": CONSIDERATION,
+    "size_guide": CONSIDERATION,
+    "returns_policy": CONSIDERATION,
+    "about": CONSIDERATION,
+    "search": CONSIDERATION,
+    "help": CONSIDERATION,
+    "cart": CONVERSION,
+    "checkout": CONVERSION,
+}
+
+_PAGE_EVENTS = ("page_view", "screen_view")
+
+
+def _validate(stage_map: Mapping[str, str]) -> None:
+    bad = {e: s for e, s in stage_map.items() if s not in STAGES}
+    if bad:
+        raise ValueError(f"unknown stage(s) in stage map: {bad}; stages are {list(STAGES)}")
+
+
+def stage_expression(
+    table: ir.Table,
+    stage_map: Mapping[str, str] | None = None,
+    *,
+    page_stages: Mapping[str, str] | None = None,
+) -> ir.StringValue:
+    """The stage of each event of ``table`` as an ibis expression (NULL when unmapped)."""
+    stage_map = DEFAULT_STAGE_MAP if stage_map is None else stage_map
+    page_stages = DEFAULT_PAGE_STAGES if page_stages is None else page_stages
+    _validate(stage_map)
+    _validate(page_stages)
+    base = table.event.substitute(dict(stage_map), else_=ibis.null("string"))
+    if "page_type" in table.columns and page_stages:
+        by_page = table.page_type.substitute(dict(page_stages), else_=ibis.null("string"))
+        base = ibis.ifelse(table.event.isin(_PAGE_EVENTS), by_page.fill_null(base), base)
+    order = [table.event_time, table[ROW_ID]]
+    is_purchase = table.event == PURCHASE
+    seen = is_purchase.cast("int64").cumsum(group_by=table.user_id, order_by=order)
+    first_purchase = is_purchase & (seen == 1)
+    after_first = (seen >= 1) & ~first_purchase
+    return ibis.cases(
+        (base == ADVOCACY, base),
+        (after_first & base.notnull(), ibis.literal(RETENTION)),
+        else_=base,
+    )
+
+
+def map_stages(
+    events: EventLog | pd.DataFrame,
+    stage_map: Mapping[str, str] | None = None,
+    *,
+    page_stages: Mapping[str, str] | None = None,
+) -> EventLog:
+    """Add a ``stage`` column (one of :data:`STAGES`, NULL for unmapped events).
+
+    Parameters
+    ----------
+    events
+        The event log.
+    stage_map
+        Event name -> stage; replaces :data:`DEFAULT_STAGE_MAP` (extend it with
+        ``{**DEFAULT_STAGE_MAP, "my_event": "Consideration"}``).
+    page_stages
+        ``page_type`` -> stage for page views; replaces :data:`DEFAULT_PAGE_STAGES`.
+    """
+    log = as_eventlog(events)
+    stage = stage_expression(log.table, stage_map, page_stages=page_stages)
+    return log.replace(table=log.table.mutate(stage=stage).cache())
+
+
+def _staged(events: EventLog | pd.DataFrame) -> EventLog:
+    log = as_eventlog(events)
+    return log if log.has("stage") else map_stages(log)
+
+
+def user_stage_table(events: EventLog | pd.DataFrame) -> ir.Table:
+    """Per user: furthest stage reached and when each stage was first entered (ibis)."""
+    t = _staged(events).table
+    rank = t.stage.substitute({s: i for i, s in enumerate(STAGES)}, else_=ibis.null("int64"))
+    aggs = {
+        f"entered_{s.lower()}": t.event_time.min(where=t.stage == s) for s in STAGES
+    }
+    users = t.group_by("user_id").aggregate(_rank=rank.max(), **aggs)
+    reached = users._rank.substitute(dict(enumerate(STAGES)), else_=ibis.null("string"))
+    return users.mutate(stage_reached=reached).drop("_rank")
+
+
+def user_stages(events: EventLog | pd.DataFrame) -> pd.DataFrame:
+    """One row per user: ``stage_reached`` and ``entered_<stage>`` (first time in each stage).
+
+    ``stage_reached`` is the furthest of the five stages the user has an event in (NULL
+    when none of the user's events maps to a stage).
+    """
+    return user_stage_table(events).order_by("user_id").to_pandas()
+
+
+def stage_reach(events: EventLog | pd.DataFrame) -> pd.DataFrame:
+    """How many users reached each stage.
+
+    Returns
+    -------
+    DataFrame with one row per stage, in order: ``stage``, ``users_in_stage`` (users with at
+    least one event in the stage), ``reached`` (users whose furthest stage is this one or a
+    later one), ``share_reached`` (``reached`` / all users) and ``conversion_to_next``
+    (``reached`` of the next stage / ``reached``).
+    """
+    users = user_stage_table(events)
+    aggs = {"all_users": users.count()}
+    for i, s in enumerate(STAGES):
+        aggs[f"in_{i}"] = users[f"entered_{s.lower()}"].notnull().sum()
+        aggs[f"reached_{i}"] = users.stage_reached.isin(STAGES[i:]).sum()
+    row = users.aggregate(**aggs).to_pandas().iloc[0].fillna(0)
+    total = int(row.all_users)
+    frame = pd.DataFrame(
+        {
+            "stage": list(STAGES),
+            "users_in_stage": [int(row[f"in_{i}"]) for i in range(len(STAGES))],
+            "reached": [int(row[f"reached_{i}"]) for i in range(len(STAGES))],
+        }
+    )
+    frame["share_reached"] = frame.reached / total if total else float("nan")
+    nxt = frame.reached.shift(-1)
+    frame["conversion_to_next"] = (nxt / frame.reached.where(frame.reached > 0)).astype("float64")
+    return frame
