@@ -42,6 +42,9 @@ CANONICAL: dict[str, dt.DataType] = {
 #: (user_id, event_time) so that every result is deterministic.
 ROW_ID = "row_id"
 
+#: Column the engine adds: a dense integer per user, for fast partitioning.
+USER_KEY = "user_key"
+
 #: Event names that are purchases and refunds in the canonical log.
 PURCHASE = "purchase"
 REFUND = "refund"

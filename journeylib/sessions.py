@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 from .cleaning import Finding, append_findings
 from .eventlog import EventLog
 from .io import as_eventlog
-from .schema import PURCHASE, ROW_ID
+from .schema import PURCHASE, ROW_ID, USER_KEY
 
 SESSION_KEY = ("user_id", "session_id")
 
@@ -22,20 +22,30 @@ def _order(t: ir.Table) -> list[ir.Value]:
     return [t.event_time, t[ROW_ID]]
 
 
-def with_gap_sessions(table: ir.Table, gap_us: int, *, name: str = "session_id") -> ir.Table:
-    """Add column ``name``: session ids from the inactivity rule.
+def gap_session_numbers(table: ir.Table, gap_us: int) -> ir.Table:
+    """``row_id`` -> ``session_number`` under the inactivity rule, as a narrow table.
 
-    A gap longer than ``gap_us`` microseconds between consecutive events of a user starts a
-    session. Ids are ``"<user_id>:<n>"``, ``n`` counting the user's sessions from 1 in
-    (event_time, row_id) order.
+    A gap longer than ``gap_us`` microseconds between consecutive events of a user (in
+    (event_time, row_id) order) starts a session; sessions are numbered from 1 per user. Only
+    the three columns the rule needs go through the two window passes: sorting narrow rows is
+    several times faster than sorting the whole event table.
     """
-    window = ibis.window(group_by=table.user_id, order_by=_order(table))
-    previous = table.event_time.lag().over(window)
-    gap = table.event_time.delta(previous, unit="microsecond")
-    flagged = table.mutate(_starts=(previous.isnull() | (gap > gap_us)).cast("int64"))
-    number = flagged._starts.cumsum(group_by=flagged.user_id, order_by=_order(flagged))
-    session = flagged.user_id.concat(":", number.cast("string"))
-    return flagged.mutate(**{name: session}).drop("_starts")
+    user = USER_KEY if USER_KEY in table.columns else "user_id"
+    narrow = table.select(user, "event_time", ROW_ID)
+    window = ibis.window(group_by=narrow[user], order_by=_order(narrow))
+    previous = narrow.event_time.lag().over(window)
+    gap = narrow.event_time.delta(previous, unit="microsecond")
+    flagged = narrow.mutate(_starts=(previous.isnull() | (gap > gap_us)).cast("int64"))
+    number = flagged._starts.cumsum(group_by=flagged[user], order_by=_order(flagged))
+    return flagged.select(ROW_ID, session_number=number)
+
+
+def with_gap_sessions(table: ir.Table, gap_us: int, *, name: str = "session_id") -> ir.Table:
+    """Add column ``name`` with ids ``"<user_id>:<n>"`` from :func:`gap_session_numbers`."""
+    numbers = gap_session_numbers(table, gap_us)
+    joined = table.join(numbers, ROW_ID)
+    session = joined.user_id.concat(":", joined.session_number.cast("string"))
+    return joined.mutate(**{name: session}).drop("session_number")
 
 
 def sessionize(

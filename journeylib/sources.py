@@ -23,7 +23,9 @@ import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from .cleaning import DataError
-from .schema import ROW_ID
+from .schema import ROW_ID, USER_KEY
+
+RESERVED = (ROW_ID, USER_KEY)
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -117,9 +119,7 @@ def _kind(path: str) -> str:
 
 
 def _load_dataframe(frame: pd.DataFrame, con: BaseBackend) -> RawSource:
-    if ROW_ID in frame.columns:
-        raise DataError(f"<DataFrame>: column '{ROW_ID}' is reserved by journeylib; rename it")
-    data = pa.Table.from_pandas(frame, preserve_index=False)
+    data = _rename_reserved(pa.Table.from_pandas(frame, preserve_index=False))
     data = data.append_column(ROW_ID, pa.array(np.arange(len(frame), dtype="int64")))
     table = _to_backend(con, data)
     return RawSource(table=table, label="<DataFrame>")
@@ -129,8 +129,8 @@ def _load_parquet(files: list[str], label: str, con: BaseBackend) -> RawSource:
     counts = np.array([pq.ParquetFile(f).metadata.num_rows for f in files], dtype="int64")
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype("int64")
     raw = con.read_parquet(files, filename="_jl_file", file_row_number=True)
-    if ROW_ID in raw.columns:
-        raise DataError(f"{label}: column '{ROW_ID}' is reserved by journeylib; rename it")
+    reserved = {f"{c}_source": c for c in RESERVED if c in raw.columns}
+    raw = raw.rename(reserved) if reserved else raw
     starts = ibis.memtable(
         {"_jl_file": [str(f) for f in files], "_jl_offset": offsets.tolist()}
     )
@@ -153,9 +153,7 @@ def _load_csv(files: list[str], label: str, con: BaseBackend, strings: set[str])
             raise DataError(f"{path}: columns {cols} differ from {files[0]}'s {names[0]}")
     counts = np.array([p.num_rows for p in parts], dtype="int64")
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype("int64")
-    data = pa.concat_tables(parts, promote_options="permissive")
-    if ROW_ID in data.schema.names:
-        raise DataError(f"{label}: column '{ROW_ID}' is reserved by journeylib; rename it")
+    data = _rename_reserved(pa.concat_tables(parts, promote_options="permissive"))
     data = data.append_column(ROW_ID, pa.array(np.arange(data.num_rows, dtype="int64")))
     table = _to_backend(con, data)
     return RawSource(table, label, files, offsets, bad, kind="csv")
@@ -219,6 +217,15 @@ def peek_columns(source: str | os.PathLike | pd.DataFrame) -> list[str]:
         return list(reader.schema.names)
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{first}: cannot be read as CSV: {exc}") from exc
+
+
+def _rename_reserved(data: pa.Table) -> pa.Table:
+    """Columns named like the engine's own (``row_id``, ``user_key``) get a ``_source`` suffix.
+
+    This lets a frame that came out of an EventLog be read again.
+    """
+    names = [f"{n}_source" if n in RESERVED else n for n in data.schema.names]
+    return data.rename_columns(names)
 
 
 def _to_backend(con: BaseBackend, data: pa.Table) -> ir.Table:

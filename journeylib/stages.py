@@ -78,25 +78,42 @@ def stage_expression(
     stage_map: Mapping[str, str] | None = None,
     *,
     page_stages: Mapping[str, str] | None = None,
-) -> ir.StringValue:
-    """The stage of each event of ``table`` as an ibis expression (NULL when unmapped)."""
+) -> tuple[ir.Table, ir.StringValue]:
+    """The stage of each event (NULL when unmapped), and the table it is computed on.
+
+    Returns ``(joined, stage)``: ``joined`` is ``table`` with the user's first purchase
+    joined on (``_fp_time``, ``_fp_row``); ``stage`` an expression on ``joined``.
+    """
     stage_map = DEFAULT_STAGE_MAP if stage_map is None else stage_map
     page_stages = DEFAULT_PAGE_STAGES if page_stages is None else page_stages
     _validate(stage_map)
     _validate(page_stages)
-    base = table.event.substitute(dict(stage_map), else_=ibis.null("string"))
-    if "page_type" in table.columns and page_stages:
-        by_page = table.page_type.substitute(dict(page_stages), else_=ibis.null("string"))
-        base = ibis.ifelse(table.event.isin(_PAGE_EVENTS), by_page.fill_null(base), base)
-    order = [table.event_time, table[ROW_ID]]
-    is_purchase = table.event == PURCHASE
-    seen = is_purchase.cast("int64").cumsum(group_by=table.user_id, order_by=order)
-    first_purchase = is_purchase & (seen == 1)
-    after_first = (seen >= 1) & ~first_purchase
-    return ibis.cases(
+    first = first_purchases(table)
+    t = table.left_join(first, table.user_id == first.user_id)
+    base = t.event.substitute(dict(stage_map), else_=ibis.null("string"))
+    if "page_type" in t.columns and page_stages:
+        by_page = t.page_type.substitute(dict(page_stages), else_=ibis.null("string"))
+        base = ibis.ifelse(t.event.isin(_PAGE_EVENTS), by_page.fill_null(base), base)
+    after_first = (t.event_time > t._fp_time) | (
+        (t.event_time == t._fp_time) & (t[ROW_ID] > t._fp_row)
+    )
+    return t, ibis.cases(
         (base == ADVOCACY, base),
-        (after_first & base.notnull(), ibis.literal(RETENTION)),
+        (after_first.fill_null(False) & base.notnull(), ibis.literal(RETENTION)),
         else_=base,
+    )
+
+
+def first_purchases(table: ir.Table) -> ir.Table:
+    """Per buyer: time and row of the first purchase (``user_id``, ``_fp_time``, ``_fp_row``).
+
+    Computed on the purchase rows only (a small table), so the full log is never sorted.
+    """
+    p = table.filter(table.event == PURCHASE).select("user_id", "event_time", ROW_ID)
+    first_time = p.group_by("user_id").aggregate(_fp_time=p.event_time.min())
+    at_first = p.join(first_time, [p.user_id == first_time.user_id, p.event_time == first_time._fp_time])
+    return at_first.group_by("user_id").aggregate(
+        _fp_time=at_first.event_time.min(), _fp_row=at_first[ROW_ID].min()
     )
 
 
@@ -119,8 +136,9 @@ def map_stages(
         ``page_type`` -> stage for page views; replaces :data:`DEFAULT_PAGE_STAGES`.
     """
     log = as_eventlog(events)
-    stage = stage_expression(log.table, stage_map, page_stages=page_stages)
-    return log.replace(table=log.table.mutate(stage=stage).cache())
+    joined, stage = stage_expression(log.table, stage_map, page_stages=page_stages)
+    staged = joined.mutate(stage=stage).select(*log.table.columns, "stage")
+    return log.replace(table=staged.cache())
 
 
 def _staged(events: EventLog | pd.DataFrame) -> EventLog:
