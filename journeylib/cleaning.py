@@ -52,7 +52,8 @@ def raise_if_strict(source: str, findings: Sequence[Finding], *, strict: bool) -
         f"- {f.check} in column '{f.column}': {f.rows:,} rows (e.g. {f.examples})" for f in problems
     ]
     raise DataError(
-        f"{source}: strict=True and the data needs cleaning:\n" + "\n".join(lines)
+        f"{source}: strict=True and the data needs cleaning:\n"
+        + "\n".join(lines)
         + "\nFix the source, or read it with strict=False to remove and count these rows."
     )
 

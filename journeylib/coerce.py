@@ -73,7 +73,9 @@ def parse_time(
     if kind.is_string():
         text = col.strip()
         if _all_numeric_text(table, text):
-            number = text.try_cast("int64") if _no_decimals(table, text) else text.try_cast("float64")
+            number = (
+                text.try_cast("int64") if _no_decimals(table, text) else text.try_cast("float64")
+            )
             return _epoch(col, number, unit=unit, column=column)
         note = "ISO 8601 text; values without an offset taken as UTC"
         return text.try_cast(EVENT_TIME_TYPE), [Finding("time format", column, 0, "noted", note)]

@@ -55,8 +55,13 @@ def read_orders(
         set aside (not usable for customer analyses) and counted in the cleaning report.
     """
     lines = _read(
-        source, columns, strict=strict, time_unit=time_unit, backend=backend,
-        required=_ORDER_REQUIRED, allow_missing_user=True,
+        source,
+        columns,
+        strict=strict,
+        time_unit=time_unit,
+        backend=backend,
+        required=_ORDER_REQUIRED,
+        allow_missing_user=True,
     )
     t = lines.table
     has_qty, has_price = "quantity" in t.columns, "unit_price" in t.columns
@@ -79,12 +84,18 @@ def read_orders(
 
 def _orders(t: ir.Table, *, has_qty: bool) -> tuple[ir.Table, list[Finding]]:
     no_customer = t.user_id.isnull()
-    counts = t.aggregate(
-        lines=t.count(),
-        set_aside=no_customer.sum(),
-        no_revenue=(t._revenue.isnull() & ~no_customer).sum(),
-        returns=(t._return & ~no_customer).sum(),
-    ).to_pandas().iloc[0].fillna(0).astype(int)
+    counts = (
+        t.aggregate(
+            lines=t.count(),
+            set_aside=no_customer.sum(),
+            no_revenue=(t._revenue.isnull() & ~no_customer).sum(),
+            returns=(t._return & ~no_customer).sum(),
+        )
+        .to_pandas()
+        .iloc[0]
+        .fillna(0)
+        .astype(int)
+    )
     example = t.filter(no_customer).order_by(ROW_ID).limit(5)[ROW_ID].to_pandas().tolist()
     usable = t.filter(~no_customer)
     aggs = {
@@ -104,20 +115,41 @@ def _orders(t: ir.Table, *, has_qty: bool) -> tuple[ir.Table, list[Finding]]:
     event = ibis.ifelse(grouped._return, ibis.literal(REFUND), ibis.literal(PURCHASE))
     revenue = ibis.ifelse(grouped._return, -grouped.revenue, grouped.revenue)
     orders = grouped.mutate(event=event, revenue=revenue)
-    tally = orders.aggregate(
-        purchases=(orders.event == PURCHASE).sum(),
-        refunds=(orders.event == REFUND).sum(),
-        shared=(orders._customers > 1).sum(),
-    ).to_pandas().iloc[0].fillna(0).astype(int)
+    tally = (
+        orders.aggregate(
+            purchases=(orders.event == PURCHASE).sum(),
+            refunds=(orders.event == REFUND).sum(),
+            shared=(orders._customers > 1).sum(),
+        )
+        .to_pandas()
+        .iloc[0]
+        .fillna(0)
+        .astype(int)
+    )
     orders = orders.drop("_return", "_customers")
     findings = [
-        Finding("order line without customer", "user_id", int(counts.set_aside), "set aside",
-                ", ".join(f"row {i + 1}" for i in example)),
+        Finding(
+            "order line without customer",
+            "user_id",
+            int(counts.set_aside),
+            "set aside",
+            ", ".join(f"row {i + 1}" for i in example),
+        ),
         Finding("order line without revenue", "revenue", int(counts.no_revenue), "noted"),
-        Finding("return/cancellation lines", "order_id", int(counts.returns), "noted",
-                "became refund events with negative revenue"),
-        Finding("order with several customers", "order_id", int(tally.shared), "noted",
-                "attributed to the smallest customer id"),
+        Finding(
+            "return/cancellation lines",
+            "order_id",
+            int(counts.returns),
+            "noted",
+            "became refund events with negative revenue",
+        ),
+        Finding(
+            "order with several customers",
+            "order_id",
+            int(tally.shared),
+            "noted",
+            "attributed to the smallest customer id",
+        ),
         Finding("orders (purchase events)", "order_id", int(tally.purchases), "kept"),
         Finding("refunds (refund events)", "order_id", int(tally.refunds), "kept"),
     ]
@@ -140,8 +172,21 @@ _GA4_MEDIUM = ("traffic_source.medium", "traffic_source_medium", "medium")
 _GA4_SOURCE = ("traffic_source.source", "traffic_source_source", "source")
 
 _SEARCH_ENGINES = ("google", "bing", "yahoo", "duckduckgo", "baidu", "yandex", "ecosia")
-_SOCIAL = ("facebook", "instagram", "tiktok", "twitter", "x", "linkedin", "pinterest", "reddit",
-           "youtube", "snapchat", "t.co", "m.facebook.com", "l.facebook.com")
+_SOCIAL = (
+    "facebook",
+    "instagram",
+    "tiktok",
+    "twitter",
+    "x",
+    "linkedin",
+    "pinterest",
+    "reddit",
+    "youtube",
+    "snapchat",
+    "t.co",
+    "m.facebook.com",
+    "l.facebook.com",
+)
 
 
 def ga4_channel(medium: ir.StringValue, source: ir.StringValue) -> ir.StringValue:

@@ -54,10 +54,27 @@ REFUND = "refund"
 #: and ignoring punctuation ("Customer ID" matches "customerid"). A match is reported in the
 #: cleaning report, so a wrong guess is visible.
 ALIASES: dict[str, tuple[str, ...]] = {
-    "user_id": ("userid", "user", "userpseudoid", "customerid", "customer", "clientid", "visitorid"),
+    "user_id": (
+        "userid",
+        "user",
+        "userpseudoid",
+        "customerid",
+        "customer",
+        "clientid",
+        "visitorid",
+    ),
     "event": ("eventname", "eventtype", "action", "eventaction"),
-    "event_time": ("timestamp", "eventtimestamp", "eventtime", "time", "datetime", "invoicedate",
-                   "orderdate", "ordertime", "createdat"),
+    "event_time": (
+        "timestamp",
+        "eventtimestamp",
+        "eventtime",
+        "time",
+        "datetime",
+        "invoicedate",
+        "orderdate",
+        "ordertime",
+        "createdat",
+    ),
     "session_id": ("sessionid", "gasessionid"),
     "order_id": ("orderid", "invoiceno", "invoice", "transactionid", "ordernumber"),
     "product_id": ("productid", "stockcode", "sku", "itemid"),

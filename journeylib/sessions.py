@@ -6,9 +6,9 @@ ids across users, so ``session_id`` alone is never used as a key.
 
 from __future__ import annotations
 
-import pandas as pd
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from .cleaning import Finding, append_findings
 from .eventlog import EventLog
@@ -16,6 +16,7 @@ from .io import as_eventlog
 from .schema import PURCHASE, ROW_ID, USER_KEY
 
 SESSION_KEY = ("user_id", "session_id")
+OFFSITE = "events outside sessions"
 
 
 def _order(t: ir.Table) -> list[ir.Value]:
@@ -67,7 +68,9 @@ def sessionize(
     -------
     EventLog
         The same events with ``session_id`` (text). Source session ids are kept as they are;
-        events without one get a gap-rule id, counted in the cleaning report.
+        events without one (off-site events such as e-mail opens or refunds) stay outside
+        any session and are counted in the cleaning report; ``recompute=True`` puts every
+        event in a gap-rule session.
     """
     log = as_eventlog(events)
     gap_us = int(pd.Timedelta(gap).total_seconds() * 1_000_000)
@@ -76,13 +79,10 @@ def sessionize(
     table = log.table
     if log.has("session_id") and not recompute:
         missing = int(table.session_id.isnull().sum().to_pandas() or 0)
-        if missing == 0:
+        if missing == 0 or any(log.cleaning.check == OFFSITE):
             return log
-        filled = with_gap_sessions(table, gap_us, name="_gap_session")
-        filled = filled.mutate(session_id=filled.session_id.fill_null(filled._gap_session))
-        filled = filled.drop("_gap_session")
-        note = Finding("missing session_id", "session_id", missing, "filled", f"{gap} gap rule")
-        return log.replace(table=filled.cache(), cleaning=append_findings(log.cleaning, [note]))
+        note = Finding(OFFSITE, "session_id", missing, "kept", "not part of any visit")
+        return log.replace(cleaning=append_findings(log.cleaning, [note]))
     if log.has("session_id"):
         table = table.rename(source_session_id="session_id")
     return log.replace(table=with_gap_sessions(table, gap_us).cache())
@@ -90,7 +90,7 @@ def sessionize(
 
 def session_table(events: EventLog) -> ir.Table:
     """One row per session as an ibis expression (see :func:`sessions` for the columns)."""
-    t = events.table
+    t = events.table.filter(events.table.session_id.notnull())
     order = _order(t)
     aggs = {
         "start": t.event_time.min(),
@@ -116,7 +116,8 @@ def sessions(events: EventLog | pd.DataFrame) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with ``user_id``, ``session_id``, ``session_number`` (1 = the user's first),
+    DataFrame, one row per (user_id, session_id) (events without a session are left out), with
+    ``user_id``, ``session_id``, ``session_number`` (1 = the user's first),
     ``start``, ``end``, ``duration_seconds``, ``events``, ``channel``, ``device``,
     ``campaign``, ``landing_page_type`` (first non-null value in the session, for the columns
     the log has), ``converted`` (a purchase in the session) and ``revenue`` (purchase revenue

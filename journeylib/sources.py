@@ -126,18 +126,24 @@ def _load_dataframe(frame: pd.DataFrame, con: BaseBackend) -> RawSource:
 
 
 def _load_parquet(files: list[str], label: str, con: BaseBackend) -> RawSource:
+    files = [os.path.abspath(f) for f in files]
     counts = np.array([pq.ParquetFile(f).metadata.num_rows for f in files], dtype="int64")
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype("int64")
     raw = con.read_parquet(files, filename="_jl_file", file_row_number=True)
     reserved = {f"{c}_source": c for c in RESERVED if c in raw.columns}
     raw = raw.rename(reserved) if reserved else raw
-    starts = ibis.memtable(
-        {"_jl_file": [str(f) for f in files], "_jl_offset": offsets.tolist()}
-    )
+    if len(files) == 1:
+        table = raw.mutate(**{ROW_ID: raw.file_row_number.cast("int64")})
+        return RawSource(
+            table.drop("_jl_file", "file_row_number"), label, files, offsets, kind="parquet"
+        )
+    starts = ibis.memtable({"_jl_file": files, "_jl_offset": offsets.tolist()})
     joined = raw.join(starts, "_jl_file")
     table = joined.mutate(
         **{ROW_ID: (joined._jl_offset + joined.file_row_number).cast("int64")}
     ).drop("_jl_file", "_jl_offset", "file_row_number")
+    if int(table.count().to_pandas()) != int(counts.sum()):
+        raise DataError(f"{label}: could not number the rows of its {len(files)} Parquet files")
     return RawSource(table=table, label=label, files=files, offsets=offsets, kind="parquet")
 
 
@@ -211,7 +217,9 @@ def peek_columns(source: str | os.PathLike | pd.DataFrame) -> list[str]:
     try:
         reader = pacsv.open_csv(
             first,
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=lambda _: "skip"),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, invalid_row_handler=lambda _: "skip"
+            ),
             read_options=pacsv.ReadOptions(block_size=1 << 16),
         )
         return list(reader.schema.names)

@@ -29,16 +29,38 @@ AWARENESS, CONSIDERATION, CONVERSION, RETENTION, ADVOCACY = STAGES = (
 
 _BY_STAGE: dict[str, tuple[str, ...]] = {
     AWARENESS: (
-        "first_visit", "ad_impression", "ad_click", "view_promotion", "select_promotion",
-        "page_view", "blog_view", "social_follow", "download_guide",
+        "first_visit",
+        "ad_impression",
+        "ad_click",
+        "view_promotion",
+        "select_promotion",
+        "page_view",
+        "blog_view",
+        "social_follow",
+        "download_guide",
     ),
     CONSIDERATION: (
-        "view_item", "view_item_list", "select_item", "search", "view_search_results",
-        "add_to_wishlist", "view_reviews", "compare", "email_open", "email_click",
+        "view_item",
+        "view_item_list",
+        "select_item",
+        "search",
+        "view_search_results",
+        "add_to_wishlist",
+        "view_reviews",
+        "compare",
+        "email_open",
+        "email_click",
     ),
     CONVERSION: (
-        "add_to_cart", "remove_from_cart", "view_cart", "begin_checkout", "add_shipping_info",
-        "add_payment_info", "purchase", "sign_up", "generate_lead",
+        "add_to_cart",
+        "remove_from_cart",
+        "view_cart",
+        "begin_checkout",
+        "add_shipping_info",
+        "add_payment_info",
+        "purchase",
+        "sign_up",
+        "generate_lead",
     ),
     RETENTION: ("refund", "login", "contact_support", "join_loyalty", "help"),
     ADVOCACY: ("write_review", "review", "rate", "refer_friend", "referral", "share", "join_group"),
@@ -111,7 +133,9 @@ def first_purchases(table: ir.Table) -> ir.Table:
     """
     p = table.filter(table.event == PURCHASE).select("user_id", "event_time", ROW_ID)
     first_time = p.group_by("user_id").aggregate(_fp_time=p.event_time.min())
-    at_first = p.join(first_time, [p.user_id == first_time.user_id, p.event_time == first_time._fp_time])
+    at_first = p.join(
+        first_time, [p.user_id == first_time.user_id, p.event_time == first_time._fp_time]
+    )
     return at_first.group_by("user_id").aggregate(
         _fp_time=at_first.event_time.min(), _fp_row=at_first[ROW_ID].min()
     )
@@ -150,9 +174,7 @@ def user_stage_table(events: EventLog | pd.DataFrame) -> ir.Table:
     """Per user: furthest stage reached and when each stage was first entered (ibis)."""
     t = _staged(events).table
     rank = t.stage.substitute({s: i for i, s in enumerate(STAGES)}, else_=ibis.null("int64"))
-    aggs = {
-        f"entered_{s.lower()}": t.event_time.min(where=t.stage == s) for s in STAGES
-    }
+    aggs = {f"entered_{s.lower()}": t.event_time.min(where=t.stage == s) for s in STAGES}
     users = t.group_by("user_id").aggregate(_rank=rank.max(), **aggs)
     reached = users._rank.substitute(dict(enumerate(STAGES)), else_=ibis.null("string"))
     return users.mutate(stage_reached=reached).drop("_rank")

@@ -162,9 +162,10 @@ def test_epoch_units_are_inferred_and_reported(values, unit):
         pd.Timestamp("2024-06-01 00:01", tz="UTC"),
     ]
     note = log.cleaning[log.cleaning.check == "time format"].examples.iloc[0]
-    assert "inferred" in note and {"s": "seconds", "ms": "milli", "us": "micro", "ns": "nano"}[
-        unit
-    ] in note
+    assert (
+        "inferred" in note
+        and {"s": "seconds", "ms": "milli", "us": "micro", "ns": "nano"}[unit] in note
+    )
 
 
 def test_explicit_time_unit_keeps_microseconds():
@@ -186,7 +187,9 @@ def test_infer_epoch_unit_thresholds():
 
 def test_parquet_rows_are_numbered_across_files(tmp_path):
     a = pd.DataFrame({"user_id": ["a", ""], "event": ["x", "y"], "event_time": ["2024-01-01"] * 2})
-    b = pd.DataFrame({"user_id": ["b", None], "event": ["x", "z"], "event_time": ["2024-01-02"] * 2})
+    b = pd.DataFrame(
+        {"user_id": ["b", None], "event": ["x", "z"], "event_time": ["2024-01-02"] * 2}
+    )
     a.to_parquet(tmp_path / "p1.parquet")
     b.to_parquet(tmp_path / "p2.parquet")
     log = jl.read_events(tmp_path)
@@ -226,7 +229,9 @@ def test_kept_lines_skips_bad_lines():
 
 
 def test_dataframe_input_is_not_modified():
-    df = pd.DataFrame({"user_id": [" a ", ""], "event": ["x", "y"], "event_time": ["2024-01-01"] * 2})
+    df = pd.DataFrame(
+        {"user_id": [" a ", ""], "event": ["x", "y"], "event_time": ["2024-01-01"] * 2}
+    )
     before = df.copy()
     jl.read_events(df)
     pd.testing.assert_frame_equal(df, before)

@@ -41,19 +41,26 @@ def test_custom_gap_and_ties():
     assert ids(jl.sessionize(events, gap="5min")) == ["a:1", "a:1", "a:2"]
 
 
-def test_source_session_ids_are_kept_and_missing_ones_filled():
+def test_source_session_ids_are_kept_and_events_without_one_stay_outside():
     df = pd.DataFrame(
         {
             "user_id": ["a", "a", "a", "b"],
             "event": ["x"] * 4,
-            "event_time": ["2024-01-01 10:00", "2024-01-01 10:01", "2024-01-01 15:00", "2024-01-01"],
+            "event_time": [
+                "2024-01-01 10:00",
+                "2024-01-01 10:01",
+                "2024-01-01 15:00",
+                "2024-01-01",
+            ],
             "session_id": ["s1", "s1", None, "s1"],
         }
     )
     out = jl.sessionize(jl.read_events(df))
-    assert ids(out) == ["s1", "s1", "a:2", "s1"]
-    note = out.cleaning.set_index("check").loc["missing session_id"]
-    assert note.rows == 1
+    got = [s if isinstance(s, str) else None for s in ids(out)]
+    assert got == ["s1", "s1", None, "s1"]
+    note = out.cleaning.set_index("check").loc["events outside sessions"]
+    assert note.rows == 1 and note.action == "kept"
+    assert len(jl.sessions(out)) == 2  # (a, s1) and (b, s1): the off-site event is no visit
     recomputed = jl.sessionize(jl.read_events(df), recompute=True).to_pandas()
     assert recomputed.session_id.tolist() == ["a:1", "a:1", "a:2", "b:1"]
     assert recomputed.source_session_id.tolist()[:2] == ["s1", "s1"]

@@ -1,0 +1,118 @@
+"""``make bench``: time the engine on generated 1M- and 10M-event logs.
+
+Each size runs in a fresh process (so peak memory is that size's own), generating its log
+once into a cache folder outside the repository (``$JOURNEYLIB_BENCH_DIR``, default
+``/tmp/journeylib-bench``). Every step runs ``--repeat`` times; the median is printed with the
+process's peak resident memory after the step. Targets (issue 3): sessionize 1M events in under
+0.3 s and 10M in under 3 s, peak memory under 3 GB at 10M.
+
+Usage: ``python -m journeylib.bench [--sizes 1000000,10000000] [--repeat 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+TARGETS_S = {
+    ("sessionize (30 min gap)", 1_000_000): 0.3,
+    ("sessionize (30 min gap)", 10_000_000): 3.0,
+}
+
+
+def bench_dir() -> Path:
+    """Where generated benchmark logs are kept (outside the repository)."""
+    return Path(os.environ.get("JOURNEYLIB_BENCH_DIR", "/tmp/journeylib-bench"))
+
+
+def ensure_log(n_events: int) -> Path:
+    """The events.parquet of a generated shop with about ``n_events`` rows (made if missing)."""
+    from .synth import generate_shop
+
+    folder = bench_dir() / f"shop_{n_events}"
+    path = folder / "events.parquet"
+    if not path.exists():
+        generate_shop(n_events=n_events, seed=7, out=folder)
+    return path
+
+
+def peak_rss_gb() -> float:
+    """Peak resident memory of this process so far, in GB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def _time(step: Callable[[], object], repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def run_size(n_events: int, repeat: int) -> list[dict]:
+    """Time read, sessionize and stage mapping on one log; a row per step."""
+    import journeylib as jl
+
+    path = ensure_log(n_events)
+    rows = []
+    read_s, log = _time(lambda: jl.read_events(path), repeat)
+    n = len(log)
+    rows.append({"step": "read_events", "seconds": read_s, "peak_gb": peak_rss_gb()})
+    sess_s, sess = _time(lambda: jl.sessionize(log, recompute=True), repeat)
+    rows.append({"step": "sessionize (30 min gap)", "seconds": sess_s, "peak_gb": peak_rss_gb()})
+    stage_s, _ = _time(lambda: jl.map_stages(sess), repeat)
+    rows.append({"step": "map_stages", "seconds": stage_s, "peak_gb": peak_rss_gb()})
+    for row in rows:
+        row["events"] = n
+        row["size"] = n_events
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every size in its own process and print one table."""
+    parser = argparse.ArgumentParser(prog="python -m journeylib.bench", description=__doc__)
+    parser.add_argument("--sizes", default="1000000,10000000", help="comma-separated event counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per step; the median is shown")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_size(args.one, args.repeat)))
+        return 0
+    rows = []
+    for size in (int(float(s)) for s in args.sizes.split(",")):
+        cmd = [
+            sys.executable,
+            "-m",
+            "journeylib.bench",
+            "--one",
+            str(size),
+            "--repeat",
+            str(args.repeat),
+        ]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        rows.extend(json.loads(out.strip().splitlines()[-1]))
+    print(f"{'step':<26}{'events':>12}{'median s':>10}{'peak GB':>9}  target")
+    for r in rows:
+        target = TARGETS_S.get((r["step"], r["size"]))
+        verdict = (
+            ""
+            if target is None
+            else f"< {target} s: {'met' if r['seconds'] < target else 'MISSED'}"
+        )
+        print(
+            f"{r['step']:<26}{r['events']:>12,}{r['seconds']:>10.2f}{r['peak_gb']:>9.2f}  {verdict}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""Findings: a few plain sentences generated from the numbers a notebook computed."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import pandas as pd
+from IPython.display import Markdown
+
+from .overview import Overview
+
+
+def as_markdown(sentences: Sequence[str], *, title: str = "Findings") -> Markdown:
+    """A Markdown bullet list of ``sentences``, HTML-escaped (they may quote data values)."""
+    items = "\n".join(f"- {html.escape(s)}" for s in sentences)
+    return Markdown(f"**{title}**\n\n{items}")
+
+
+def _pct(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"{x:.1%}"
+
+
+def overview_findings(ov: Overview) -> list[str]:
+    """3-6 sentences on the data and the week: volume, cleaning, best channel, stage reach."""
+    health = dict(zip(ov.health.metric, ov.health.value, strict=True))
+    out = [
+        f"The log holds {health['events']} events from {health['users']} users in "
+        f"{health['sessions']} sessions, from {health['first event (UTC)']} to "
+        f"{health['last event (UTC)']} (UTC)."
+    ]
+    removed = ov.cleaning[ov.cleaning.action == "removed"]
+    removed = removed[removed.rows > 0]
+    if removed.empty:
+        out.append("Cleaning removed no rows.")
+    else:
+        parts = ", ".join(f"{int(r.rows):,} {r.check}" for r in removed.itertuples())
+        out.append(f"Cleaning removed {int(removed.rows.sum()):,} rows: {parts}.")
+    channels = ov.mix[ov.mix.attribute == "channel"] if not ov.mix.empty else ov.mix
+    if len(channels) > 1:
+        top = channels.iloc[0]
+        best = channels.sort_values("conversion", ascending=False).iloc[0]
+        out.append(
+            f"{top.value} brings the most sessions ({_pct(top.share)}); {best.value} sessions "
+            f"convert best ({_pct(best.conversion)} end in an order)."
+        )
+    reach = ov.reach.set_index("stage")
+    out.append(
+        f"{_pct(reach.loc['Conversion', 'share_reached'])} of users reached the Conversion stage "
+        f"(a cart, checkout or first order) and {_pct(reach.loc['Retention', 'share_reached'])} "
+        f"went on to Retention (activity after a first order)."
+    )
+    if not ov.kpis.empty:
+        k = ov.kpis.set_index("kpi")
+        conv = k.loc["conversion rate"]
+        out.append(
+            f"In {ov.week}, {k.loc['sessions', 'this_week']:,.0f} sessions converted at "
+            f"{_pct(conv.this_week)} against {_pct(conv.previous_week)} the week before "
+            f"({100 * conv.change:+.2f} points)."
+        )
+    return out

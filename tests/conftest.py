@@ -1,0 +1,43 @@
+"""Shared fixtures: a small synthetic shop, generated once per test session.
+
+``shop_dir`` is what tests of the report runner, the notebooks and the analyses read: a
+4,000-user shop (about 70,000 events, generated in well under a second) with all four files of
+:func:`journeylib.synth.generate_shop`. Its planted truths are in ``truth.json`` (fixture
+``shop_truth``); at this size they are present but not all statistically significant:
+``tests/test_synth.py`` checks them on a default-size shop.
+"""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from journeylib.synth import generate_shop
+
+SMALL_SHOP = {"n_customers": 4_000, "seed": 7}
+
+
+@pytest.fixture(scope="session")
+def shop_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Directory of a small synthetic shop: events, order_lines, customers, truth.json."""
+    out = tmp_path_factory.mktemp("shop")
+    generate_shop(**SMALL_SHOP, out=out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def _shop_events(shop_dir: Path) -> pd.DataFrame:
+    return pd.read_parquet(shop_dir / "events.parquet")
+
+
+@pytest.fixture
+def shop_events_df(_shop_events: pd.DataFrame) -> pd.DataFrame:
+    """events.parquet of ``shop_dir`` as a pandas DataFrame (a fresh copy for each test)."""
+    return _shop_events.copy()
+
+
+@pytest.fixture(scope="session")
+def shop_truth(shop_dir: Path) -> dict:
+    """truth.json of ``shop_dir``: parameters, headline rates, planted truths."""
+    return json.loads((shop_dir / "truth.json").read_text())
