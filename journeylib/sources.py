@@ -119,7 +119,8 @@ def _kind(path: str) -> str:
 
 
 def _load_dataframe(frame: pd.DataFrame, con: BaseBackend) -> RawSource:
-    data = _rename_reserved(pa.Table.from_pandas(frame, preserve_index=False))
+    data = pa.Table.from_pandas(frame, preserve_index=False)
+    data = _null_columns_as_text(_rename_reserved(data))
     data = data.append_column(ROW_ID, pa.array(np.arange(len(frame), dtype="int64")))
     table = _to_backend(con, data)
     return RawSource(table=table, label="<DataFrame>")
@@ -159,7 +160,8 @@ def _load_csv(files: list[str], label: str, con: BaseBackend, strings: set[str])
             raise DataError(f"{path}: columns {cols} differ from {files[0]}'s {names[0]}")
     counts = np.array([p.num_rows for p in parts], dtype="int64")
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype("int64")
-    data = _rename_reserved(pa.concat_tables(parts, promote_options="permissive"))
+    data = pa.concat_tables(parts, promote_options="permissive")
+    data = _null_columns_as_text(_rename_reserved(data))
     data = data.append_column(ROW_ID, pa.array(np.arange(data.num_rows, dtype="int64")))
     table = _to_backend(con, data)
     return RawSource(table, label, files, offsets, bad, kind="csv")
@@ -225,6 +227,14 @@ def peek_columns(source: str | os.PathLike | pd.DataFrame) -> list[str]:
         return list(reader.schema.names)
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{first}: cannot be read as CSV: {exc}") from exc
+
+
+def _null_columns_as_text(data: pa.Table) -> pa.Table:
+    """Columns with no value at all (Arrow type null) become text: DuckDB cannot store them."""
+    for i, f in enumerate(data.schema):
+        if pa.types.is_null(f.type):
+            data = data.set_column(i, f.name, pa.nulls(data.num_rows, pa.string()))
+    return data
 
 
 def _rename_reserved(data: pa.Table) -> pa.Table:

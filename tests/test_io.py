@@ -235,3 +235,11 @@ def test_dataframe_input_is_not_modified():
     before = df.copy()
     jl.read_events(df)
     pd.testing.assert_frame_equal(df, before)
+
+
+def test_all_null_columns_are_read_as_text():
+    df = pd.DataFrame(
+        {"user_id": ["a"], "event": ["x"], "event_time": ["2024-01-01"], "channel": [None]}
+    )
+    out = jl.read_events(df).to_pandas()
+    assert out.channel.isna().all()
