@@ -30,11 +30,13 @@ from statsmodels.stats.proportion import proportion_confint
 
 from .eventlog import EventLog
 from .io import as_eventlog, with_user_key
-from .schema import PURCHASE, ROW_ID, USER_KEY
+from .schema import OPTIONAL, PURCHASE, ROW_ID, USER_KEY
 from .sessions import sessionize
 
 #: Events that carry no behaviour of their own (a page view is described by its page type).
 BOOKKEEPING = ("session_start", "first_visit", "user_engagement", "page_view")
+#: Optional columns the best-customer analyses read; absent ones are added as NULLs.
+_USED = ("channel", "device", "page_type", "product_id", "category", "revenue")
 _KIND_ORDER = {"single": 1, "pair": 2, "sequence": 3}
 
 
@@ -104,7 +106,8 @@ def _prepared(events: EventLog | pd.DataFrame) -> EventLog:
         log = sessionize(log)
     if not log.has(USER_KEY):
         log = log.replace(table=with_user_key(log.table))
-    return log
+    missing = {c: ibis.null(OPTIONAL[c]) for c in _USED if not log.has(c)}
+    return log.replace(table=log.table.mutate(**missing)) if missing else log
 
 
 def best_ids(best: pd.DataFrame | Iterable[str]) -> list[str]:
@@ -136,7 +139,6 @@ def _totals(pop: ir.Table) -> tuple[int, int]:
 def horizon_events(log: EventLog, horizon: str | int) -> ir.Table:
     """The events of each user before ``horizon`` (see :func:`early_patterns`)."""
     t = log.table
-    order = [t.event_time, t[ROW_ID]]
     on_site = t.filter(t.session_id.notnull())
     if horizon == "first_session":
         first = on_site.group_by(USER_KEY).aggregate(
@@ -146,6 +148,7 @@ def horizon_events(log: EventLog, horizon: str | int) -> ir.Table:
         return joined.filter(joined.session_id == joined._first_session).drop("_first_session")
     if isinstance(horizon, int | np.integer):
         narrow = t.select(USER_KEY, "event_time", ROW_ID)
+        order = [narrow.event_time, narrow[ROW_ID]]
         number = ibis.row_number().over(group_by=narrow[USER_KEY], order_by=order)
         keep = narrow.mutate(_n=number).filter(lambda s: s._n < int(horizon)).select(ROW_ID)
         return t.join(keep, ROW_ID)
@@ -236,10 +239,18 @@ def _count_patterns(items: ir.Table, steps: ir.Table, low: float, high: float) -
         seqs.assign(kind="sequence"),
     ]
     out = pd.concat(frames, ignore_index=True)
-    out = out[(out.users >= low) & (out.users <= high)].reset_index(drop=True)
+    out = out[(out.users >= low) & (out.users <= high)]
+    out = out[~_landing_and_same_page(out)].reset_index(drop=True)
     joiner = out.kind.map({"single": "", "pair": " + ", "sequence": " → "})
     out["pattern"] = out.item_a + joiner + out.item_b.fillna("")
     return out
+
+
+def _landing_and_same_page(t: pd.DataFrame) -> pd.Series:
+    """Pairs of ``landing page: x`` and ``page: x`` (the landing view is a view of x)."""
+    a = t.item_a.str.removeprefix("landing ")
+    b = t.item_b.fillna("").str.removeprefix("landing ")
+    return (t.kind == "pair") & (a == b)
 
 
 def _score(t: pd.DataFrame, n_pop: int, n_best: int) -> pd.DataFrame:
