@@ -19,10 +19,14 @@ presentation
 """
 
 from .backend import connect
+from .best import best_customers, channel_quality, customer_facts, profile, who_they_are
 from .cleaning import DataError
+from .crosssell import bought_together, communication_preference, first_purchases
 from .eventlog import EventLog
 from .io import as_eventlog, read_events
+from .onpath import on_the_path
 from .orders import read_ga4, read_orders
+from .patterns import early_patterns
 from .sessions import sessionize, sessions
 from .stages import STAGES, map_stages, stage_reach, user_stages
 
@@ -40,5 +44,16 @@ __all__ = [
     "sessions",
     "stage_reach",
     "user_stages",
+    # best-customer paths (issue 6)
+    "best_customers",
+    "bought_together",
+    "channel_quality",
+    "communication_preference",
+    "customer_facts",
+    "early_patterns",
+    "first_purchases",
+    "on_the_path",
+    "profile",
+    "who_they_are",
 ]
 __version__ = "0.1.0"

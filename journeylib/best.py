@@ -1,0 +1,351 @@
+"""Best customers: who they are, how their journey differs, who is on that path now.
+
+DOMAIN.md, "the best-customer journey, to replicate": best customers are the most loyal (most
+purchases, highest CLV, longest lifespan); find the path they took and lead more people down
+it. :func:`best_customers` picks them, :func:`profile` answers the six question groups best vs
+rest, :func:`~journeylib.patterns.early_patterns` finds what they did early, and
+:func:`~journeylib.onpath.on_the_path` lists the customers who look like them now.
+
+CLV comes from the caller (a frame with ``user_id``, ``clv``, ``p_alive``,
+``expected_orders``, e.g. from the CLV models); without it historical value is used and the
+output says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from . import _best_stats as st
+from .crosssell import email_driven_purchases
+from .eventlog import EventLog
+from .patterns import _prepared, best_ids
+from .schema import PURCHASE, ROW_ID
+from .sessions import session_table
+
+MEASURES = ("revenue", "orders", "tenure", "clv")
+HISTORICAL = "historical (no CLV model given)"
+
+
+def customer_facts(events: EventLog | pd.DataFrame) -> pd.DataFrame:
+    """One row per customer (user with a purchase): everything :func:`profile` compares.
+
+    Columns: ``user_id``, ``first_seen``, ``last_seen``, ``first_channel``, ``first_device``
+    (of the first on-site event), ``first_touchpoint`` (first event that is not
+    ``session_start``/``first_visit``; a page view as ``page: <type>``), ``first_purchase``,
+    ``first_category``, ``orders`` (purchase events), ``purchase_revenue``, ``net_revenue``
+    (sum of revenue, refunds negative), ``last_purchase``, ``products_before``,
+    ``sessions_before``, ``active_days_before`` (before the first purchase event),
+    ``days_to_first_order``, ``reviewed``/``referred``/``shared`` (ever), ``next_visit_days``
+    and ``next_visit_channel`` (first session starting after the first order, NaN if none),
+    ``email_orders`` (e-mail-driven purchases), ``tenure_days`` (first order to last event).
+    """
+    log = _prepared(events)
+    t = log.table
+    order = [t.event_time, t[ROW_ID]]
+    pur = t.filter(t.event == PURCHASE)
+    porder = [pur.event_time, pur[ROW_ID]]
+    fp = pur.group_by("user_id").aggregate(
+        first_purchase=pur.event_time.min(),
+        last_purchase=pur.event_time.max(),
+        first_category=_col(pur, "category").first(order_by=porder),
+        _fp_session=pur.session_id.first(order_by=porder),
+        orders=pur.count(),
+        purchase_revenue=_col(pur, "revenue", "float64").sum(),
+    )
+    on = t.session_id.notnull()
+    touch = ibis.cases(
+        (t.event.isin(["session_start", "first_visit"]), ibis.null("string")),
+        (t.event == "page_view", ibis.literal("page: ").concat(_col(t, "page_type"))),
+        else_=t.event,
+    )
+    users = t.group_by("user_id").aggregate(
+        first_seen=t.event_time.min(),
+        last_seen=t.event_time.max(),
+        first_channel=_col(t, "channel").first(order_by=order, where=on),
+        first_device=_col(t, "device").first(order_by=order, where=on),
+        first_touchpoint=touch.first(order_by=order),
+        net_revenue=_col(t, "revenue", "float64").sum().fill_null(0.0),
+        reviewed=(t.event == "write_review").any(),
+        referred=(t.event == "refer_friend").any(),
+        shared=(t.event == "share").any(),
+    )
+    facts = _left(fp.join(users, "user_id"), _before(t, fp))
+    facts = _left(facts, _next_visit(log, fp))
+    email = email_driven_purchases(log)
+    facts = _left(facts, email.group_by("user_id").aggregate(email_orders=email.email_driven.sum()))
+    out = facts.to_pandas().drop(columns=["_fp_session"])
+    return _derived(out)
+
+
+def _left(a, b):
+    """``a`` left-joined with ``b`` on ``user_id``, keeping one ``user_id``."""
+    j = a.left_join(b, "user_id")
+    return j.select(*a.columns, *[c for c in b.columns if c != "user_id"])
+
+
+def _col(t, name: str, dtype: str = "string"):
+    return t[name] if name in t.columns else ibis.literal(None, dtype)
+
+
+def _before(t, fp):
+    j = t.join(fp.select("user_id", "first_purchase"), "user_id")
+    j = j.filter(j.event_time < j.first_purchase)
+    return j.group_by("user_id").aggregate(
+        products_before=_col(j, "product_id").nunique(),
+        sessions_before=j.session_id.nunique(),
+        active_days_before=j.event_time.date().nunique(),
+    )
+
+
+def _next_visit(log: EventLog, fp):
+    s = session_table(log)
+    j = s.join(fp.select("user_id", "first_purchase", "_fp_session"), "user_id")
+    j = j.filter((j.start > j.first_purchase) & (j.session_id != j._fp_session.fill_null("")))
+    return j.group_by("user_id").aggregate(
+        next_visit=j.start.min(), next_visit_channel=_col(j, "channel").first(order_by=j.start)
+    )
+
+
+def _derived(f: pd.DataFrame) -> pd.DataFrame:
+    day = pd.Timedelta(days=1)
+    f["days_to_first_order"] = (f.first_purchase - f.first_seen) / day
+    f["next_visit_days"] = (f.next_visit - f.first_purchase) / day
+    f["tenure_days"] = (f.last_seen - f.first_purchase) / day
+    repeat = f.orders > 1
+    gap = (f.last_purchase - f.first_purchase) / day / (f.orders - 1).where(repeat)
+    f["days_between_orders"] = gap
+    for c in ("products_before", "sessions_before", "active_days_before", "email_orders"):
+        f[c] = f[c].fillna(0).astype("int64")
+    return f.drop(columns=["next_visit"]).sort_values("user_id", ignore_index=True)
+
+
+def best_customers(
+    events: EventLog | pd.DataFrame,
+    *,
+    by: str = "revenue",
+    top: float = 0.10,
+    clv: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The best customers: the top share of customers by value.
+
+    Parameters
+    ----------
+    events
+        The event log.
+    by
+        ``"revenue"`` (net revenue: sum of revenue, refunds negative), ``"orders"`` (purchase
+        events), ``"tenure"`` (days from the first order to the last event) or ``"clv"``
+        (predicted CLV from ``clv``; historical net revenue when ``clv`` is None).
+    top
+        Share of customers (users with at least one purchase) to call best.
+    clv
+        Optional frame with ``user_id`` and ``clv`` (e.g. from the CLV models).
+
+    Returns
+    -------
+    DataFrame of the best customers, highest value first: ``user_id``, ``value``, ``rank``,
+    ``measure`` (what ``value`` is, saying "historical" when CLV was asked for but not
+    given). Convention: best = value >= the (1 - ``top``) quantile of customers' values
+    (linear interpolation, as numpy); ties at the threshold are all best, so the share can
+    exceed ``top`` for coarse measures such as orders.
+    """
+    if by not in MEASURES:
+        raise ValueError(f"by must be one of {MEASURES}, got {by!r}")
+    if not 0 < top <= 1:
+        raise ValueError(f"top must be in (0, 1], got {top!r}")
+    values, measure = customer_values(events, by=by, clv=clv)
+    threshold = values.value.quantile(1 - top)
+    best = values[values.value >= threshold].sort_values(["value", "user_id"], ascending=[0, 1])
+    best = best.reset_index(drop=True)
+    best["rank"] = np.arange(1, len(best) + 1)
+    best["measure"] = measure
+    return best[["user_id", "value", "rank", "measure"]]
+
+
+def customer_values(
+    events: EventLog | pd.DataFrame, *, by: str = "revenue", clv: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, str]:
+    """Every customer's value under ``by`` (``user_id``, ``value``) and what it measures."""
+    t = _prepared(events).table
+    buyers = t.filter(t.event == PURCHASE).select("user_id").distinct()
+    if by == "clv" and clv is not None:
+        c = buyers.to_pandas().merge(clv[["user_id", "clv"]], on="user_id", how="left")
+        return c.rename(columns={"clv": "value"}).fillna({"value": 0.0}), "predicted CLV"
+    per_user = t.group_by("user_id").aggregate(
+        net=_col(t, "revenue", "float64").sum().fill_null(0.0),
+        orders=(t.event == PURCHASE).sum(),
+        first_order=t.event_time.min(where=t.event == PURCHASE),
+        last=t.event_time.max(),
+    )
+    v = buyers.join(per_user, "user_id").to_pandas()
+    if by == "orders":
+        return v.assign(value=v.orders.astype(float))[["user_id", "value"]], "orders"
+    if by == "tenure":
+        days = (v["last"] - v.first_order) / pd.Timedelta(days=1)
+        return v.assign(value=days)[["user_id", "value"]], "tenure, days"
+    measure = "net revenue" if by == "revenue" else f"net revenue, {HISTORICAL}"
+    return v.assign(value=v.net)[["user_id", "value"]], measure
+
+
+def who_they_are(
+    events: EventLog | pd.DataFrame, best: pd.DataFrame | Iterable[str]
+) -> pd.DataFrame:
+    """Best customers' share of customers, of net revenue and of orders.
+
+    Returns ``metric``, ``best``, ``all``, ``share`` (best / all).
+    """
+    f = customer_facts(events)
+    is_best = f.user_id.isin(best_ids(best))
+    rows = [
+        ("customers", float(is_best.sum()), float(len(f))),
+        ("net revenue", f.net_revenue[is_best].sum(), f.net_revenue.sum()),
+        ("orders", float(f.orders[is_best].sum()), float(f.orders.sum())),
+    ]
+    out = pd.DataFrame(rows, columns=["metric", "best", "all"])
+    out["share"] = out.best / out["all"].where(out["all"] != 0)
+    return out
+
+
+def channel_quality(events: EventLog | pd.DataFrame) -> pd.DataFrame:
+    """Which first channels bring loyal customers: repeat rate and value per first channel.
+
+    Returns one row per first channel (of the customer's first on-site event): ``channel``,
+    ``customers``, ``repeat_customers`` (2+ purchases), ``repeat_rate`` with a 95 % Wilson
+    interval (``ci_low``, ``ci_high``), ``net_revenue_per_customer``, highest repeat rate first.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    f = customer_facts(events)
+    f["channel"] = f.first_channel.fillna("(none)")
+    out = f.groupby("channel").agg(
+        customers=("user_id", "size"),
+        repeat_customers=("orders", lambda o: int((o > 1).sum())),
+        net_revenue_per_customer=("net_revenue", "mean"),
+    )
+    out["repeat_rate"] = out.repeat_customers / out.customers
+    out["ci_low"], out["ci_high"] = proportion_confint(
+        out.repeat_customers, out.customers, method="wilson"
+    )
+    out = out.reset_index().sort_values("repeat_rate", ascending=False, ignore_index=True)
+    cols = ["channel", "customers", "repeat_customers", "repeat_rate", "ci_low", "ci_high"]
+    return out[[*cols, "net_revenue_per_customer"]]
+
+
+def profile(
+    events: EventLog | pd.DataFrame,
+    best: pd.DataFrame | Iterable[str],
+    *,
+    clv: pd.DataFrame | None = None,
+    facts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Best customers vs the other customers on DOMAIN.md's six question groups.
+
+    Parameters
+    ----------
+    events
+        The event log.
+    best
+        The best customers (:func:`best_customers` or ids); the rest = the other customers.
+    clv
+        Optional frame with ``user_id``, ``clv``, ``p_alive``, ``expected_orders`` from a CLV
+        model. Without it the CLV and lifecycle rows use historical values (net revenue so
+        far, tenure so far, orders so far) and their ``note`` says so.
+    facts
+        :func:`customer_facts` of the same events, when already computed.
+
+    Returns
+    -------
+    Tidy DataFrame, one row per question and metric: ``group`` (1-6), ``question``,
+    ``metric``, ``unit`` (share, count, days, currency), ``best``, ``rest``, ``difference``
+    (best - rest), ``ratio`` (best / rest), ``ci_low``/``ci_high`` (95 % interval of the
+    difference), ``p_value``, ``test`` (see :mod:`journeylib._best_stats` for the test used
+    per kind of metric), ``n_best``, ``n_rest``, ``note``. Categorical questions (channel,
+    device, category...) give one share row per value.
+    """
+    f = customer_facts(events) if facts is None else facts.copy()
+    f = _with_clv(f, clv)
+    b = f.user_id.isin(best_ids(best))
+    pages = _pages_before(events, f)
+    groups = [
+        (1, "Which channels do they come from? What is their first interaction?", [
+            *st.share_rows(f.first_channel, b, "first channel"),
+            *st.share_rows(f.first_touchpoint, b, "first touchpoint"),
+            *st.share_rows(f.first_device, b, "first device"),
+        ]),
+        (2, "What do they look at before buying?", [
+            *[st.flag_row(pages[c], b, f"viewed before first order: {c}") for c in pages],
+            st.mean_row(f.products_before, b, "products viewed before first order", "count"),
+            st.mean_row(f.sessions_before, b, "sessions up to the first order", "count"),
+            st.mean_row(f.active_days_before, b, "active days before first order", "days"),
+        ]),
+        (3, "How long until the first order? What do they buy first?", [
+            st.median_row(f.days_to_first_order, b, "days from first visit to first order",
+                          "days"),
+            *st.share_rows(f.first_category, b, "first category bought"),
+        ]),
+        (4, "What feedback do they give? When and how do they come back?", [
+            st.flag_row(f.reviewed, b, "wrote a review"),
+            st.flag_row(f.referred, b, "referred a friend"),
+            st.flag_row(f.shared, b, "shared"),
+            st.flag_row(f.next_visit_days.notna(), b, "came back after the first order"),
+            st.median_row(f.next_visit_days, b, "days from first order to next visit", "days"),
+            *st.share_rows(f.next_visit_channel, b, "channel of the next visit"),
+        ]),
+        (5, "How often do they buy, thanks to emails? Order value? CLV?", [
+            st.mean_row(f.orders, b, "orders", "count"),
+            st.median_row(f.days_between_orders, b, "days between orders (repeat customers)",
+                          "days"),
+            st.ratio_row(f.email_orders, f.orders, b, "email-driven share of purchases",
+                         "share"),
+            st.ratio_row(f.purchase_revenue, f.orders, b, "average order value", "currency"),
+            {**st.mean_row(f.clv, b, "CLV", "currency"), "note": f.attrs["clv_note"]},
+        ]),
+        (6, "What is their expected lifecycle, and how many orders in it?", _lifecycle(f, b)),
+    ]  # fmt: skip
+    frames = [pd.DataFrame(rows).assign(group=g, question=q) for g, q, rows in groups if rows]
+    out = pd.concat(frames, ignore_index=True)
+    out["note"] = out["note"].fillna("") if "note" in out else ""
+    cols = ["group", "question", "metric", "unit", "best", "rest", "difference", "ratio",
+            "ci_low", "ci_high", "p_value", "test", "n_best", "n_rest", "note"]  # fmt: skip
+    return out[cols]
+
+
+def _with_clv(f: pd.DataFrame, clv: pd.DataFrame | None) -> pd.DataFrame:
+    if clv is None:
+        f["clv"] = f.net_revenue
+        f.attrs["clv_note"] = f"net revenue so far: {HISTORICAL}"
+        return f
+    keep = [c for c in ("user_id", "clv", "p_alive", "expected_orders") if c in clv.columns]
+    f = f.merge(clv[keep], on="user_id", how="left")
+    f.attrs["clv_note"] = "predicted CLV (CLV model)"
+    return f
+
+
+def _lifecycle(f: pd.DataFrame, b: pd.Series) -> list[dict]:
+    if "p_alive" in f.columns:
+        rows = [st.mean_row(f.p_alive, b, "P(alive) at the end of the data", "share")]
+        if "expected_orders" in f.columns:
+            rows.append(st.mean_row(f.expected_orders, b, "expected future orders", "count"))
+        return [{**r, "note": "CLV model"} for r in rows]
+    rows = [
+        st.mean_row(f.tenure_days, b, "lifetime so far: first order to last visit", "days"),
+        st.flag_row(f.orders > 1, b, "repeat customer (2+ orders)"),
+    ]
+    return [{**r, "note": HISTORICAL} for r in rows]
+
+
+def _pages_before(events: EventLog | pd.DataFrame, f: pd.DataFrame) -> pd.DataFrame:
+    """One bool column per page type: viewed before the customer's first purchase."""
+    t = _prepared(events).table
+    if "page_type" not in t.columns:
+        return pd.DataFrame(index=f.index)
+    fp = ibis.memtable(f[["user_id", "first_purchase"]])
+    j = t.filter(t.event == "page_view").join(fp, "user_id")
+    j = j.filter((j.event_time < j.first_purchase) & j.page_type.notnull())
+    seen = j.select("user_id", "page_type").distinct().to_pandas()
+    wide = pd.crosstab(seen.user_id, seen.page_type).astype(bool)
+    return wide.reindex(f.user_id, fill_value=False).set_axis(f.index)

@@ -1,0 +1,154 @@
+"""Who is on the best customers' path now: the list marketing acts on (``on_the_path.csv``).
+
+DOMAIN.md: "find the path they took and lead more people down it". Users who are not (yet)
+best customers, whose early journey shows the patterns that mark best customers
+(:func:`~journeylib.patterns.early_patterns`) and who are still active, ranked, with the
+touchpoint to push next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .best import best_customers, customer_facts
+from .eventlog import EventLog
+from .patterns import _prepared, best_ids, matches
+from .schema import PURCHASE
+
+SEGMENTS = {0: "visitor, no order yet", 1: "one-time customer", 2: "repeat customer, not best"}
+
+
+def on_the_path(
+    events: EventLog | pd.DataFrame,
+    patterns: pd.DataFrame,
+    *,
+    best: pd.DataFrame | Iterable[str] | None = None,
+    clv: pd.DataFrame | None = None,
+    n_patterns: int = 5,
+    active_within: str = "90D",
+    include_visitors: bool = True,
+    out_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """Who is on the best customers' path now: not (yet) best, early journey matches, active.
+
+    Parameters
+    ----------
+    events
+        The event log.
+    patterns
+        :func:`~journeylib.patterns.early_patterns` output; its ``n_patterns`` best-ranked
+        productive patterns (or the top ones by lift when none is productive) are matched.
+    best
+        The best customers, left out (default: :func:`best_customers` with its defaults).
+    clv
+        Optional ``user_id``, ``p_alive`` (and ``clv``) from the CLV models. Customers without
+        a ``p_alive`` (and visitors) get a recency weight instead: 1 - days since last seen /
+        ``active_within`` (0 beyond it).
+    active_within
+        Users last seen longer ago than this before the end of the data are left out.
+    include_visitors
+        Also list users who match but have not ordered yet.
+    out_dir
+        When given, the list is also written to ``<out_dir>/on_the_path.csv``.
+
+    Returns
+    -------
+    DataFrame ranked by ``score`` = ``p_best`` of the best pattern matched x ``p_alive``:
+    ``rank``, ``user_id`` (pseudonymous; ids that look like e-mail addresses are replaced by
+    a hash), ``segment``, ``pattern``, ``patterns_matched``, ``p_best``, ``lift``,
+    ``orders``, ``days_since_last_seen``, ``p_alive``, ``alive_from`` (CLV model or
+    recency), ``score``, ``next_touchpoint``. Nothing from outside the event log is joined.
+    """
+    log = _prepared(events)
+    best = best_customers(log) if best is None else best
+    top = _top_patterns(patterns, n_patterns)
+    hits = matches(log, top).merge(top[["pattern", "p_best", "lift", "rank"]], on="pattern")
+    hits = hits[~hits.user_id.isin(best_ids(best))]
+    hits = hits.sort_values(["user_id", "p_best", "rank"], ascending=[1, 0, 1])
+    n_matched = hits.groupby("user_id").size().rename("patterns_matched")
+    lst = hits.drop_duplicates("user_id").join(n_matched, on="user_id")
+    lst = lst.merge(_activity(log), on="user_id")
+    lst = _alive(lst, clv, pd.Timedelta(active_within) / pd.Timedelta(days=1))
+    if not include_visitors:
+        lst = lst[lst.orders > 0]
+    lst["segment"] = lst.orders.clip(upper=2).map(SEGMENTS)
+    lst["next_touchpoint"] = lst.segment.map(next_touchpoints(log, best))
+    lst["score"] = lst.p_best * lst.p_alive
+    lst = lst.sort_values(["score", "user_id"], ascending=[0, 1], ignore_index=True)
+    lst["rank"] = np.arange(1, len(lst) + 1)
+    lst["user_id"] = pseudonymous(lst.user_id)
+    cols = ["rank", "user_id", "segment", "pattern", "patterns_matched", "p_best", "lift",
+            "orders", "days_since_last_seen", "p_alive", "alive_from", "score",
+            "next_touchpoint"]  # fmt: skip
+    lst = lst[cols]
+    if out_dir:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        lst.to_csv(Path(out_dir) / "on_the_path.csv", index=False)
+    return lst
+
+
+def _top_patterns(patterns: pd.DataFrame, n: int) -> pd.DataFrame:
+    good = patterns[patterns.productive]
+    if good.empty:
+        good = patterns[patterns.lift > 1]
+    return good.sort_values("rank").head(n)
+
+
+def _activity(log: EventLog) -> pd.DataFrame:
+    t = log.table
+    is_order = t.event == PURCHASE
+    per = t.group_by("user_id").aggregate(last=t.event_time.max(), orders=is_order.sum())
+    a = per.to_pandas()
+    end = t.event_time.max().to_pandas()
+    a["days_since_last_seen"] = (end - a["last"]) / pd.Timedelta(days=1)
+    return a.drop(columns=["last"])
+
+
+def _alive(lst: pd.DataFrame, clv: pd.DataFrame | None, window_days: float) -> pd.DataFrame:
+    recency = (1 - lst.days_since_last_seen / window_days).clip(lower=0)
+    lst = lst[lst.days_since_last_seen <= window_days].copy()
+    lst["p_alive"], lst["alive_from"] = recency[lst.index], "recency"
+    if clv is not None and "p_alive" in clv.columns:
+        model = lst.user_id.map(clv.set_index("user_id").p_alive)
+        lst.loc[model.notna(), "alive_from"] = "CLV model"
+        lst["p_alive"] = model.fillna(lst.p_alive)
+    return lst
+
+
+def next_touchpoints(
+    events: EventLog | pd.DataFrame, best: pd.DataFrame | Iterable[str]
+) -> dict[str, str]:
+    """The touchpoint to push next per segment, read off best customers' own journeys.
+
+    Visitors: a first order in best customers' most common first category; one-time
+    customers: a return visit through the channel best customers most often came back by;
+    repeat customers: the next order by e-mail when best customers' purchases are mostly
+    e-mail-driven, else through their most common next-visit channel.
+    """
+    f = customer_facts(events)
+    f = f[f.user_id.isin(best_ids(best))]
+    if f.empty:
+        return dict.fromkeys(SEGMENTS.values(), "")
+    category = f.first_category.mode().iloc[0] if f.first_category.notna().any() else "any"
+    back = f.next_visit_channel.dropna()
+    channel = back.mode().iloc[0] if len(back) else "email"
+    email_share = f.email_orders.sum() / max(f.orders.sum(), 1)
+    again = "email" if email_share >= 0.5 else channel
+    return {
+        SEGMENTS[0]: f"first order: feature {category} (best customers' usual first category)",
+        SEGMENTS[1]: f"bring back for a second visit via {channel}",
+        SEGMENTS[2]: f"next order via {again} ({email_share:.0%} of best customers' orders "
+        "are email-driven)",
+    }
+
+
+def pseudonymous(ids: pd.Series) -> pd.Series:
+    """``ids`` as they are, unless any looks like an e-mail address: then all are hashed."""
+    if not ids.astype(str).str.contains("@", regex=False).any():
+        return ids
+    hashed = pd.util.hash_pandas_object(ids.astype(str), index=False).to_numpy()
+    return pd.Series(np.char.mod("h%016x", hashed), index=ids.index)
