@@ -56,9 +56,7 @@ def _after_drop(log: EventLog, steps: Sequence[StepSpec], options: dict) -> ir.T
     d = d.join(anchor, d.r == anchor._r)
     on_site = ev.filter(ev.session_id.notnull())
     later = on_site.select(USER_KEY, "session_id", "event", "event_time", ROW_ID)
-    after = (later.event_time > d.t) | (
-        (later.event_time == d.t) & (later[ROW_ID] > d.r)
-    )
+    after = (later.event_time > d.t) | ((later.event_time == d.t) & (later[ROW_ID] > d.r))
     j = d.join(later, [d.uk == later[USER_KEY], d.sid == later.session_id, after])
     nxt = j.group_by(["a_id", "step_index"]).aggregate(
         next_event=j.event.first(order_by=[j.event_time, j[ROW_ID]]),
@@ -95,9 +93,7 @@ def drop_off_next(
     t = _after_drop(log, steps, options)
     g = t.group_by(["step_index", "next_event"]).aggregate(count=t.count()).to_pandas()
     g["share"] = g["count"] / g.groupby("step_index")["count"].transform("sum")
-    g = g.sort_values(
-        ["step_index", "count", "next_event"], ascending=[True, False, True]
-    )
+    g = g.sort_values(["step_index", "count", "next_event"], ascending=[True, False, True])
     g = g.groupby("step_index").head(top).reset_index(drop=True)
     g.insert(1, "step", g.step_index.map(_labels(steps)))
     return g
@@ -138,16 +134,12 @@ def _cart_sessions(log: EventLog, by: str | None) -> ir.Table:
     aggs |= {"bought": (t.event == PURCHASE).any(), "end": t.event_time.max()}
     if by:
         t = funnels._with_derived(t, [by])
-        aggs["segment"] = t[by].first(
-            order_by=[t.event_time, t[ROW_ID]], include_null=False
-        )
+        aggs["segment"] = t[by].first(order_by=[t.event_time, t[ROW_ID]], include_null=False)
     s = t.group_by([USER_KEY, "session_id"]).aggregate(**aggs)
     return s.filter(s[CHECKOUT[0]])
 
 
-def cart_abandonment(
-    events: EventLog | pd.DataFrame, *, by: str | None = None
-) -> pd.DataFrame:
+def cart_abandonment(events: EventLog | pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
     """Cart abandonment overall and per checkout step (a session is the unit).
 
     A cart session has an ``add_to_cart``; it is abandoned when it has no ``purchase``.
@@ -233,9 +225,7 @@ def cart_recovery(
     ev = log.table
     horizon = ibis.interval(days, unit="D")
     cols = {"channel": ev.channel} if "channel" in ev.columns else {}
-    buys = ev.filter(ev.event == PURCHASE).select(
-        USER_KEY, "event_time", ROW_ID, **cols
-    )
+    buys = ev.filter(ev.event == PURCHASE).select(USER_KEY, "event_time", ROW_ID, **cols)
     j = ab.join(
         buys,
         [
@@ -275,9 +265,7 @@ def cart_recovery(
     by_channel = pd.DataFrame(columns=["channel", "recovered", "share"])
     if cols:
         r = out.filter(out.recovered)
-        by_channel = r.group_by(ch=r.channel.fill_null("(none)")).aggregate(
-            recovered=r.count()
-        )
+        by_channel = r.group_by(ch=r.channel.fill_null("(none)")).aggregate(recovered=r.count())
         by_channel = by_channel.order_by(ibis.desc("recovered")).to_pandas()
         by_channel = by_channel.rename(columns={"ch": "channel"})
         by_channel["share"] = by_channel.recovered / by_channel.recovered.sum()

@@ -91,9 +91,7 @@ def ab_test(
     last = f.step_index.max()
     n = f[f.step_index == 1].set_index(variant)["count"]
     x = f[f.step_index == last].set_index(variant)["count"]
-    table = pd.DataFrame(
-        {"variant": n.index, "n": n.to_numpy(), "converted": x[n.index]}
-    )
+    table = pd.DataFrame({"variant": n.index, "n": n.to_numpy(), "converted": x[n.index]})
     table = table[table.variant != "(none)"].reset_index(drop=True)
     return compare_proportions(
         table, control=control, expected_split=expected_split, alpha=alpha, power=power
@@ -118,21 +116,15 @@ def compare_proportions(
     control = control if control is not None else t.variant.iloc[0]
     base = t.set_index("variant").loc[control]
     rows = [
-        _compare(r, base, control, alpha, power)
-        for r in t.itertuples()
-        if r.variant != control
+        _compare(r, base, control, alpha, power) for r in t.itertuples() if r.variant != control
     ]
-    return ABResult(
-        variants=t, comparison=pd.DataFrame(rows), srm=_srm(t.n, expected_split)
-    )
+    return ABResult(variants=t, comparison=pd.DataFrame(rows), srm=_srm(t.n, expected_split))
 
 
 def _compare(r: Any, base: pd.Series, control: str, alpha: float, power: float) -> dict:
     x1, n1, x0, n0 = int(r.converted), int(r.n), int(base.converted), int(base.n)
     z, p = proportions_ztest([x1, x0], [n1, n0])
-    lo, hi = confint_proportions_2indep(
-        x1, n1, x0, n0, method="wald", compare="diff", alpha=alpha
-    )
+    lo, hi = confint_proportions_2indep(x1, n1, x0, n0, method="wald", compare="diff", alpha=alpha)
     rlo, rhi = confint_proportions_2indep(
         x1, n1, x0, n0, method="log", compare="ratio", alpha=alpha
     )
@@ -163,9 +155,7 @@ def _mde(p0: float, n0: int, n1: int, alpha: float, power: float) -> float:
     return float(p1 - p0)
 
 
-def _srm(
-    n: pd.Series, expected_split: Sequence[float] | None
-) -> dict[str, float | bool]:
+def _srm(n: pd.Series, expected_split: Sequence[float] | None) -> dict[str, float | bool]:
     observed = n.to_numpy(dtype=float)
     split = (
         np.full(len(observed), 1 / len(observed))

@@ -68,9 +68,7 @@ def run_size(n_events: int, repeat: int) -> list[dict]:
     n = len(log)
     rows.append({"step": "read_events", "seconds": read_s, "peak_gb": peak_rss_gb()})
     sess_s, sess = _time(lambda: jl.sessionize(log, recompute=True), repeat)
-    rows.append(
-        {"step": "sessionize (30 min gap)", "seconds": sess_s, "peak_gb": peak_rss_gb()}
-    )
+    rows.append({"step": "sessionize (30 min gap)", "seconds": sess_s, "peak_gb": peak_rss_gb()})
     stage_s, _ = _time(lambda: jl.map_stages(sess), repeat)
     rows.append({"step": "map_stages", "seconds": stage_s, "peak_gb": peak_rss_gb()})
     for row in rows:
@@ -81,15 +79,9 @@ def run_size(n_events: int, repeat: int) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run every size in its own process and print one table."""
-    parser = argparse.ArgumentParser(
-        prog="python -m journeylib.bench", description=__doc__
-    )
-    parser.add_argument(
-        "--sizes", default="1000000,10000000", help="comma-separated event counts"
-    )
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="runs per step; the median is shown"
-    )
+    parser = argparse.ArgumentParser(prog="python -m journeylib.bench", description=__doc__)
+    parser.add_argument("--sizes", default="1000000,10000000", help="comma-separated event counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per step; the median is shown")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:

@@ -76,15 +76,9 @@ def run(n_events: int, repeat: int = 5) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m journeylib.bench_funnel", description=__doc__
-    )
-    parser.add_argument(
-        "--sizes", default="1000000", help="comma-separated event counts"
-    )
-    parser.add_argument(
-        "--repeat", type=int, default=5, help="timed runs; the median is shown"
-    )
+    parser = argparse.ArgumentParser(prog="python -m journeylib.bench_funnel", description=__doc__)
+    parser.add_argument("--sizes", default="1000000", help="comma-separated event counts")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs; the median is shown")
     args = parser.parse_args(argv)
     for size in (int(float(s)) for s in args.sizes.split(",")):
         run(size, args.repeat)

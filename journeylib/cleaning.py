@@ -49,8 +49,7 @@ def raise_if_strict(source: str, findings: Sequence[Finding], *, strict: bool) -
     if not strict or not problems:
         return
     lines = [
-        f"- {f.check} in column '{f.column}': {f.rows:,} rows (e.g. {f.examples})"
-        for f in problems
+        f"- {f.check} in column '{f.column}': {f.rows:,} rows (e.g. {f.examples})" for f in problems
     ]
     raise DataError(
         f"{source}: strict=True and the data needs cleaning:\n"
@@ -59,9 +58,7 @@ def raise_if_strict(source: str, findings: Sequence[Finding], *, strict: bool) -
     )
 
 
-def missing_columns_error(
-    source: str, missing: Sequence[str], present: Sequence[str]
-) -> DataError:
+def missing_columns_error(source: str, missing: Sequence[str], present: Sequence[str]) -> DataError:
     """The error for a source that lacks required columns after mapping."""
     return DataError(
         f"{source}: missing required column(s) {', '.join(repr(m) for m in missing)}; "

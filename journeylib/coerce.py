@@ -15,12 +15,7 @@ from .schema import CANONICAL, EVENT_TIME_TYPE
 
 #: Epoch units, as the factor that turns one unit into microseconds.
 EPOCH_UNITS: dict[str, float] = {"s": 1e6, "ms": 1e3, "us": 1.0, "ns": 1e-3}
-_UNIT_NAMES = {
-    "s": "seconds",
-    "ms": "milliseconds",
-    "us": "microseconds",
-    "ns": "nanoseconds",
-}
+_UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 _NUMERIC_TEXT = r"^\s*-?[0-9]+(\.[0-9]+)?\s*$"
 
 
@@ -42,9 +37,7 @@ def infer_epoch_unit(median_abs: float) -> str:
 def epoch_to_time(value: ir.NumericValue, unit: str) -> ir.TimestampValue:
     """An epoch number in ``unit`` as a UTC timestamp, exact to the microsecond."""
     if unit not in EPOCH_UNITS:
-        raise ValueError(
-            f"time_unit must be one of {sorted(EPOCH_UNITS)}, not {unit!r}"
-        )
+        raise ValueError(f"time_unit must be one of {sorted(EPOCH_UNITS)}, not {unit!r}")
     factor = EPOCH_UNITS[unit]
     if value.type().is_integer() and factor >= 1:
         micros = value.cast("int64") * int(factor)
@@ -69,14 +62,8 @@ def parse_time(
     col = table[column]
     kind = col.type()
     if kind.is_timestamp():
-        note = (
-            "naive timestamps taken as UTC"
-            if kind.timezone is None
-            else "converted to UTC"
-        )
-        return col.cast(EVENT_TIME_TYPE), [
-            Finding("time zone", column, 0, "noted", note)
-        ]
+        note = "naive timestamps taken as UTC" if kind.timezone is None else "converted to UTC"
+        return col.cast(EVENT_TIME_TYPE), [Finding("time zone", column, 0, "noted", note)]
     if kind.is_date():
         return col.cast("timestamp").cast(EVENT_TIME_TYPE), [
             Finding("time zone", column, 0, "noted", "dates taken as midnight UTC")
@@ -87,15 +74,11 @@ def parse_time(
         text = col.strip()
         if _all_numeric_text(table, text):
             number = (
-                text.try_cast("int64")
-                if _no_decimals(table, text)
-                else text.try_cast("float64")
+                text.try_cast("int64") if _no_decimals(table, text) else text.try_cast("float64")
             )
             return _epoch(col, number, unit=unit, column=column)
         note = "ISO 8601 text; values without an offset taken as UTC"
-        return text.try_cast(EVENT_TIME_TYPE), [
-            Finding("time format", column, 0, "noted", note)
-        ]
+        return text.try_cast(EVENT_TIME_TYPE), [Finding("time format", column, 0, "noted", note)]
     raise DataError(f"{source}: column '{column}' has type {kind}, which is not a time")
 
 
@@ -104,15 +87,11 @@ def _epoch(
 ) -> tuple[ir.TimestampValue, list[Finding]]:
     if unit is None:
         median = number.abs().approx_median().to_pandas()
-        unit = infer_epoch_unit(
-            float(median) if median == median and median is not None else 0.0
-        )
+        unit = infer_epoch_unit(float(median) if median == median and median is not None else 0.0)
         how = f"epoch {_UNIT_NAMES[unit]} (inferred from magnitude; pass time_unit= to override)"
     else:
         how = f"epoch {_UNIT_NAMES.get(unit, unit)} (time_unit={unit!r})"
-    return epoch_to_time(number, unit), [
-        Finding("time format", column, 0, "noted", how)
-    ]
+    return epoch_to_time(number, unit), [Finding("time format", column, 0, "noted", how)]
 
 
 def _all_numeric_text(table: ir.Table, text: ir.StringValue) -> bool:
@@ -137,9 +116,7 @@ def clean_text(col: ir.Value) -> ir.StringValue:
     return col.cast("string").strip().nullif("")
 
 
-def to_canonical_type(
-    col: ir.Value, name: str
-) -> tuple[ir.Value, ir.BooleanValue | None]:
+def to_canonical_type(col: ir.Value, name: str) -> tuple[ir.Value, ir.BooleanValue | None]:
     """Cast ``col`` to the canonical type of ``name``.
 
     Returns the converted column and, for text converted to numbers, a flag that is true where
@@ -162,7 +139,5 @@ def to_canonical_type(
 
 def _numeric(value: ir.NumericValue, target: dt.DataType) -> ir.NumericValue:
     if target.is_integer() and value.type().is_floating():
-        return ibis.ifelse(
-            value == value.round(), value.cast(target), ibis.null(target)
-        )
+        return ibis.ifelse(value == value.round(), value.cast(target), ibis.null(target))
     return value.cast(target)

@@ -46,14 +46,8 @@ def _weakest_segment(seg: pd.DataFrame, by: str) -> str:
     first = seg[seg.step_index == 1].set_index(by)["count"]
     low = last.loc[last.conversion.idxmin()]
     others = last[last[by] != low[by]]
-    rest = (
-        others["count"].sum() / first[others[by]].sum() if len(others) else float("nan")
-    )
-    p = (
-        seg.groupby("step_index").p_value.first().min()
-        if "p_value" in seg
-        else float("nan")
-    )
+    rest = others["count"].sum() / first[others[by]].sum() if len(others) else float("nan")
+    p = seg.groupby("step_index").p_value.first().min() if "p_value" in seg else float("nan")
     return (
         f"{low[by]} ({by}) converts least: {low.conversion:.2%} reach {low.step} against "
         f"{rest:.2%} for the other {by} values (smallest chi-square p across steps {p:.2g})."
@@ -64,11 +58,7 @@ def _recovery(r: Recovery) -> str:
     rates = r.by_contact.set_index("contacted").recovery_rate
     yes, no = rates.get(True, float("nan")), rates.get(False, float("nan"))
     top = r.by_channel.iloc[0] if len(r.by_channel) else None
-    via = (
-        f"; {top.share:.0%} of recoveries came through {top.channel}"
-        if top is not None
-        else ""
-    )
+    via = f"; {top.share:.0%} of recoveries came through {top.channel}" if top is not None else ""
     return (
         f"Abandoned carts followed by a contact were bought within {r.days} days "
         f"{yes:.1%} of the time against {no:.1%} without ({yes / no:.1f}x){via}."

@@ -153,7 +153,8 @@ def funnel_times(
     -------
     DataFrame, one row per attempt (per user with ``count="users"``): ``user_id``, the ``by``
     columns, ``started_at`` (the step-1 event's time), ``steps_reached`` (how many
-    steps were done, 1 to K), ``converted`` (reached the last step) and ``time_to_convert`` (Timedelta
+    steps were done, 1 to K), ``converted`` (reached the last step) and ``time_to_convert``
+    (Timedelta
     from step 1 to the last step; NaT when not converted). Not for open funnels.
     """
     log = as_eventlog(events)
@@ -217,18 +218,12 @@ def _spec(
     if count not in COUNTS:
         raise ValueError(f"count must be one of {COUNTS}, got {count!r}")
     if count == "sessions" and not log.has("session_id"):
-        raise ValueError(
-            "count='sessions' needs a session_id column: run sessionize first"
-        )
+        raise ValueError("count='sessions' needs a session_id column: run sessionize first")
     sw = [None] * (len(parsed) - 1) if step_windows is None else list(step_windows)
     if len(sw) != len(parsed) - 1:
-        raise ValueError(
-            f"step_windows needs {len(parsed) - 1} values, one per step after 1"
-        )
+        raise ValueError(f"step_windows needs {len(parsed) - 1} values, one per step after 1")
     if order == "any" and any(w is not None for w in sw):
-        raise ValueError(
-            "step_windows measure from the previous step: not with order='any'"
-        )
+        raise ValueError("step_windows measure from the previous step: not with order='any'")
     by_cols = [by] if isinstance(by, str) else list(by or [])
     for col in [*by_cols, *([hold_constant] if hold_constant else [])]:
         if col not in log.table.columns and col not in _DERIVED:
@@ -276,9 +271,7 @@ def _with_derived(t: ir.Table, cols: Sequence[str]) -> ir.Table:
         if c == "cohort":
             aggs[c] = t.event_time.min().strftime("%Y-%m")
         else:
-            aggs[c] = t[c.removeprefix("first_")].first(
-                order_by=order, include_null=False
-            )
+            aggs[c] = t[c.removeprefix("first_")].first(order_by=order, include_null=False)
     per_user = t.group_by(USER_KEY).aggregate(**aggs)
     return t.join(per_user, USER_KEY)
 
@@ -405,9 +398,7 @@ def _completion(state: ir.Table, s: int, k_max: int) -> ir.Table:
     prev = state[f"T{s}"]
     for k in range(s + 1, k_max + 1):
         t = state[f"T{k}"]
-        prev = ibis.ifelse(
-            prev.notnull() & t.notnull(), ibis.greatest(prev, t), ibis.null()
-        )
+        prev = ibis.ifelse(prev.notnull() & t.notnull(), ibis.greatest(prev, t), ibis.null())
         done[f"T{k}"] = prev
     return state.mutate(**done)
 
@@ -470,15 +461,9 @@ def _durations(a: ir.Table, k_max: int, s: int) -> dict[str, ir.Value]:
     out = {}
     for k in range(1, k_max + 1):
         t = a[f"T{k}"]
-        out[f"D{k}"] = (
-            t.delta(a.A, unit="microsecond") if k >= s else ibis.null("int64")
-        )
+        out[f"D{k}"] = t.delta(a.A, unit="microsecond") if k >= s else ibis.null("int64")
         prev = a[f"T{k - 1}"] if k > s else None
-        out[f"Q{k}"] = (
-            t.delta(prev, unit="microsecond")
-            if prev is not None
-            else ibis.null("int64")
-        )
+        out[f"Q{k}"] = t.delta(prev, unit="microsecond") if prev is not None else ibis.null("int64")
     return out
 
 
@@ -503,9 +488,7 @@ def _summarise(reached: ir.Table, spec: _Spec) -> pd.DataFrame:
         part["step_index"] = k
         part["step"] = step.name
         part["count"] = wide[f"count_{k}"].fillna(0).astype("int64")
-        part["median_time_from_previous"] = pd.to_timedelta(
-            wide[f"prev_{k}"], unit="us"
-        )
+        part["median_time_from_previous"] = pd.to_timedelta(wide[f"prev_{k}"], unit="us")
         part["median_time_from_start"] = pd.to_timedelta(wide[f"start_{k}"], unit="us")
         long.append(part)
     return pd.concat(long, ignore_index=True)

@@ -84,9 +84,7 @@ def as_eventlog(events: EventLog | pd.DataFrame) -> EventLog:
         return events
     if isinstance(events, pd.DataFrame):
         return read_events(events)
-    raise TypeError(
-        f"expected an EventLog or a pandas DataFrame, got {type(events).__name__}"
-    )
+    raise TypeError(f"expected an EventLog or a pandas DataFrame, got {type(events).__name__}")
 
 
 def _read(
@@ -120,9 +118,7 @@ def _read(
     ]
     raise_if_strict(raw.label, findings, strict=strict)
     _release(flagged)
-    return EventLog(
-        table=cleaned, cleaning=report_frame(findings), columns=mapping, source=label
-    )
+    return EventLog(table=cleaned, cleaning=report_frame(findings), columns=mapping, source=label)
 
 
 def with_user_key(table: ir.Table) -> ir.Table:
@@ -146,11 +142,7 @@ def _helper_columns(table: ir.Table) -> list[str]:
 
 
 def _flag(
-    table: ir.Table,
-    raw: sources.RawSource,
-    *,
-    time_unit: str | None,
-    allow_missing_user: bool,
+    table: ir.Table, raw: sources.RawSource, *, time_unit: str | None, allow_missing_user: bool
 ) -> tuple[ir.Table, list[Finding]]:
     """Type the canonical columns, flag each row's removal reason and count everything."""
     time_text = table.event_time.cast("string").strip()
@@ -158,9 +150,7 @@ def _flag(
         _duplicate=table[ROW_ID].isin(duplicate_rows(table)[ROW_ID]),
         _time_missing=time_text.isnull() | (time_text == ""),
     )
-    event_time, time_notes = parse_time(
-        table, "event_time", unit=time_unit, source=raw.label
-    )
+    event_time, time_notes = parse_time(table, "event_time", unit=time_unit, source=raw.label)
     typed, bad_flags = {"event_time": event_time}, {}
     for name in CANONICAL:
         if name in table.columns and name != "event_time":
@@ -183,9 +173,7 @@ def duplicate_rows(table: ir.Table) -> ir.Table:
     not returned. Cheaper than a window partitioned by every column, which sorts the log.
     """
     cols = [c for c in table.columns if c != ROW_ID]
-    groups = table.group_by(cols).aggregate(
-        _first=table[ROW_ID].min(), _n=table.count()
-    )
+    groups = table.group_by(cols).aggregate(_first=table[ROW_ID].min(), _n=table.count())
     groups = groups.filter(groups._n > 1)
     on = [table[c].identical_to(groups[c]) for c in cols]
     joined = table.join(groups, on)
@@ -214,28 +202,18 @@ def _count(t: ir.Table, raw: sources.RawSource, bad_flags: Mapping) -> list[Find
         if column == "event" and "event" not in t.columns:
             continue
         n = int(counts[f"r{k}"])
-        findings.append(
-            Finding(check, column, n, action, _examples(t, t._reason == k, raw, n))
-        )
+        findings.append(Finding(check, column, n, action, _examples(t, t._reason == k, raw, n)))
     for name in bad_flags:
         column = name.removeprefix("_bad_")
         n = int(counts[name])
         cond = t[name] & (t._reason == 0)
         findings.append(
-            Finding(
-                f"unreadable {column}",
-                column,
-                n,
-                "set to null",
-                _examples(t, cond, raw, n),
-            )
+            Finding(f"unreadable {column}", column, n, "set to null", _examples(t, cond, raw, n))
         )
     return findings
 
 
-def _examples(
-    t: ir.Table, cond: ir.BooleanValue, raw: sources.RawSource, n: int
-) -> str:
+def _examples(t: ir.Table, cond: ir.BooleanValue, raw: sources.RawSource, n: int) -> str:
     if n == 0:
         return ""
     ids = t.filter(cond).order_by(ROW_ID).limit(5)[ROW_ID].to_pandas().tolist()
@@ -243,12 +221,8 @@ def _examples(
 
 
 def _malformed_lines(raw: sources.RawSource) -> Finding:
-    shown = [
-        f"{os.path.basename(f)} line {n}: {text!r}" for f, n, text in raw.bad_lines[:5]
-    ]
-    return Finding(
-        "malformed CSV line", "(all)", len(raw.bad_lines), "removed", "; ".join(shown)
-    )
+    shown = [f"{os.path.basename(f)} line {n}: {text!r}" for f, n, text in raw.bad_lines[:5]]
+    return Finding("malformed CSV line", "(all)", len(raw.bad_lines), "removed", "; ".join(shown))
 
 
 def _release(table: ir.Table) -> None:

@@ -71,9 +71,7 @@ def resolve_mapping(
         if guess is not None:
             mapping[name] = guess
             used.add(guess)
-            findings.append(
-                Finding("column mapping inferred", name, 0, "noted", f"from '{guess}'")
-            )
+            findings.append(Finding("column mapping inferred", name, 0, "noted", f"from '{guess}'"))
     missing = [r for r in required if r not in mapping]
     if missing:
         raise missing_columns_error(source, missing, present)

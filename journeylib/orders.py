@@ -96,9 +96,7 @@ def _orders(t: ir.Table, *, has_qty: bool) -> tuple[ir.Table, list[Finding]]:
         .fillna(0)
         .astype(int)
     )
-    example = (
-        t.filter(no_customer).order_by(ROW_ID).limit(5)[ROW_ID].to_pandas().tolist()
-    )
+    example = t.filter(no_customer).order_by(ROW_ID).limit(5)[ROW_ID].to_pandas().tolist()
     usable = t.filter(~no_customer)
     aggs = {
         "user_id": usable.user_id.min(),
@@ -137,9 +135,7 @@ def _orders(t: ir.Table, *, has_qty: bool) -> tuple[ir.Table, list[Finding]]:
             "set aside",
             ", ".join(f"row {i + 1}" for i in example),
         ),
-        Finding(
-            "order line without revenue", "revenue", int(counts.no_revenue), "noted"
-        ),
+        Finding("order line without revenue", "revenue", int(counts.no_revenue), "noted"),
         Finding(
             "return/cancellation lines",
             "order_id",
@@ -165,23 +161,11 @@ GA4_COLUMNS: dict[str, tuple[str, ...]] = {
     "user_id": ("user_pseudo_id",),
     "event": ("event_name",),
     "event_time": ("event_timestamp",),
-    "session_id": (
-        "ga_session_id",
-        "event_params.ga_session_id",
-        "event_params_ga_session_id",
-    ),
+    "session_id": ("ga_session_id", "event_params.ga_session_id", "event_params_ga_session_id"),
     "device": ("device.category", "device_category"),
     "campaign": ("traffic_source.name", "traffic_source_name", "campaign"),
-    "order_id": (
-        "ecommerce.transaction_id",
-        "ecommerce_transaction_id",
-        "transaction_id",
-    ),
-    "revenue": (
-        "ecommerce.purchase_revenue",
-        "ecommerce_purchase_revenue",
-        "purchase_revenue",
-    ),
+    "order_id": ("ecommerce.transaction_id", "ecommerce_transaction_id", "transaction_id"),
+    "revenue": ("ecommerce.purchase_revenue", "ecommerce_purchase_revenue", "purchase_revenue"),
     "page_type": ("page_type", "event_params.page_type"),
 }
 _GA4_MEDIUM = ("traffic_source.medium", "traffic_source_medium", "medium")
@@ -214,9 +198,7 @@ def ga4_channel(medium: ir.StringValue, source: ir.StringValue) -> ir.StringValu
     m = medium.lower().strip().fill_null("(none)")
     s = source.lower().strip().fill_null("(direct)")
     paid = m.re_search(r"^(.*cp.*|ppc|retargeting|paid.*)$")
-    social = s.isin(_SOCIAL) | m.isin(
-        ("social", "social-network", "social-media", "sm")
-    )
+    social = s.isin(_SOCIAL) | m.isin(("social", "social-network", "social-media", "sm"))
     return ibis.cases(
         ((s == "(direct)") & m.isin(("(none)", "(not set)", "")), "direct"),
         (m == "organic", "organic_search"),

@@ -68,9 +68,7 @@ def data_health(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(metrics, columns=["metric", "value"])
 
 
-def events_per_day(
-    events: EventLog | pd.DataFrame, *, by: str | None = None
-) -> pd.DataFrame:
+def events_per_day(events: EventLog | pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
     """Events and active users per UTC day (and per ``by`` value when given).
 
     Returns ``day``, [``by``], ``events``, ``users``.
@@ -85,9 +83,7 @@ def events_per_day(
     return out
 
 
-def session_mix(
-    events: EventLog | pd.DataFrame, *, by: str = "channel"
-) -> pd.DataFrame:
+def session_mix(events: EventLog | pd.DataFrame, *, by: str = "channel") -> pd.DataFrame:
     """Sessions, share of sessions and session conversion rate per ``by`` value.
 
     ``by`` is a session attribute: ``channel``, ``device``, ``campaign`` or
@@ -139,15 +135,12 @@ def weekly_kpis(events: EventLog | pd.DataFrame, week: str) -> pd.DataFrame:
     return frame
 
 
-def _week_numbers(
-    log: EventLog, start: pd.Timestamp, end: pd.Timestamp
-) -> dict[str, float]:
+def _week_numbers(log: EventLog, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, float]:
     t = log.table
     t = t.filter((t.event_time >= start) & (t.event_time < end))
     on_site = t.filter(t.session_id.notnull())
     per_session = on_site.group_by(["user_id", "session_id"]).aggregate(
-        carted=(on_site.event == "add_to_cart").any(),
-        bought=(on_site.event == PURCHASE).any(),
+        carted=(on_site.event == "add_to_cart").any(), bought=(on_site.event == PURCHASE).any()
     )
     s = (
         per_session.aggregate(
@@ -213,9 +206,7 @@ def explore_daily(events: EventLog | pd.DataFrame):
     from .widgets import explore
 
     log = as_eventlog(events)
-    options = ["(all)"] + [
-        c for c in ("channel", "device", "variant", "stage") if log.has(c)
-    ]
+    options = ["(all)"] + [c for c in ("channel", "device", "variant", "stage") if log.has(c)]
 
     def draw(by: str = "(all)"):
         if by == "(all)":

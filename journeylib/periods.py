@@ -45,11 +45,7 @@ def weeks_between(first: str, last: str) -> list[str]:
 def data_period(events: EventLog | pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last event time of the log."""
     t = as_eventlog(events).table
-    row = (
-        t.aggregate(first=t.event_time.min(), last=t.event_time.max())
-        .to_pandas()
-        .iloc[0]
-    )
+    row = t.aggregate(first=t.event_time.min(), last=t.event_time.max()).to_pandas().iloc[0]
     return pd.Timestamp(row["first"]), pd.Timestamp(row["last"])
 
 

@@ -34,11 +34,7 @@ def events_per_day(daily: pd.DataFrame, *, ax: Axes | None = None, week=None) ->
     sns.lineplot(data=long, x="day", y="value", hue="measure", ax=ax, linewidth=1)
     if week is not None:
         ax.axvspan(week[0], week[1], color="orange", alpha=0.15, label="report week")
-    ax.set(
-        title="Events and active users per day",
-        xlabel="day (UTC)",
-        ylabel="count per day",
-    )
+    ax.set(title="Events and active users per day", xlabel="day (UTC)", ylabel="count per day")
     _thousands(ax)
     ax.legend(title=None)
     return ax
@@ -57,11 +53,7 @@ def session_mix(mix: pd.DataFrame, *, attribute: str, ax: Axes | None = None) ->
             fontsize=9,
         )
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set(
-        title=f"Sessions by {attribute}",
-        xlabel="share of sessions (%)",
-        ylabel=attribute,
-    )
+    ax.set(title=f"Sessions by {attribute}", xlabel="share of sessions (%)", ylabel=attribute)
     ax.set_xlim(0, max(data.share.max() * 1.35, 0.01))
     return ax
 
@@ -78,11 +70,7 @@ def stage_reach(reach: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             fontsize=9,
         )
     _thousands(ax, "x")
-    ax.set(
-        title="Users reaching each journey stage",
-        xlabel="users (count)",
-        ylabel="stage",
-    )
+    ax.set(title="Users reaching each journey stage", xlabel="users (count)", ylabel="stage")
     ax.set_xlim(0, max(reach.reached.max() * 1.15, 1))
     return ax
 

@@ -14,9 +14,7 @@ from matplotlib.ticker import PercentFormatter
 from .plots import _axes, _thousands
 
 
-def funnel_chart(
-    f: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
-) -> Axes:
+def funnel_chart(f: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Horizontal bars per step (from :func:`journeylib.funnel` without ``by``), each labelled
     with its count and conversion, and the drop from the previous step in people and percent."""
     ax = _axes(ax, (9, 0.7 * len(f) + 1.5))
@@ -45,9 +43,7 @@ def segment_funnels(f: pd.DataFrame, *, by: str, ax: Axes | None = None) -> Axes
     steps = f.drop_duplicates("step_index").sort_values("step_index")
     labels = [
         f"{s}*" if pd.notna(p) and p < 0.05 else s
-        for s, p in zip(
-            steps.step, steps.get("p_value", [None] * len(steps)), strict=False
-        )
+        for s, p in zip(steps.step, steps.get("p_value", [None] * len(steps)), strict=False)
     ]
     ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -81,9 +77,7 @@ def abandonment(a: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     :func:`journeylib.cart_abandonment`)."""
     ax = _axes(ax, (8, 3.5))
     by = [c for c in a.columns if c not in _CART_COLS]
-    sns.barplot(
-        data=a, x="step", y="abandonment_rate", hue=by[0] if by else None, ax=ax
-    )
+    sns.barplot(data=a, x="step", y="abandonment_rate", hue=by[0] if by else None, ax=ax)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(
         title="Cart sessions that end without a purchase, by furthest checkout step reached",
@@ -105,9 +99,7 @@ def recovery(by_contact: pd.DataFrame, *, days: int, ax: Axes | None = None) -> 
     data = by_contact.assign(
         group=by_contact.contacted.map({True: "contacted", False: "not contacted"})
     )
-    sns.barplot(
-        data=data, y="group", x="recovery_rate", ax=ax, color="seagreen", orient="h"
-    )
+    sns.barplot(data=data, y="group", x="recovery_rate", ax=ax, color="seagreen", orient="h")
     for patch, r in zip(ax.patches, data.itertuples(), strict=False):
         y = patch.get_y() + patch.get_height() / 2
         ax.annotate(

@@ -41,9 +41,7 @@ def gap_session_numbers(table: ir.Table, gap_us: int) -> ir.Table:
     return flagged.select(ROW_ID, session_number=number)
 
 
-def with_gap_sessions(
-    table: ir.Table, gap_us: int, *, name: str = "session_id"
-) -> ir.Table:
+def with_gap_sessions(table: ir.Table, gap_us: int, *, name: str = "session_id") -> ir.Table:
     """Add column ``name`` with ids ``"<user_id>:<n>"`` from :func:`gap_session_numbers`."""
     numbers = gap_session_numbers(table, gap_us)
     joined = table.join(numbers, ROW_ID)
@@ -52,10 +50,7 @@ def with_gap_sessions(
 
 
 def sessionize(
-    events: EventLog | pd.DataFrame,
-    gap: str | pd.Timedelta = "30min",
-    *,
-    recompute: bool = False,
+    events: EventLog | pd.DataFrame, gap: str | pd.Timedelta = "30min", *, recompute: bool = False
 ) -> EventLog:
     """Give every event a ``session_id``.
 
@@ -112,9 +107,7 @@ def session_table(events: EventLog) -> ir.Table:
         aggs["revenue"] = t.revenue.sum(where=t.event == PURCHASE).fill_null(0.0)
     s = t.group_by(SESSION_KEY).aggregate(**aggs)
     s = s.mutate(duration_seconds=s.end.delta(s.start, unit="microsecond") / 1e6)
-    number = (
-        ibis.row_number().over(group_by=s.user_id, order_by=[s.start, s.first_row]) + 1
-    )
+    number = ibis.row_number().over(group_by=s.user_id, order_by=[s.start, s.first_row]) + 1
     return s.mutate(session_number=number).drop("first_row")
 
 

@@ -58,9 +58,7 @@ class RawSource:
             name = os.path.basename(self.files[i])
             if self.kind == "csv":
                 bad_here = [n for f, n, _ in self.bad_lines if f == self.files[i]]
-                out.append(
-                    f"{name} line {int(kept_lines(np.array([local]), bad_here)[0])}"
-                )
+                out.append(f"{name} line {int(kept_lines(np.array([local]), bad_here)[0])}")
             else:
                 out.append(f"{name} row {local + 1}")
         return ", ".join(out)
@@ -71,18 +69,14 @@ def expand_paths(source: str | os.PathLike) -> list[str]:
     text = os.fspath(source)
     if os.path.isdir(text):
         files = sorted(
-            str(p)
-            for p in Path(text).iterdir()
-            if p.name.endswith(CSV_SUFFIXES + PARQUET_SUFFIXES)
+            str(p) for p in Path(text).iterdir() if p.name.endswith(CSV_SUFFIXES + PARQUET_SUFFIXES)
         )
     elif glob.has_magic(text):
         files = sorted(glob.glob(text))
     else:
         files = [text] if os.path.exists(text) else []
     if not files:
-        raise DataError(
-            f"{text}: no such file (or the glob/folder matches no CSV/Parquet file)"
-        )
+        raise DataError(f"{text}: no such file (or the glob/folder matches no CSV/Parquet file)")
     return files
 
 
@@ -109,9 +103,7 @@ def load(
     label = os.fspath(source)
     kinds = {_kind(f) for f in files}
     if len(kinds) != 1:
-        raise DataError(
-            f"{label}: mixes CSV and Parquet files ({files[:3]}...); use one format"
-        )
+        raise DataError(f"{label}: mixes CSV and Parquet files ({files[:3]}...); use one format")
     if kinds == {"parquet"}:
         return _load_parquet(files, label, con)
     return _load_csv(files, label, con, set(string_columns))
@@ -123,9 +115,7 @@ def _kind(path: str) -> str:
         return "parquet"
     if name.endswith(CSV_SUFFIXES):
         return "csv"
-    raise DataError(
-        f"{path}: unknown file type; journeylib reads .csv, .csv.gz and .parquet"
-    )
+    raise DataError(f"{path}: unknown file type; journeylib reads .csv, .csv.gz and .parquet")
 
 
 def _load_dataframe(frame: pd.DataFrame, con: BaseBackend) -> RawSource:
@@ -137,9 +127,7 @@ def _load_dataframe(frame: pd.DataFrame, con: BaseBackend) -> RawSource:
 
 def _load_parquet(files: list[str], label: str, con: BaseBackend) -> RawSource:
     files = [os.path.abspath(f) for f in files]
-    counts = np.array(
-        [pq.ParquetFile(f).metadata.num_rows for f in files], dtype="int64"
-    )
+    counts = np.array([pq.ParquetFile(f).metadata.num_rows for f in files], dtype="int64")
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype("int64")
     raw = con.read_parquet(files, filename="_jl_file", file_row_number=True)
     reserved = {f"{c}_source": c for c in RESERVED if c in raw.columns}
@@ -147,11 +135,7 @@ def _load_parquet(files: list[str], label: str, con: BaseBackend) -> RawSource:
     if len(files) == 1:
         table = raw.mutate(**{ROW_ID: raw.file_row_number.cast("int64")})
         return RawSource(
-            table.drop("_jl_file", "file_row_number"),
-            label,
-            files,
-            offsets,
-            kind="parquet",
+            table.drop("_jl_file", "file_row_number"), label, files, offsets, kind="parquet"
         )
     starts = ibis.memtable({"_jl_file": files, "_jl_offset": offsets.tolist()})
     joined = raw.join(starts, "_jl_file")
@@ -159,17 +143,11 @@ def _load_parquet(files: list[str], label: str, con: BaseBackend) -> RawSource:
         **{ROW_ID: (joined._jl_offset + joined.file_row_number).cast("int64")}
     ).drop("_jl_file", "_jl_offset", "file_row_number")
     if int(table.count().to_pandas()) != int(counts.sum()):
-        raise DataError(
-            f"{label}: could not number the rows of its {len(files)} Parquet files"
-        )
-    return RawSource(
-        table=table, label=label, files=files, offsets=offsets, kind="parquet"
-    )
+        raise DataError(f"{label}: could not number the rows of its {len(files)} Parquet files")
+    return RawSource(table=table, label=label, files=files, offsets=offsets, kind="parquet")
 
 
-def _load_csv(
-    files: list[str], label: str, con: BaseBackend, strings: set[str]
-) -> RawSource:
+def _load_csv(files: list[str], label: str, con: BaseBackend, strings: set[str]) -> RawSource:
     parts, bad = [], []
     for path in files:
         data, bad_here = _read_csv_file(path, strings)
@@ -178,9 +156,7 @@ def _load_csv(
     names = [p.schema.names for p in parts]
     for path, cols in zip(files, names, strict=True):
         if cols != names[0]:
-            raise DataError(
-                f"{path}: columns {cols} differ from {files[0]}'s {names[0]}"
-            )
+            raise DataError(f"{path}: columns {cols} differ from {files[0]}'s {names[0]}")
     counts = np.array([p.num_rows for p in parts], dtype="int64")
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype("int64")
     data = _rename_reserved(pa.concat_tables(parts, promote_options="permissive"))
@@ -202,9 +178,7 @@ def _read_csv_file(path: str, strings: set[str]) -> tuple[pa.Table, list]:
         return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(use_threads=threads),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, invalid_row_handler=keep_bad
-            ),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=keep_bad),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in strings}, strings_can_be_null=True
             ),
@@ -226,9 +200,7 @@ def kept_lines(record_index: np.ndarray, bad_line_numbers: Iterable[int]) -> np.
     Record ``k`` (0-based, header excluded) sits on line ``k + 2`` plus one for every
     unparseable line before it.
     """
-    bad = np.sort(
-        np.fromiter((b for b in bad_line_numbers if b is not None), dtype="int64")
-    )
+    bad = np.sort(np.fromiter((b for b in bad_line_numbers if b is not None), dtype="int64"))
     shifted = bad - np.arange(len(bad))
     base = np.asarray(record_index, dtype="int64") + 2
     return base + np.searchsorted(shifted, base, side="right")
@@ -270,6 +242,4 @@ def _to_backend(con: BaseBackend, data: pa.Table) -> ir.Table:
     Goes through ``ibis.memtable``: with ibis 12 and sqlglot 30, ``create_table`` given a raw
     Arrow table or DataFrame emits an invalid ``DROP VIEW IF EXISTS`` on DuckDB.
     """
-    return con.create_table(
-        ibis.util.gen_name("jl_source"), ibis.memtable(data), temp=True
-    )
+    return con.create_table(ibis.util.gen_name("jl_source"), ibis.memtable(data), temp=True)

@@ -63,21 +63,11 @@ _BY_STAGE: dict[str, tuple[str, ...]] = {
         "generate_lead",
     ),
     RETENTION: ("refund", "login", "contact_support", "join_loyalty", "help"),
-    ADVOCACY: (
-        "write_review",
-        "review",
-        "rate",
-        "refer_friend",
-        "referral",
-        "share",
-        "join_group",
-    ),
+    ADVOCACY: ("write_review", "review", "rate", "refer_friend", "referral", "share", "join_group"),
 }
 
 #: Default event -> stage map: GA4's recommended event names and the synthetic shop's names.
-DEFAULT_STAGE_MAP: dict[str, str] = {
-    e: s for s, names in _BY_STAGE.items() for e in names
-}
+DEFAULT_STAGE_MAP: dict[str, str] = {e: s for s, names in _BY_STAGE.items() for e in names}
 
 #: Page types that decide the stage of a ``page_view`` (other page views are Awareness).
 DEFAULT_PAGE_STAGES: dict[str, str] = {
@@ -102,9 +92,7 @@ _PAGE_EVENTS = ("page_view", "screen_view")
 def _validate(stage_map: Mapping[str, str]) -> None:
     bad = {e: s for e, s in stage_map.items() if s not in STAGES}
     if bad:
-        raise ValueError(
-            f"unknown stage(s) in stage map: {bad}; stages are {list(STAGES)}"
-        )
+        raise ValueError(f"unknown stage(s) in stage map: {bad}; stages are {list(STAGES)}")
 
 
 def stage_expression(
@@ -146,8 +134,7 @@ def first_purchases(table: ir.Table) -> ir.Table:
     p = table.filter(table.event == PURCHASE).select("user_id", "event_time", ROW_ID)
     first_time = p.group_by("user_id").aggregate(_fp_time=p.event_time.min())
     at_first = p.join(
-        first_time,
-        [p.user_id == first_time.user_id, p.event_time == first_time._fp_time],
+        first_time, [p.user_id == first_time.user_id, p.event_time == first_time._fp_time]
     )
     return at_first.group_by("user_id").aggregate(
         _fp_time=at_first.event_time.min(), _fp_row=at_first[ROW_ID].min()
@@ -186,12 +173,8 @@ def _staged(events: EventLog | pd.DataFrame) -> EventLog:
 def user_stage_table(events: EventLog | pd.DataFrame) -> ir.Table:
     """Per user: furthest stage reached and when each stage was first entered (ibis)."""
     t = _staged(events).table
-    rank = t.stage.substitute(
-        {s: i for i, s in enumerate(STAGES)}, else_=ibis.null("int64")
-    )
-    aggs = {
-        f"entered_{s.lower()}": t.event_time.min(where=t.stage == s) for s in STAGES
-    }
+    rank = t.stage.substitute({s: i for i, s in enumerate(STAGES)}, else_=ibis.null("int64"))
+    aggs = {f"entered_{s.lower()}": t.event_time.min(where=t.stage == s) for s in STAGES}
     users = t.group_by("user_id").aggregate(_rank=rank.max(), **aggs)
     reached = users._rank.substitute(dict(enumerate(STAGES)), else_=ibis.null("string"))
     return users.mutate(stage_reached=reached).drop("_rank")
@@ -232,7 +215,5 @@ def stage_reach(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     )
     frame["share_reached"] = frame.reached / total if total else float("nan")
     nxt = frame.reached.shift(-1)
-    frame["conversion_to_next"] = (nxt / frame.reached.where(frame.reached > 0)).astype(
-        "float64"
-    )
+    frame["conversion_to_next"] = (nxt / frame.reached.where(frame.reached > 0)).astype("float64")
     return frame

@@ -44,9 +44,7 @@ class Step:
     def __post_init__(self) -> None:
         names = (self.events,) if isinstance(self.events, str) else tuple(self.events)
         if not names or not all(isinstance(n, str) and n for n in names):
-            raise ValueError(
-                f"a step needs one or more event names, got {self.events!r}"
-            )
+            raise ValueError(f"a step needs one or more event names, got {self.events!r}")
         object.__setattr__(self, "events", names)
         object.__setattr__(self, "where", dict(self.where))
 
@@ -67,9 +65,7 @@ class Step:
         cond = t.event == names[0] if len(names) == 1 else t.event.isin(names)
         for column, value in self.where.items():
             if column not in t.columns:
-                raise ValueError(
-                    f"step {self.name!r}: the log has no column {column!r}"
-                )
+                raise ValueError(f"step {self.name!r}: the log has no column {column!r}")
             if isinstance(value, list | tuple | set | frozenset):
                 cond &= t[column].isin(list(value))
             else:

@@ -68,14 +68,7 @@ __all__ = [
     "main",
 ]
 
-CHANNELS = (
-    "organic_search",
-    "paid_search",
-    "paid_social",
-    "email",
-    "referral",
-    "direct",
-)
+CHANNELS = ("organic_search", "paid_search", "paid_social", "email", "referral", "direct")
 DEVICES = ("desktop", "mobile", "tablet")
 PAGE_TYPES = (
     "home",
@@ -122,9 +115,7 @@ EVENTS = (
 
 _Cols = dict[str, np.ndarray]  # a table as named, equally long numpy arrays
 _HOUR, _DAY, _WEEK = 3600, 86400, 7 * 86400
-_EVENTS_PER_CUSTOMER = (
-    18.2  # measured at the default parameters, for ``n_events`` targets
-)
+_EVENTS_PER_CUSTOMER = 18.2  # measured at the default parameters, for ``n_events`` targets
 _EV = {name: code for code, name in enumerate(EVENTS)}
 _PG = {name: code for code, name in enumerate(PAGE_TYPES)}
 _CH = {name: code for code, name in enumerate(CHANNELS)}
@@ -139,32 +130,14 @@ _BOUNCE, _BROWSING, _PRODUCT, _CART, _CHECKOUT, _SHIPPING, _PAYMENT, _ORDER = ra
 
 # Realism knobs that are not planted truths (channel order as in CHANNELS).
 _FIRST_CHANNEL_MIX = (0.30, 0.18, 0.18, 0.03, 0.08, 0.23)  # referral share: ShopParams
-_RETURN_CHANNEL_MIX = (
-    0.25,
-    0.12,
-    0.10,
-    0.0,
-    0.05,
-    0.48,
-)  # email sessions come from clicks
+_RETURN_CHANNEL_MIX = (0.25, 0.12, 0.10, 0.0, 0.05, 0.48)  # email sessions come from clicks
 _DEVICE_MIX = (0.42, 0.48, 0.10)
 _BOUNCE_BY_CHANNEL = (0.36, 0.34, 0.55, 0.30, 0.30, 0.40)
 _LANDING_BY_CHANNEL = np.array(  # columns: home, blog, category, product
     [[0.1, 0.4, 0.2, 0.3], [0.1, 0.0, 0.3, 0.6], [0.2, 0.3, 0.0, 0.5],
      [0.3, 0.0, 0.2, 0.5], [0.4, 0.2, 0.0, 0.4], [0.8, 0.0, 0.1, 0.1]]
 )  # fmt: skip
-_UNIT_MIX = (
-    0.04,
-    0.05,
-    0.22,
-    0.38,
-    0.08,
-    0.03,
-    0.04,
-    0.03,
-    0.04,
-    0.09,
-)  # PAGE_TYPES + search
+_UNIT_MIX = (0.04, 0.05, 0.22, 0.38, 0.08, 0.03, 0.04, 0.03, 0.04, 0.09)  # PAGE_TYPES + search
 _CATEGORY_MIX = (0.34, 0.22, 0.18, 0.10, 0.16)
 _PRICE_RANGE = ((15, 180), (45, 260), (8, 90), (25, 320), (15, 150))
 _PRODUCTS_PER_CATEGORY = 60
@@ -238,17 +211,11 @@ class ShopParams:
         shares = ("buyer_rate", "referral_share", "pattern_share", "recovery_share",
                   "recovered_click", "other_click", "cart_abandonment", "refund_rate_shoes",
                   "refund_rate_other", "checkout_conversion_a")  # fmt: skip
-        bad = {
-            name: getattr(self, name)
-            for name in shares
-            if not 0 < getattr(self, name) < 1
-        }
+        bad = {name: getattr(self, name) for name in shares if not 0 < getattr(self, name) < 1}
         if not 0 < self.checkout_conversion_a * (1 + self.checkout_lift_b) < 1:
             bad["checkout_conversion_a * (1 + checkout_lift_b)"] = self.checkout_lift_b
         if bad:
-            raise ValueError(
-                f"ShopParams: these must lie strictly between 0 and 1: {bad}"
-            )
+            raise ValueError(f"ShopParams: these must lie strictly between 0 and 1: {bad}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -322,22 +289,11 @@ def generate_shop(
     ids = _id_arrays(n, sess, orders["session"].size, epoch)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {
-        name: folder / f"{name}.parquet"
-        for name in ("events", "order_lines", "customers")
-    }
-    events = _events_table(
-        sim.pop("events"), sim["users"], ids, epoch
-    )  # frees the arrays
+    paths = {name: folder / f"{name}.parquet" for name in ("events", "order_lines", "customers")}
+    events = _events_table(sim.pop("events"), sim["users"], ids, epoch)  # frees the arrays
     _write(events, paths["events"])
-    _write(
-        _order_lines_table(rng, orders, sim["lines"], sess, ids, epoch),
-        paths["order_lines"],
-    )
-    _write(
-        _customers_table(rng, sim["users"], sess, sim["alive"], ids, epoch),
-        paths["customers"],
-    )
+    _write(_order_lines_table(rng, orders, sim["lines"], sess, ids, epoch), paths["order_lines"])
+    _write(_customers_table(rng, sim["users"], sess, sim["alive"], ids, epoch), paths["customers"])
     truth = {
         "generator": _meta(seed, n, t0, n_days),
         "parameters": _parameters(prm),
@@ -345,11 +301,7 @@ def generate_shop(
     }
     (folder / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return SynthShop(
-        folder,
-        *paths.values(),
-        folder / "truth.json",
-        n_customers=n,
-        n_events=events.num_rows,
+        folder, *paths.values(), folder / "truth.json", n_customers=n, n_events=events.num_rows
     )
 
 
@@ -374,22 +326,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m journeylib.synth", description=__doc__.splitlines()[0]
     )
-    parser.add_argument(
-        "--customers", type=int, default=30_000, help="users (default 30000)"
-    )
-    parser.add_argument(
-        "--events", type=int, help="approximate event rows (overrides customers)"
-    )
+    parser.add_argument("--customers", type=int, default=30_000, help="users (default 30000)")
+    parser.add_argument("--events", type=int, help="approximate event rows (overrides customers)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    parser.add_argument(
-        "--out", default="data/shop", help="output directory (default data/shop)"
-    )
-    parser.add_argument(
-        "--start", default="2024-01-01", help="first day, UTC (2024-01-01)"
-    )
-    parser.add_argument(
-        "--end", default="2024-12-31", help="last day, UTC, inclusive (2024-12-31)"
-    )
+    parser.add_argument("--out", default="data/shop", help="output directory (default data/shop)")
+    parser.add_argument("--start", default="2024-01-01", help="first day, UTC (2024-01-01)")
+    parser.add_argument("--end", default="2024-12-31", help="last day, UTC, inclusive (2024-12-31)")
     args = parser.parse_args(argv)
     began = time.perf_counter()
     shop = generate_shop(
@@ -401,31 +343,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_events=args.events,
     )
     took = time.perf_counter() - began
-    print(
-        f"wrote {shop.out}: {shop.n_customers:,} users, {shop.n_events:,} events in {took:.1f} s"
-    )
+    print(f"wrote {shop.out}: {shop.n_customers:,} users, {shop.n_events:,} events in {took:.1f} s")
     return 0
 
 
 # --------------------------------------------------------------------------- orchestration
-def _window(
-    start: str | pd.Timestamp, end: str | pd.Timestamp
-) -> tuple[pd.Timestamp, int]:
+def _window(start: str | pd.Timestamp, end: str | pd.Timestamp) -> tuple[pd.Timestamp, int]:
     """UTC midnight of ``start`` and the number of days up to and including ``end``."""
     t0, t1 = (pd.Timestamp(x) for x in (start, end))
-    t0, t1 = (
-        t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-        for t in (t0, t1)
-    )
+    t0, t1 = (t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC") for t in (t0, t1))
     n_days = (t1.normalize() - t0.normalize()).days + 1
     if n_days < 28:
         raise ValueError(f"the shop needs at least 28 days, got {start!r} .. {end!r}")
     return t0.normalize(), n_days
 
 
-def _simulate(
-    n: int, seed: int, prm: ShopParams, t0: pd.Timestamp, n_days: int
-) -> dict:
+def _simulate(n: int, seed: int, prm: ShopParams, t0: pd.Timestamp, n_days: int) -> dict:
     """Run the generative story; return the arrays every table is built from."""
     rng, horizon = np.random.default_rng(seed), n_days * _DAY
     users = _draw_users(rng, n, prm, t0, n_days)
@@ -496,27 +429,20 @@ def _uniform(rng: np.random.Generator, low: float, high: float, n: int) -> np.nd
 
 
 # --------------------------------------------------------------------------- 1. users
-def _first_visits(
-    rng: np.random.Generator, n: int, start: pd.Timestamp, n_days: int
-) -> np.ndarray:
+def _first_visits(rng: np.random.Generator, n: int, start: pd.Timestamp, n_days: int) -> np.ndarray:
     """Seconds from ``start`` of each first visit: seasonal days, evening-heavy hours."""
     days = np.datetime64(start.date()) + np.arange(n_days)
     doy = (days - days.astype("datetime64[Y]")).astype(int)
     weekend = (days.astype(int) + 3) % 7 >= 5
     weight = 1.0 + 0.8 * np.exp(-0.5 * ((doy - 332) / 12.0) ** 2) + 0.1 * weekend
     weight[-1] = 0.0  # keep a day of room before the end
-    hours = (
-        0.6
-        + np.sin(np.linspace(-np.pi / 2, 3 * np.pi / 2, 24, endpoint=False) - 0.9) / 2
-    )
+    hours = 0.6 + np.sin(np.linspace(-np.pi / 2, 3 * np.pi / 2, 24, endpoint=False) - 0.9) / 2
     day = rng.choice(n_days, n, p=weight / weight.sum())
     hour = rng.choice(24, n, p=hours / hours.sum())
     return day * _DAY + hour * _HOUR + _uniform(rng, 0, _HOUR, n)
 
 
-def _first_channels(
-    rng: np.random.Generator, lam: np.ndarray, prm: ShopParams
-) -> np.ndarray:
+def _first_channels(rng: np.random.Generator, lam: np.ndarray, prm: ShopParams) -> np.ndarray:
     """First channel per user; ``referral`` selected on a high purchase rate ``lam``."""
     base = np.array(_FIRST_CHANNEL_MIX)
     base[_CH["referral"]] = 0.0
@@ -536,15 +462,11 @@ def _draw_users(
     channel = _first_channels(rng, lam, prm)
     device = rng.choice(len(DEVICES), n, p=_DEVICE_MIX).astype(np.int8)
     variant = (rng.random(n) < 0.5).astype(np.int8)
-    pattern = rng.random(n) < prm.pattern_share * _tilt(
-        _percentile(-nu), prm.pattern_tilt
-    )
+    pattern = rng.random(n) < prm.pattern_share * _tilt(_percentile(-nu), prm.pattern_tilt)
     t_first = _first_visits(rng, n, start, n_days)
     buyer = rng.random(n) < prm.buyer_rate * np.asarray(prm.device_buyer_factor)[device]
     same_session = rng.random(n) < 0.3
-    delay = np.where(same_session, 0, rng.gamma(0.8, 9 * _DAY, n) + 600).astype(
-        np.int64
-    )
+    delay = np.where(same_session, 0, rng.gamma(0.8, 9 * _DAY, n) + 600).astype(np.int64)
     buyer &= t_first + delay < n_days * _DAY - 2 * _HOUR
     signup_first = rng.random(n) < 0.10
     return {
@@ -601,9 +523,7 @@ _PLAN_DEFAULTS = {
 }
 
 
-def _block(
-    user: np.ndarray, t: np.ndarray, src: int, **flags: np.ndarray | int | bool
-) -> _Cols:
+def _block(user: np.ndarray, t: np.ndarray, src: int, **flags: np.ndarray | int | bool) -> _Cols:
     """Planned sessions of one source; flags not given take their defaults."""
     out = {"user": user.astype(np.int64), "t": t.astype(np.int64)}
     out["src"] = np.full(user.size, src, np.int8)
@@ -621,9 +541,7 @@ def _visit_sessions(rng: np.random.Generator, users: _Cols) -> list[_Cols]:
     first["purchase"] = users["buyer"] & (delay == 0)
     n_revisit = np.where(users["buyer"], 0, rng.negative_binomial(1, 1 / 2.4, n))
     who = np.repeat(idx, n_revisit)
-    revisits = _block(
-        who, t_first[who] + rng.exponential(14 * _DAY, who.size), _REVISIT
-    )
+    revisits = _block(who, t_first[who] + rng.exponential(14 * _DAY, who.size), _REVISIT)
     n_mid = rng.poisson(np.minimum(delay, 30 * _DAY) / (6 * _DAY)) * users["buyer"]
     who = np.repeat(idx, n_mid)
     mids = _block(who, t_first[who] + rng.random(who.size) * delay[who], _REVISIT)
@@ -633,9 +551,7 @@ def _visit_sessions(rng: np.random.Generator, users: _Cols) -> list[_Cols]:
 def _order_sessions(rng: np.random.Generator, users: _Cols, buys: _Cols) -> list[_Cols]:
     """Purchase sessions (15 % of repeats from the newsletter), visits before and after them."""
     user, t, n = buys["user"], buys["t"], buys["user"].size
-    own = ~(
-        buys["first"] & (users["delay"][user] == 0)
-    )  # else the first visit is the order
+    own = ~(buys["first"] & (users["delay"][user] == 0))  # else the first visit is the order
     mailed = (~buys["first"] & (rng.random(n) < 0.15))[own]
     purchase = _block(
         user[own],
@@ -648,9 +564,7 @@ def _order_sessions(rng: np.random.Generator, users: _Cols, buys: _Cols) -> list
     )
     rows = np.repeat(np.arange(n), rng.poisson(0.7, n) * ~buys["first"])
     t_before = t[rows] - _uniform(rng, 0, 21 * _DAY, rows.size)
-    before = _block(
-        user[rows], np.maximum(t_before, users["t_first"][user[rows]] + 60), _BROWSE
-    )
+    before = _block(user[rows], np.maximum(t_before, users["t_first"][user[rows]] + 60), _BROWSE)
     follow = rng.random(n) < 0.35
     t_follow = t[follow] + _uniform(rng, 2 * _DAY, 25 * _DAY, int(follow.sum()))
     return [purchase, before, _block(user[follow], t_follow, _FOLLOWUP)]
@@ -666,32 +580,20 @@ def _recovery_sessions(
     """
     user, t, n = buys["user"], buys["t"], buys["user"].size
     gap = _uniform(rng, 3 * _HOUR, 6.5 * _DAY, n)
-    chosen = (rng.random(n) < prm.recovery_share) & (
-        t - gap > users["t_first"][user] + 2 * _HOUR
-    )
+    chosen = (rng.random(n) < prm.recovery_share) & (t - gap > users["t_first"][user] + 2 * _HOUR)
     draw = rng.random(n)
     clicked = chosen & (draw < prm.recovered_click)
     opened = chosen & ~clicked & (draw < prm.recovered_click + 0.2)
-    t_open = t[opened] - (
-        gap[opened] * rng.uniform(0.1, 0.7, int(opened.sum()))
-    ).astype(np.int64)
+    t_open = t[opened] - (gap[opened] * rng.uniform(0.1, 0.7, int(opened.sum()))).astype(np.int64)
     sessions = _block(user[chosen], t[chosen] - gap[chosen], _RECOVERY, cart=True)
-    return (
-        sessions,
-        np.flatnonzero(clicked),
-        _opens(user[opened], t_open, "abandoned_cart"),
-    )
+    return sessions, np.flatnonzero(clicked), _opens(user[opened], t_open, "abandoned_cart")
 
 
 def _after_order_browsing(rng: np.random.Generator, buys: _Cols, horizon: int) -> _Cols:
     """Buyers' visits without an order, about two a year after the first order."""
     user, t1 = buys["user"][buys["first"]], buys["t"][buys["first"]]
-    rows = np.repeat(
-        np.arange(user.size), rng.poisson(2.0 * (horizon - t1) / (365 * _DAY))
-    )
-    return _block(
-        user[rows], t1[rows] + rng.random(rows.size) * (horizon - t1[rows]), _BROWSE
-    )
+    rows = np.repeat(np.arange(user.size), rng.poisson(2.0 * (horizon - t1) / (365 * _DAY)))
+    return _block(user[rows], t1[rows] + rng.random(rows.size) * (horizon - t1[rows]), _BROWSE)
 
 
 def _opens(user: np.ndarray, t: np.ndarray, campaign: str) -> _Cols:
@@ -712,11 +614,7 @@ def _email_outcomes(
     """Emails sent -> (sessions of the clicks, opens without a click)."""
     draw = rng.random(user.size)
     clicked, opened = draw < p_click, (draw >= p_click) & (draw < p_open)
-    t = (
-        t_send
-        + np.minimum(rng.exponential(5 * _HOUR, user.size), 2 * _DAY).astype(np.int64)
-        + 60
-    )
+    t = t_send + np.minimum(rng.exponential(5 * _HOUR, user.size), 2 * _DAY).astype(np.int64) + 60
     sessions = _block(
         user[clicked], t[clicked], _EMAIL, channel=_CH["email"], campaign=_CP[campaign]
     )
@@ -724,11 +622,7 @@ def _email_outcomes(
 
 
 def _newsletters(
-    rng: np.random.Generator,
-    users: _Cols,
-    buys: _Cols,
-    start: pd.Timestamp,
-    horizon: int,
+    rng: np.random.Generator, users: _Cols, buys: _Cols, start: pd.Timestamp, horizon: int
 ) -> tuple[_Cols, _Cols]:
     """Weekly Thursday 08:00 newsletters to users who signed up or bought; 20 % are read."""
     t_sub = np.where(users["signup_first"], users["t_first"], np.iinfo(np.int64).max)
@@ -737,37 +631,23 @@ def _newsletters(
     first_send = ((3 - start.weekday()) % 7) * _DAY + 8 * _HOUR
     n_sends = (horizon - first_send - 1) // _WEEK + 1
     subscribed = np.flatnonzero(t_sub < horizon)
-    first_issue = (
-        np.ceil((t_sub[subscribed] - first_send) / _WEEK).clip(0).astype(np.int64)
-    )
+    first_issue = np.ceil((t_sub[subscribed] - first_send) / _WEEK).clip(0).astype(np.int64)
     n_issues = np.maximum(n_sends - first_issue, 0)
     rows = np.repeat(np.arange(subscribed.size), rng.binomial(n_issues, 0.2))
-    issue = first_issue[rows] + (rng.random(rows.size) * n_issues[rows]).astype(
-        np.int64
-    )
+    issue = first_issue[rows] + (rng.random(rows.size) * n_issues[rows]).astype(np.int64)
     t_send = first_send + issue * _WEEK
-    return _email_outcomes(
-        rng, subscribed[rows], t_send, "newsletter", p_open=1.0, p_click=0.15
-    )
+    return _email_outcomes(rng, subscribed[rows], t_send, "newsletter", p_open=1.0, p_click=0.15)
 
 
-def _winbacks(
-    rng: np.random.Generator, buys: _Cols, horizon: int
-) -> tuple[_Cols, _Cols]:
+def _winbacks(rng: np.random.Generator, buys: _Cols, horizon: int) -> tuple[_Cols, _Cols]:
     """A ``winback`` email 60 days after an order that no other order followed by then."""
     user, t, never = buys["user"], buys["t"], np.iinfo(np.int64).max
-    nxt = np.where(
-        np.append(user[1:] == user[:-1], False), np.append(t[1:], never), never
-    )
+    nxt = np.where(np.append(user[1:] == user[:-1], False), np.append(t[1:], never), never)
     due = (nxt - t > 60 * _DAY) & (t + 61 * _DAY < horizon)
-    return _email_outcomes(
-        rng, user[due], t[due] + 60 * _DAY, "winback", p_open=0.3, p_click=0.075
-    )
+    return _email_outcomes(rng, user[due], t[due] + 60 * _DAY, "winback", p_open=0.3, p_click=0.075)
 
 
-def _assign_carts(
-    rng: np.random.Generator, plan: _Cols, prm: ShopParams
-) -> tuple[_Cols, _Cols]:
+def _assign_carts(rng: np.random.Generator, plan: _Cols, prm: ShopParams) -> tuple[_Cols, _Cols]:
     """Put carts in ordinary sessions (calibrated to the target abandonment) and email them."""
     eligible = np.isin(plan["src"], (_FIRST, _REVISIT, _BROWSE)) & ~plan["purchase"]
     target = plan["purchase"].sum() * prm.cart_abandonment / (1 - prm.cart_abandonment)
@@ -823,35 +703,25 @@ def _session_channels(rng: np.random.Generator, sess: _Cols, users: _Cols) -> No
     own = users["channel"][user]
     back = rng.choice(len(CHANNELS), n, p=_RETURN_CHANNEL_MIX).astype(np.int8)
     loyal = first | ((rng.random(n) < 0.3) & (own != _CH["email"]))
-    sess["channel"] = np.where(
-        sess["channel"] >= 0, sess["channel"], np.where(loyal, own, back)
-    )
+    sess["channel"] = np.where(sess["channel"] >= 0, sess["channel"], np.where(loyal, own, back))
     other = rng.choice(len(DEVICES), n, p=_DEVICE_MIX).astype(np.int8)
-    sess["device"] = np.where(
-        first | (rng.random(n) < 0.8), users["device"][user], other
-    )
+    sess["device"] = np.where(first | (rng.random(n) < 0.8), users["device"][user], other)
     campaign_by_channel = {
         _CH["paid_search"]: np.where(first, _CP["generic_search"], _CP["brand_search"]),
         _CH["paid_social"]: np.where(first, _CP["prospecting"], _CP["retargeting"]),
-        _CH["email"]: np.where(
-            sess["campaign"] >= 0, sess["campaign"], _CP["newsletter"]
-        ),
+        _CH["email"]: np.where(sess["campaign"] >= 0, sess["campaign"], _CP["newsletter"]),
     }
     for code, campaign in campaign_by_channel.items():
         is_code = sess["channel"] == code
         sess["campaign"] = np.where(is_code, campaign, sess["campaign"]).astype(np.int8)
 
 
-def _session_depths(
-    rng: np.random.Generator, sess: _Cols, users: _Cols, prm: ShopParams
-) -> None:
+def _session_depths(rng: np.random.Generator, sess: _Cols, users: _Cols, prm: ShopParams) -> None:
     """Funnel depth of each session, in place; checkout reach calibrated per variant (A/B)."""
     n, src, variant = sess["user"].size, sess["src"], users["variant"][sess["user"]]
     bounce = np.asarray(_BOUNCE_BY_CHANNEL)[sess["channel"]]
     draw = rng.random(n)
-    depth = np.where(
-        draw < bounce, _BOUNCE, np.where(draw < bounce + 0.2, _BROWSING, _PRODUCT)
-    )
+    depth = np.where(draw < bounce, _BOUNCE, np.where(draw < bounce + 0.2, _BROWSING, _PRODUCT))
     pattern_first = (src == _FIRST) & users["pattern"][sess["user"]]
     depth[pattern_first] = np.maximum(depth[pattern_first], _PRODUCT)
     depth[src == _FOLLOWUP] = _BROWSING
@@ -860,12 +730,7 @@ def _session_depths(
     cart = sess["cart"] & ~sess["purchase"]
     conv = prm.checkout_conversion_a * np.array([1.0, 1.0 + prm.checkout_lift_b])
     orders = np.bincount(variant[sess["purchase"]], minlength=2)
-    reach = (
-        orders
-        * (1 - conv)
-        / conv
-        / np.maximum(np.bincount(variant[cart], minlength=2), 1)
-    )
+    reach = orders * (1 - conv) / conv / np.maximum(np.bincount(variant[cart], minlength=2), 1)
     draw = rng.random((3, n))
     cart_depth = _CART + (draw[0] < np.clip(reach, 0, 1)[variant])
     cart_depth += (cart_depth == _CHECKOUT) & (draw[1] < 0.62)
@@ -881,29 +746,19 @@ def _catalogue(rng: np.random.Generator) -> _Cols:
     low, high = np.log(np.array(_PRICE_RANGE, dtype=float)).T
     price = np.exp(rng.uniform(low[:, None], high[:, None], (len(CATEGORIES), k)))
     price = np.sort(np.round(price) - 0.01, axis=1).ravel()
-    popularity = 1.0 / rng.permuted(
-        np.tile(np.arange(1, k + 1), (len(CATEGORIES), 1)), axis=1
-    )
+    popularity = 1.0 / rng.permuted(np.tile(np.arange(1, k + 1), (len(CATEGORIES), 1)), axis=1)
     popularity = popularity.ravel() * np.repeat(_CATEGORY_MIX, k)
     category = np.repeat(np.arange(len(CATEGORIES)), k).astype(np.int8)
-    return {
-        "price": price,
-        "category": category,
-        "weight": popularity / popularity.sum(),
-    }
+    return {"price": price, "category": category, "weight": popularity / popularity.sum()}
 
 
-def _nearest_product(
-    cat: _Cols, category: np.ndarray, target: np.ndarray
-) -> np.ndarray:
+def _nearest_product(cat: _Cols, category: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Index of the product of ``category`` whose list price is nearest ``target``."""
     k, big = _PRODUCTS_PER_CATEGORY, 1e6
     pos = np.searchsorted(cat["category"] * big + cat["price"], category * big + target)
     low = category.astype(np.int64) * k
     right, left = np.clip(pos, low, low + k - 1), np.clip(pos - 1, low, low + k - 1)
-    closer_left = np.abs(cat["price"][left] - target) <= np.abs(
-        cat["price"][right] - target
-    )
+    closer_left = np.abs(cat["price"][left] - target) <= np.abs(cat["price"][right] - target)
     return np.where(closer_left, left, right)
 
 
@@ -946,31 +801,20 @@ def _refunds(
     rng: np.random.Generator, orders: _Cols, sess: _Cols, prm: ShopParams, horizon: int
 ) -> np.ndarray:
     """Refund time of each order, 3-30 days later (-1: not refunded, or after the end)."""
-    rate = np.where(
-        orders["category"] == _SHOES, prm.refund_rate_shoes, prm.refund_rate_other
-    )
+    rate = np.where(orders["category"] == _SHOES, prm.refund_rate_shoes, prm.refund_rate_other)
     t = sess["t"][orders["session"]] + _uniform(rng, 3 * _DAY, 30 * _DAY, rate.size)
     return np.where((rng.random(rate.size) < rate) & (t < horizon), t, -1)
 
 
 def _mark_carts(
-    rng: np.random.Generator,
-    sess: _Cols,
-    users: _Cols,
-    orders: _Cols,
-    lines: _Cols,
-    cat: _Cols,
+    rng: np.random.Generator, sess: _Cols, users: _Cols, orders: _Cols, lines: _Cols, cat: _Cols
 ) -> None:
     """The product put first in each cart, and sign-ups during 45 % of first orders, in place."""
-    sess["cart_product"] = rng.choice(
-        cat["price"].size, sess["t"].size, p=cat["weight"]
-    )
+    sess["cart_product"] = rng.choice(cat["price"].size, sess["t"].size, p=cat["weight"])
     sess["cart_product"][orders["session"]] = lines["product"][orders["first_line"]]
     o_user = sess["user"][orders["session"]]
     _, first_order = np.unique(o_user, return_index=True)
-    chosen = ~users["signup_first"][o_user[first_order]] & (
-        rng.random(first_order.size) < 0.45
-    )
+    chosen = ~users["signup_first"][o_user[first_order]] & (rng.random(first_order.size) < 0.45)
     sess["signup"][orders["session"][first_order[chosen]]] = True
 
 
@@ -986,9 +830,7 @@ _ROW_DEFAULTS = {
 }
 
 
-def _rows(
-    sess: np.ndarray, code: int | np.ndarray, seq: float | np.ndarray, **cols
-) -> _Cols:
+def _rows(sess: np.ndarray, code: int | np.ndarray, seq: float | np.ndarray, **cols) -> _Cols:
     """Event rows of sessions ``sess`` placed at ``seq`` in them; columns not given are null.
 
     ``zero`` marks a row logged in the same second as the previous one (a tie).
@@ -1021,9 +863,7 @@ def _fixed_rows(rng: np.random.Generator, sess: _Cols) -> list[_Cols]:
     ]
 
 
-def _browse_units(
-    rng: np.random.Generator, sess: _Cols, users: _Cols, cat: _Cols
-) -> _Cols:
+def _browse_units(rng: np.random.Generator, sess: _Cols, users: _Cols, cat: _Cols) -> _Cols:
     """Landing page, then browsing units (a page type, or a search) with their products.
 
     Sessions of depth >= product end browsing on a product page (the cart's first product);
@@ -1032,9 +872,7 @@ def _browse_units(
     """
     depth, first = sess["depth"], sess["src"] == _FIRST
     n = depth.size
-    n_extra = np.where(
-        depth >= _PRODUCT, 1 + rng.poisson(2.5, n), 1 + rng.poisson(1.2, n)
-    )
+    n_extra = np.where(depth >= _PRODUCT, 1 + rng.poisson(2.5, n), 1 + rng.poisson(1.2, n))
     n_extra = np.where(depth == _BOUNCE, 0, np.minimum(n_extra, 15))
     s = np.repeat(np.arange(depth.size), 1 + n_extra)
     k = _rank_in_group(1 + n_extra)
@@ -1051,18 +889,14 @@ def _browse_units(
     pat_seq = 10.0 + rng.random(pat.size) * (1 + n_extra[pat])
     return {
         "sess": np.append(s, pat),
-        "unit": np.append(
-            unit, np.tile([_PG["reviews"], _PG["size_guide"]], pat.size // 2)
-        ),
+        "unit": np.append(unit, np.tile([_PG["reviews"], _PG["size_guide"]], pat.size // 2)),
         "seq": np.append(np.where(k == 0, 3.0, 10.0 + k), pat_seq),
         "zero": np.append(k == 0, np.zeros(pat.size, bool)),
         "product": np.append(product, np.full(pat.size, -1)),
     }
 
 
-def _unit_rows(
-    rng: np.random.Generator, sess: _Cols, users: _Cols, cat: _Cols
-) -> list[_Cols]:
+def _unit_rows(rng: np.random.Generator, sess: _Cols, users: _Cols, cat: _Cols) -> list[_Cols]:
     """Browsing units as events: page_view or search; a product page also logs view_item."""
     u = _browse_units(rng, sess, users, cat)
     is_product = u["unit"] == _PG["product"]
@@ -1103,12 +937,7 @@ def _cart_rows(
     product = np.where(rank == 0, sess["cart_product"][s], more)
     qty = 1 + (rng.random(s.size) < 0.1)
     abandoned = _rows(
-        s,
-        _EV["add_to_cart"],
-        100.0 + rank,
-        product=product,
-        qty=qty,
-        price=cat["price"][product],
+        s, _EV["add_to_cart"], 100.0 + rank, product=product, qty=qty, price=cat["price"][product]
     )
     out = [ordered, abandoned]
     steps = (
@@ -1119,9 +948,7 @@ def _cart_rows(
     )
     for min_depth, name, seq in steps:
         s = np.flatnonzero(depth >= min_depth)
-        zero = (name == "begin_checkout") & (
-            rng.random(s.size) < 0.35
-        )  # a tie with view_cart
+        zero = (name == "begin_checkout") & (rng.random(s.size) < 0.35)  # a tie with view_cart
         out.append(_rows(s, _EV[name], seq, zero=zero))
     out.append(
         _rows(
@@ -1157,12 +984,7 @@ def _timed(rng: np.random.Generator, rows: _Cols, sess: _Cols) -> np.ndarray:
 
 
 def _onsite_events(
-    rng: np.random.Generator,
-    sess: _Cols,
-    users: _Cols,
-    orders: _Cols,
-    lines: _Cols,
-    cat: _Cols,
+    rng: np.random.Generator, sess: _Cols, users: _Cols, orders: _Cols, lines: _Cols, cat: _Cols
 ) -> tuple[_Cols, np.ndarray]:
     """Every event logged in a session, timed, with session attributes; and session ends."""
     parts = _fixed_rows(rng, sess) + _unit_rows(rng, sess, users, cat)
@@ -1190,11 +1012,7 @@ def _offsite_events(
     """email_open rows (1-90 min before each email session, plus unclicked opens), refunds."""
     email = np.flatnonzero(sess["channel"] == _CH["email"])
     t = sess["t"][email] - _uniform(rng, 60, 90 * 60, email.size)
-    before_click = {
-        "user": sess["user"][email],
-        "t": t,
-        "campaign": sess["campaign"][email],
-    }
+    before_click = {"user": sess["user"][email], "t": t, "campaign": sess["campaign"][email]}
     opens = _concat([before_click, opens])
     opens = _take(opens, np.flatnonzero((opens["t"] >= 0) & (opens["t"] < horizon)))
     refunded = np.flatnonzero(orders["refund_t"] >= 0)
@@ -1219,9 +1037,7 @@ def _offsite_events(
 # --------------------------------------------------------------------------- 7. tables
 def _lookup(values: Sequence[str] | pa.Array, codes: np.ndarray) -> pa.Array:
     """Strings ``values[codes]``, null where ``codes < 0``."""
-    values = (
-        values if isinstance(values, pa.Array) else pa.array(list(values), pa.string())
-    )
+    values = values if isinstance(values, pa.Array) else pa.array(list(values), pa.string())
     return values.take(pa.array(codes, type=pa.int64(), mask=codes < 0))
 
 
@@ -1236,9 +1052,7 @@ def _timestamps(epoch: int, seconds: np.ndarray) -> pa.Array:
     return pa.array((epoch + seconds) * 1_000_000, type=pa.timestamp("us", tz="UTC"))
 
 
-def _id_arrays(
-    n_users: int, sess: _Cols, n_orders: int, epoch: int
-) -> dict[str, pa.Array]:
+def _id_arrays(n_users: int, sess: _Cols, n_orders: int, epoch: int) -> dict[str, pa.Array]:
     """String ids: users, sessions (``<user_id>-<unix seconds>``), orders, products."""
     user = _ids("u", np.arange(n_users), max(6, len(str(n_users))))
     start = pa.array(epoch + sess["t"]).cast(pa.string())
@@ -1248,14 +1062,10 @@ def _id_arrays(
     return {"user": user, "session": session, "order": order, "product": product}
 
 
-def _events_table(
-    ev: _Cols, users: _Cols, ids: dict[str, pa.Array], epoch: int
-) -> pa.Table:
+def _events_table(ev: _Cols, users: _Cols, ids: dict[str, pa.Array], epoch: int) -> pa.Table:
     """The canonical event log, sorted by time, then user, then order within the session."""
     if ev["rank"].max() >= 256:
-        raise RuntimeError(
-            "a session has more than 255 events; the sort key would overflow"
-        )
+        raise RuntimeError("a session has more than 255 events; the sort key would overflow")
     order = np.argsort((ev["t"] * users["lam"].size + ev["user"]) * 256 + ev["rank"])
     used = (
         "user",
@@ -1316,17 +1126,13 @@ def _order_lines_table(
     order_id = ids["order"].take(pa.array(o[keys]))
     cols = {
         "order_id": pc.if_else(
-            pa.array(cancel[keys]),
-            pc.binary_join_element_wise("C", order_id, ""),
-            order_id,
+            pa.array(cancel[keys]), pc.binary_join_element_wise("C", order_id, ""), order_id
         ),
         "user_id": _lookup(ids["user"], user[keys]),
         "order_time": _timestamps(epoch, t[keys]),
         "product_id": ids["product"].take(pa.array(both["product"][keys])),
         "category": _lookup(CATEGORIES, orders["category"][o[keys]]),
-        "quantity": pa.array(
-            np.where(cancel, -both["qty"], both["qty"])[keys], pa.int64()
-        ),
+        "quantity": pa.array(np.where(cancel, -both["qty"], both["qty"])[keys], pa.int64()),
         "unit_price": pa.array(both["price"][keys], pa.float64()),
     }
     return pa.table(cols)
@@ -1374,22 +1180,13 @@ def _customers_table(
 
 def _write(table: pa.Table, path: Path) -> None:
     """Write parquet (zstd); id columns are neither dictionary-encoded nor given statistics."""
-    rest = [
-        c for c in table.column_names if c not in ("user_id", "session_id", "email")
-    ]
-    pq.write_table(
-        table, path, compression="zstd", use_dictionary=rest, write_statistics=rest
-    )
+    rest = [c for c in table.column_names if c not in ("user_id", "session_id", "email")]
+    pq.write_table(table, path, compression="zstd", use_dictionary=rest, write_statistics=rest)
 
 
 # --------------------------------------------------------------------------- 8. truth.json
 # Ratios the mechanisms produce in a very large shop at the default parameters.
-_EXPECTED_AT_DEFAULTS = {
-    "referral": 2.3,
-    "pattern": 3.6,
-    "recovery": 5.5,
-    "tablet": 0.5,
-}
+_EXPECTED_AT_DEFAULTS = {"referral": 2.3, "pattern": 3.6, "recovery": 5.5, "tablet": 0.5}
 
 
 def _meta(seed: int, n: int, t0: pd.Timestamp, n_days: int) -> dict:
@@ -1406,13 +1203,7 @@ def _meta(seed: int, n: int, t0: pd.Timestamp, n_days: int) -> dict:
 
 def _parameters(prm: ShopParams) -> dict:
     """The planted parameters, grouped as lifetimes names them."""
-    bgnbd = {
-        "r": prm.r,
-        "alpha": prm.alpha,
-        "a": prm.a,
-        "b": prm.b,
-        "time_unit": "week",
-    }
+    bgnbd = {"r": prm.r, "alpha": prm.alpha, "a": prm.a, "b": prm.b, "time_unit": "week"}
     gamma_gamma = {
         "p": prm.p_spend,
         "q": prm.q_spend,
@@ -1451,13 +1242,7 @@ def _per_user(users: _Cols, sess: _Cols, orders: _Cols) -> _Cols:
     net = np.bincount(o_user, orders["revenue"] - refund, minlength=n)
     buyer = n_orders > 0
     best = buyer & (net >= np.quantile(net[buyer], 0.9)) if buyer.any() else buyer
-    return {
-        "n_orders": n_orders,
-        "net": net,
-        "buyer": buyer,
-        "repeat": n_orders > 1,
-        "best": best,
-    }
+    return {"n_orders": n_orders, "net": net, "buyer": buyer, "repeat": n_orders > 1, "best": best}
 
 
 def _compare(name_a: str, hits_a: np.ndarray, name_b: str, hits_b: np.ndarray) -> dict:
@@ -1476,9 +1261,7 @@ def _channel_truth(users: _Cols, per: _Cols, prm: ShopParams) -> dict:
     """Repeat rate by first channel: referral against the others."""
     buyer, channel, repeat = per["buyer"], users["channel"], per["repeat"]
     is_ref = channel == _CH["referral"]
-    realised = _compare(
-        "referral", repeat[buyer & is_ref], "others", repeat[buyer & ~is_ref]
-    )
+    realised = _compare("referral", repeat[buyer & is_ref], "others", repeat[buyer & ~is_ref])
     realised["by_channel"] = {
         c: _rate(repeat[buyer & (channel == i)]) for i, c in enumerate(CHANNELS)
     }
@@ -1496,61 +1279,41 @@ def _pattern_truth(users: _Cols, per: _Cols, prm: ShopParams) -> dict:
     realised["best_threshold"] = round(float(np.quantile(per["net"][buyer], 0.9)), 2)
     realised["n_best"] = int(best.sum())
     planted = {"pattern_share": prm.pattern_share, "pattern_tilt": prm.pattern_tilt}
-    return _entry(
-        "early_pattern_best_customers", planted, realised, prm, expected="pattern"
-    )
+    return _entry("early_pattern_best_customers", planted, realised, prm, expected="pattern")
 
 
-def _recovery_truth(
-    sess: _Cols, end: np.ndarray, orders: _Cols, prm: ShopParams
-) -> dict:
+def _recovery_truth(sess: _Cols, end: np.ndarray, orders: _Cols, prm: ShopParams) -> dict:
     """Recovery within 7 days of abandoning sessions, with and without an email click."""
     abandon = np.flatnonzero((sess["depth"] >= _CART) & ~sess["purchase"])
     user, t = sess["user"][abandon], end[abandon]
     o_user = sess["user"][orders["session"]]
     recovered = _followed_within(user, t, o_user, orders["t"], 7 * _DAY)
-    is_click = (sess["channel"] == _CH["email"]) & (
-        sess["campaign"] == _CP["abandoned_cart"]
-    )
-    click = _followed_within(
-        user, t, sess["user"][is_click], sess["t"][is_click], 7 * _DAY
-    )
+    is_click = (sess["channel"] == _CH["email"]) & (sess["campaign"] == _CP["abandoned_cart"])
+    click = _followed_within(user, t, sess["user"][is_click], sess["t"][is_click], 7 * _DAY)
     realised = _compare("clicked", recovered[click], "not_clicked", recovered[~click])
     planted = {
         "recovery_share": prm.recovery_share,
         "recovered_click": prm.recovered_click,
         "other_click": prm.other_click,
     }
-    return _entry(
-        "abandoned_cart_email_recovery", planted, realised, prm, expected="recovery"
-    )
+    return _entry("abandoned_cart_email_recovery", planted, realised, prm, expected="recovery")
 
 
 def _ab_truth(users: _Cols, sess: _Cols, prm: ShopParams) -> dict:
     """Checkout conversion by variant, per session and per user."""
-    n, checkout, bought = (
-        users["variant"].size,
-        sess["depth"] >= _CHECKOUT,
-        sess["purchase"],
-    )
+    n, checkout, bought = users["variant"].size, sess["depth"] >= _CHECKOUT, sess["purchase"]
     is_b = users["variant"][sess["user"]] == 1
     realised = _compare("A", bought[checkout & ~is_b], "B", bought[checkout & is_b])
     reached = np.bincount(sess["user"][checkout], minlength=n) > 0
     user_bought = np.bincount(sess["user"][bought], minlength=n) > 0
     user_b = users["variant"] == 1
-    by_user = _compare(
-        "A", user_bought[reached & ~user_b], "B", user_bought[reached & user_b]
-    )
+    by_user = _compare("A", user_bought[reached & ~user_b], "B", user_bought[reached & user_b])
     for stats in (realised, by_user):
         del stats["ratio"]
         stats["relative_lift"] = _ratio(stats["B"] - stats["A"], stats["A"])
     realised["by_user"] = by_user
     conv_b = round(prm.checkout_conversion_a * (1 + prm.checkout_lift_b), 6)
-    planted = {
-        "A": prm.checkout_conversion_a,
-        "B": conv_b,
-        "relative_lift": prm.checkout_lift_b,
-    }
+    planted = {"A": prm.checkout_conversion_a, "B": conv_b, "relative_lift": prm.checkout_lift_b}
     return _entry("ab_checkout_conversion", planted, realised, prm)
 
 
@@ -1559,9 +1322,7 @@ def _refund_truth(orders: _Cols, prm: ShopParams) -> dict:
     refunded, category = orders["refund_t"] >= 0, orders["category"]
     shoes = category == _SHOES
     realised = _compare("shoes", refunded[shoes], "others", refunded[~shoes])
-    realised["by_category"] = {
-        c: _rate(refunded[category == i]) for i, c in enumerate(CATEGORIES)
-    }
+    realised["by_category"] = {c: _rate(refunded[category == i]) for i, c in enumerate(CATEGORIES)}
     planted = {"shoes": prm.refund_rate_shoes, "others": prm.refund_rate_other}
     return _entry("shoes_refund_rate", planted, realised, prm)
 
@@ -1569,23 +1330,13 @@ def _refund_truth(orders: _Cols, prm: ShopParams) -> dict:
 def _device_truth(sess: _Cols, prm: ShopParams) -> dict:
     """Session conversion, tablet against desktop and mobile."""
     bought, device = sess["purchase"], sess["device"]
-    realised = _compare(
-        "tablet", bought[device == _TABLET], "others", bought[device != _TABLET]
-    )
-    realised["by_device"] = {
-        d: _rate(bought[device == i]) for i, d in enumerate(DEVICES)
-    }
-    planted = {
-        "device_buyer_factor": dict(zip(DEVICES, prm.device_buyer_factor, strict=True))
-    }
-    return _entry(
-        "tablet_session_conversion", planted, realised, prm, expected="tablet"
-    )
+    realised = _compare("tablet", bought[device == _TABLET], "others", bought[device != _TABLET])
+    realised["by_device"] = {d: _rate(bought[device == i]) for i, d in enumerate(DEVICES)}
+    planted = {"device_buyer_factor": dict(zip(DEVICES, prm.device_buyer_factor, strict=True))}
+    return _entry("tablet_session_conversion", planted, realised, prm, expected="tablet")
 
 
-def _entry(
-    key: str, planted: dict, realised: dict, prm: ShopParams, *, expected: str = ""
-) -> dict:
+def _entry(key: str, planted: dict, realised: dict, prm: ShopParams, *, expected: str = "") -> dict:
     """One truth of ``truth.json``: statement, definition, planted and realised values."""
     statement, definition = _TRUTH_TEXT[key]
     out = {"statement": statement, "definition": definition, "planted": planted}
@@ -1598,12 +1349,7 @@ def _entry(
 
 def _headline(sess: _Cols, orders: _Cols, per: _Cols, n_events: int) -> dict:
     """Shop-wide counts and rates, to hold against industry figures."""
-    buyer, repeat, net, bought = (
-        per["buyer"],
-        per["repeat"],
-        per["net"],
-        sess["purchase"],
-    )
+    buyer, repeat, net, bought = per["buyer"], per["repeat"], per["net"], sess["purchase"]
     return {
         "n_users": int(buyer.size),
         "n_sessions": int(bought.size),
@@ -1623,12 +1369,7 @@ def _headline(sess: _Cols, orders: _Cols, per: _Cols, n_events: int) -> dict:
 
 
 def _truth(
-    users: _Cols,
-    sess: _Cols,
-    end: np.ndarray,
-    orders: _Cols,
-    prm: ShopParams,
-    n_events: int,
+    users: _Cols, sess: _Cols, end: np.ndarray, orders: _Cols, prm: ShopParams, n_events: int
 ) -> dict:
     """The headline figures and the six planted truths with their realised values."""
     per = _per_user(users, sess, orders)

@@ -59,15 +59,11 @@ def kpi_table(kpis: pd.DataFrame, *, caption: str | None = None) -> Styler:
     shown = pd.DataFrame(
         {
             "KPI": kpis.kpi,
-            "this week": [
-                _fmt(v, u) for v, u in zip(kpis.this_week, kpis.unit, strict=True)
-            ],
+            "this week": [_fmt(v, u) for v, u in zip(kpis.this_week, kpis.unit, strict=True)],
             "previous week": [
                 _fmt(v, u) for v, u in zip(kpis.previous_week, kpis.unit, strict=True)
             ],
-            "change": [
-                _fmt_change(v, u) for v, u in zip(kpis.change, kpis.unit, strict=True)
-            ],
+            "change": [_fmt_change(v, u) for v, u in zip(kpis.change, kpis.unit, strict=True)],
         }
     )
     return styled(shown, caption=caption)

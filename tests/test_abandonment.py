@@ -107,9 +107,7 @@ def test_drop_off_next_and_time_before_leaving():
 def test_planted_recovery_and_shoes(shop_dir):
     ev = jl.read_events(shop_dir / "events.parquet")
     truth = json.loads((shop_dir / "truth.json").read_text())["truths"]
-    r = ab.cart_recovery(
-        ev, days=7, contact=("email_click", {"campaign": "abandoned_cart"})
-    )
+    r = ab.cart_recovery(ev, days=7, contact=("email_click", {"campaign": "abandoned_cart"}))
     got = r.by_contact.set_index("contacted").recovery_rate
     real = truth["abandoned_cart_email_recovery"]["realised"]
     assert got[True] == pytest.approx(real["clicked"], abs=1e-6)

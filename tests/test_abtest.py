@@ -42,9 +42,7 @@ def test_physicians_health_study_textbook_example():
 
 def test_srm_and_mde():
     r = compare_proportions(
-        pd.DataFrame(
-            {"variant": ["A", "B"], "n": [1000, 1200], "converted": [100, 120]}
-        )
+        pd.DataFrame({"variant": ["A", "B"], "n": [1000, 1200], "converted": [100, 120]})
     )
     # chi-square against 1100/1100: (100^2 + 100^2) / 1100 = 18.18
     assert r.srm["chi2"] == pytest.approx(200**2 / 2 / 1100)
@@ -60,9 +58,7 @@ def test_srm_and_mde():
 
 def test_variant_b_lift_in_the_shop(shop_dir):
     ev = jl.read_events(shop_dir / "events.parquet")
-    truth = json.loads((shop_dir / "truth.json").read_text())["truths"][
-        "ab_checkout_conversion"
-    ]
+    truth = json.loads((shop_dir / "truth.json").read_text())["truths"]["ab_checkout_conversion"]
     r = ab_test(ev, "variant", steps=["begin_checkout", "purchase"], count="sessions")
     v = r.variants.set_index("variant")
     real = truth["realised"]

@@ -20,9 +20,7 @@ def log(rows: list[tuple]) -> jl.EventLog:
     """Rows (user, event, minutes after T0[, session[, device]]) in source order."""
     frame = pd.DataFrame(
         [(r[0], r[1], T0 + pd.Timedelta(minutes=r[2]), *r[3:]) for r in rows],
-        columns=["user_id", "event", "event_time", "session_id", "device"][
-            : len(rows[0])
-        ],
+        columns=["user_id", "event", "event_time", "session_id", "device"][: len(rows[0])],
     )
     for col in ("session_id", "device"):
         if col in frame:
@@ -176,9 +174,7 @@ def test_sessions_totals_hold_constant():
 
 
 def test_open_funnel_enters_at_any_step():
-    ev = log(
-        [("u1", "a", 0), ("u1", "b", 1), ("u2", "b", 0), ("u2", "c", 1), ("u3", "c", 0)]
-    )
+    ev = log([("u1", "a", 0), ("u1", "b", 1), ("u2", "b", 0), ("u2", "c", 1), ("u3", "c", 0)])
     assert counts(ev, ABC) == [1, 1, 0]
     assert counts(ev, ABC, open_funnel=True) == [1, 2, 2]
 
@@ -200,21 +196,12 @@ def test_property_steps_and_alternatives():
 
 
 def test_by_segment_with_chi_square():
-    rows = [
-        (f"u{i}", "a", 0, "s", "mobile" if i < 50 else "desktop") for i in range(100)
-    ]
-    rows += [
-        (f"u{i}", "b", 1, "s", "mobile") for i in range(10)
-    ]  # 10 of 50 mobile convert
-    rows += [
-        (f"u{i}", "b", 1, "s", "desktop") for i in range(50, 90)
-    ]  # 40 of 50 desktop
+    rows = [(f"u{i}", "a", 0, "s", "mobile" if i < 50 else "desktop") for i in range(100)]
+    rows += [(f"u{i}", "b", 1, "s", "mobile") for i in range(10)]  # 10 of 50 mobile convert
+    rows += [(f"u{i}", "b", 1, "s", "desktop") for i in range(50, 90)]  # 40 of 50 desktop
     out = funnel(log(rows), ["a", "b"], by="device")
     two = out[out.step_index == 2].set_index("device")
-    assert (
-        two.loc["mobile", "conversion"] == 0.2
-        and two.loc["desktop", "conversion"] == 0.8
-    )
+    assert two.loc["mobile", "conversion"] == 0.2 and two.loc["desktop", "conversion"] == 0.8
     # chi-square on [[40, 10], [10, 40]] with Yates' correction: (|40-25|-0.5)^2/25 * 4 = 33.64
     assert two.chi2.iloc[0] == pytest.approx(33.64)
     assert out.loc[out.step_index == 1, "p_value"].isna().all()
@@ -275,25 +262,13 @@ def reference(df: pd.DataFrame, steps, order, count, window) -> list[int]:
             for step in steps[1:]:
                 if order == "strict":
                     j = prev + 1
-                    hit = (
-                        j
-                        if j < len(ev) and ev.event[j] == step and ok(ctx, j, t0)
-                        else None
-                    )
+                    hit = j if j < len(ev) and ev.event[j] == step and ok(ctx, j, t0) else None
                 elif order == "ordered":
-                    cands = [
-                        j
-                        for j in range(len(ev))
-                        if ev.event[j] == step and j not in used
-                    ]
+                    cands = [j for j in range(len(ev)) if ev.event[j] == step and j not in used]
                     cands = [j for j in cands if ok(ctx, j, ev.event_time[prev])]
                     hit = cands[0] if cands else None
                 else:  # any
-                    cands = [
-                        j
-                        for j in range(len(ev))
-                        if ev.event[j] == step and ok(ctx, j, t0)
-                    ]
+                    cands = [j for j in range(len(ev)) if ev.event[j] == step and ok(ctx, j, t0)]
                     hit = cands[0] if cands else None
                 if hit is None:
                     break
@@ -314,9 +289,7 @@ events_st = st.lists(
     min_size=1,
     max_size=14,
 )
-steps_st = st.sampled_from(
-    [["a", "b", "c"], ["a", "a"], ["b", "a", "b"], ["c", "b", "a", "c"]]
-)
+steps_st = st.sampled_from([["a", "b", "c"], ["a", "a"], ["b", "a", "b"], ["c", "b", "a", "c"]])
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
