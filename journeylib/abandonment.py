@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from . import funnels
+from . import funnel_match, funnels
 from .eventlog import EventLog
 from .io import as_eventlog
 from .schema import PURCHASE, REFUND, ROW_ID, USER_KEY
@@ -38,7 +38,7 @@ LEFT = "(left the site)"
 def _dropped(log: EventLog, steps: Sequence[StepSpec], options: dict) -> ir.Table:
     """Attempts that reached step k but not k+1: ``a_id``, ``step_index``, ``t``, ``r``."""
     spec = funnels._spec(log, steps, **funnels._defaults(options))
-    a = funnels._attempts(funnels._narrow(log, spec), spec, 1).cache()
+    a = funnel_match._attempts(funnel_match._narrow(log, spec), spec, 1).cache()
     parts = [
         a.filter(a[f"T{k}"].notnull() & a[f"T{k + 1}"].isnull()).select(
             "a_id", step_index=ibis.literal(k, "int64"), t=a[f"T{k}"], r=a[f"R{k}"]
@@ -133,7 +133,7 @@ def _cart_sessions(log: EventLog, by: str | None) -> ir.Table:
     aggs = {s: (t.event == s).any() for s in CHECKOUT}
     aggs |= {"bought": (t.event == PURCHASE).any(), "end": t.event_time.max()}
     if by:
-        t = funnels._with_derived(t, [by])
+        t = funnel_match._with_derived(t, [by])
         aggs["segment"] = t[by].first(order_by=[t.event_time, t[ROW_ID]], include_null=False)
     s = t.group_by([USER_KEY, "session_id"]).aggregate(**aggs)
     return s.filter(s[CHECKOUT[0]])
@@ -300,7 +300,7 @@ def returns(events: EventLog | pd.DataFrame, *, by: str = "category") -> pd.Data
     ``revenue_lost``, ``share_of_revenue_lost``; most refunded first.
     """
     log = as_eventlog(events)
-    t = funnels._with_derived(log.table, [by])
+    t = funnel_match._with_derived(log.table, [by])
     buys = t.filter(t.event == PURCHASE)
     refunds = t.filter(t.event == REFUND)
     lost = refunds.group_by(oid=refunds.order_id).aggregate(lost=-refunds.revenue.sum())
