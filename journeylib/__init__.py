@@ -18,28 +18,40 @@ presentation
 :mod:`~journeylib.synth` generates the planted-truth synthetic shop used as default data.
 """
 
+from .abandonment import cart_abandonment, cart_recovery, drop_off_next, returns
+from .abtest import ab_test
 from .backend import connect
 from .best import best_customers, channel_quality, customer_facts, profile, who_they_are
 from .cleaning import DataError
 from .crosssell import bought_together, communication_preference, first_purchases
 from .eventlog import EventLog
+from .funnels import funnel, funnel_times
 from .io import as_eventlog, read_events
 from .onpath import on_the_path
 from .orders import read_ga4, read_orders
 from .patterns import early_patterns
 from .sessions import sessionize, sessions
 from .stages import STAGES, map_stages, stage_reach, user_stages
+from .steps import Step
 
 __all__ = [
     "STAGES",
     "DataError",
     "EventLog",
+    "Step",
+    "ab_test",
     "as_eventlog",
+    "cart_abandonment",
+    "cart_recovery",
     "connect",
+    "drop_off_next",
+    "funnel",
+    "funnel_times",
     "map_stages",
     "read_events",
     "read_ga4",
     "read_orders",
+    "returns",
     "sessionize",
     "sessions",
     "stage_reach",

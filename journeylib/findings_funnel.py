@@ -1,0 +1,77 @@
+"""Findings for the funnel notebook: plain sentences from the computed numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import abtest
+from .abandonment import Recovery
+
+
+def funnel_findings(
+    f: pd.DataFrame,
+    segments: pd.DataFrame,
+    by: str,
+    ab: abtest.ABResult | None,
+    recovery: Recovery,
+    refunds: pd.DataFrame,
+) -> list[str]:
+    """3-6 sentences: the biggest drop, the weakest segment, the A/B readout, cart recovery
+    with and without a contact, and the most returned ``refunds`` group.
+
+    ``f`` is a funnel without ``by``; ``segments`` the same funnel ``by`` a column; ``refunds``
+    a :func:`journeylib.returns` frame (its first column is the group).
+    """
+    out = []
+    later = f[f.step_index > 1]
+    if len(later) and later["count"].iloc[0] >= 0:
+        worst = later.loc[(1 - later.step_conversion).idxmax()]
+        prev = f.loc[f.step_index == worst.step_index - 1, "step"].iloc[0]
+        out.append(
+            f"The biggest drop is from {prev} to {worst.step}: {worst.drop_off:,.0f} of "
+            f"{worst['count'] + worst.drop_off:,.0f} ({1 - worst.step_conversion:.1%}) go no "
+            f"further; {f['conversion'].iloc[-1]:.1%} of those entering reach {f.step.iloc[-1]}."
+        )
+    out.append(_weakest_segment(segments, by))
+    if ab is not None:
+        out.append(abtest.findings(ab)[0])
+    out.append(_recovery(recovery))
+    if len(refunds):
+        out.append(_returns(refunds))
+    return out
+
+
+def _weakest_segment(seg: pd.DataFrame, by: str) -> str:
+    last = seg[seg.step_index == seg.step_index.max()]
+    first = seg[seg.step_index == 1].set_index(by)["count"]
+    low = last.loc[last.conversion.idxmin()]
+    others = last[last[by] != low[by]]
+    rest = others["count"].sum() / first[others[by]].sum() if len(others) else float("nan")
+    p = seg.groupby("step_index").p_value.first().min() if "p_value" in seg else float("nan")
+    return (
+        f"{low[by]} ({by}) converts least: {low.conversion:.2%} reach {low.step} against "
+        f"{rest:.2%} for the other {by} values (smallest chi-square p across steps {p:.2g})."
+    )
+
+
+def _recovery(r: Recovery) -> str:
+    rates = r.by_contact.set_index("contacted").recovery_rate
+    yes, no = rates.get(True, float("nan")), rates.get(False, float("nan"))
+    top = r.by_channel.iloc[0] if len(r.by_channel) else None
+    via = f"; {top.share:.0%} of recoveries came through {top.channel}" if top is not None else ""
+    return (
+        f"Abandoned carts followed by a contact were bought within {r.days} days "
+        f"{yes:.1%} of the time against {no:.1%} without ({yes / no:.1f}x){via}."
+    )
+
+
+def _returns(ref: pd.DataFrame) -> str:
+    col = ref.columns[0]
+    top = ref.iloc[0]
+    rest = ref.iloc[1:]
+    rest_rate = rest.refunded.sum() / rest.orders.sum() if len(rest) else float("nan")
+    return (
+        f"Returns concentrate in {top[col]}: {top.refund_rate:.1%} of its orders are refunded "
+        f"against {rest_rate:.1%} elsewhere, {top.share_of_revenue_lost:.0%} of revenue lost to "
+        f"refunds ({top.revenue_lost:,.0f})."
+    )

@@ -1,0 +1,301 @@
+"""Funnels: how many get from step to step, who drops where, and how long it takes.
+
+Conventions follow the product-analytics tools analysts know (Mixpanel, Amplitude, GA4
+funnel explorations); every choice is spelled out in :func:`funnel`'s docstring. The matching
+runs as ibis expressions (one join and one aggregate per step, "as-of" style): no Python loop
+over users, and only the small result comes back as pandas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .eventlog import EventLog
+from .funnel_match import _DERIVED, Exclusion, _reached, _Spec
+from .io import as_eventlog
+from .schema import ROW_ID
+from .steps import StepSpec, as_step, as_steps
+
+ORDERS = ("ordered", "strict", "any")
+COUNTS = ("users", "sessions", "totals")
+Window = str | pd.Timedelta | None
+
+
+def funnel(
+    events: EventLog | pd.DataFrame,
+    steps: Sequence[StepSpec],
+    *,
+    order: str = "ordered",
+    window: Window = None,
+    step_windows: Sequence[Window] | None = None,
+    count: str = "users",
+    by: str | Sequence[str] | None = None,
+    exclude: Sequence[Any] | None = None,
+    hold_constant: str | None = None,
+    open_funnel: bool = False,
+) -> pd.DataFrame:
+    """How many users (sessions, attempts) reach each step of a funnel.
+
+    Parameters
+    ----------
+    events
+        The event log (an ``EventLog`` or a DataFrame in the canonical schema). Filter it to
+        the period first (``journeylib.periods.filter_period``).
+    steps
+        Each step is an event name (``"purchase"``), a list of alternatives
+        (``["view_cart", "begin_checkout"]``), an event with property conditions
+        (``("page_view", {"page_type": "reviews"})``) or a :class:`~journeylib.steps.Step`.
+    order
+        ``"ordered"`` (default): steps in this order, other events may come between.
+        ``"strict"``: each step is the user's very next event after the previous step, in
+        (event_time, row_id) order (every event counts as "other", off-site ones too).
+        ``"any"``: the first step-1 event starts the attempt, the other steps happen at least
+        once after it, in any order (one event may satisfy several steps); a step is reached
+        when all steps up to it are done, at the latest of their times.
+        In ordered mode a step's event counts when its time is at or after the time the
+        previous step was matched (ties count as in order; one event never fills two steps),
+        and the earliest qualifying event (by time, then row) is matched: a greedy match.
+    window
+        Conversion window from the attempt's first step-1 event (Mixpanel's convention: the
+        user's first step-1 event in the period starts the only attempt); an event exactly at
+        the window's end still counts. ``None``: no limit. Any pandas Timedelta string
+        (``"7D"``, ``"30min"``).
+    step_windows
+        One window per step after the first (``len(steps) - 1`` values, ``None`` = no limit),
+        each measured from the previous step's matched event (GA4's "within"); not with
+        ``order="any"``.
+    count
+        ``"users"`` (distinct users; one attempt each), ``"sessions"`` (the funnel must be
+        completed inside one session; each session's first step-1 event starts its attempt;
+        events without a session are ignored), ``"totals"`` (every step-1 event starts its own
+        attempt; attempts are independent, so one later event may complete several).
+    by
+        Segment column(s) of the log (``channel``, ``device``, ``variant``...) taken from
+        the step-1 event, or ``"first_channel"``, ``"first_device"``, ``"cohort"`` (month of
+        the user's first event), derived per user. One funnel per segment, and a chi-square
+        test per step of whether segments convert differently from the previous step.
+    exclude
+        Exclusions ``(step, after, before)``: an attempt with such an event strictly between
+        the matched events of steps ``after`` and ``before`` (1-based) stops before step
+        ``before``. ``step`` is written like a funnel step.
+    hold_constant
+        A column that must keep the step-1 event's value on every later step (e.g.
+        ``"device"``); nulls never match.
+    open_funnel
+        GA4's open funnel: an attempt may also start at any later step (its first event of
+        that step), and continues in order from there; a unit counts at a step when any of
+        its entries reaches it, so counts may rise along the funnel. Times are the shortest
+        over entries.
+
+    Returns
+    -------
+    DataFrame, one row per segment and step: the ``by`` columns, ``step_index`` (1-based),
+    ``step`` (label), ``count``, ``conversion`` (count / step-1 count), ``step_conversion``
+    (count / previous step's count), ``drop_off`` (previous count - count),
+    ``median_time_from_previous`` and ``median_time_from_start`` (Timedelta, over units that
+    reached the step), and with ``by``: ``chi2`` and ``p_value`` (segments x reached / not
+    among those at the previous step; NaN at step 1).
+    """
+    log = as_eventlog(events)
+    spec = _spec(
+        log,
+        steps,
+        order,
+        window,
+        step_windows,
+        count,
+        by,
+        exclude,
+        hold_constant,
+        open_funnel,
+    )
+    reached = _reached(log, spec)
+    frame = _summarise(reached, spec)
+    return _finish(frame, spec)
+
+
+def funnel_times(
+    events: EventLog | pd.DataFrame, steps: Sequence[StepSpec], **options: Any
+) -> pd.DataFrame:
+    """Each attempt's progress and time to convert (same options as :func:`funnel`).
+
+    Returns
+    -------
+    DataFrame, one row per attempt (per user with ``count="users"``): ``user_id``, the ``by``
+    columns, ``started_at`` (the step-1 event's time), ``steps_reached`` (how many
+    steps were done, 1 to K), ``converted`` (reached the last step) and ``time_to_convert``
+    (Timedelta
+    from step 1 to the last step; NaT when not converted). Not for open funnels.
+    """
+    log = as_eventlog(events)
+    if options.get("open_funnel"):
+        raise ValueError("funnel_times does not support open funnels")
+    spec = _spec(log, steps, **_defaults(options))
+    r = _reached(log, spec)
+    k = len(spec.steps)
+    done = sum(r[f"T{i}"].notnull().cast("int64") for i in range(1, k + 1))
+    users = log.table.select(ROW_ID, "user_id")
+    out = r.join(users, r.a_id == users[ROW_ID]).select(
+        "user_id",
+        *spec.by,
+        started_at=r.T1,
+        steps_reached=done,
+        converted=r[f"T{k}"].notnull(),
+        _us=r[f"T{k}"].delta(r.T1, unit="microsecond"),
+    )
+    df = out.order_by(["user_id", "started_at"]).to_pandas()
+    df["time_to_convert"] = pd.to_timedelta(df.pop("_us"), unit="us")
+    df["started_at"] = pd.to_datetime(df.started_at, utc=True)
+    return df
+
+
+def _defaults(options: Mapping[str, Any]) -> dict[str, Any]:
+    base = dict.fromkeys(("window", "step_windows", "by", "exclude", "hold_constant"))
+    base |= {"order": "ordered", "count": "users", "open_funnel": False}
+    unknown = set(options) - set(base)
+    if unknown:
+        raise TypeError(f"unknown funnel options {sorted(unknown)}")
+    return base | dict(options)
+
+
+# --------------------------------------------------------------------------- specification
+
+
+def _us(value: Window) -> int | None:
+    if value is None:
+        return None
+    us = int(pd.Timedelta(value).total_seconds() * 1_000_000)
+    if us < 0:
+        raise ValueError(f"a window cannot be negative, got {value!r}")
+    return us
+
+
+def _spec(
+    log,
+    steps,
+    order,
+    window,
+    step_windows,
+    count,
+    by,
+    exclude,
+    hold_constant,
+    open_funnel,
+) -> _Spec:
+    parsed = as_steps(steps)
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    if count not in COUNTS:
+        raise ValueError(f"count must be one of {COUNTS}, got {count!r}")
+    if count == "sessions" and not log.has("session_id"):
+        raise ValueError("count='sessions' needs a session_id column: run sessionize first")
+    sw = [None] * (len(parsed) - 1) if step_windows is None else list(step_windows)
+    if len(sw) != len(parsed) - 1:
+        raise ValueError(f"step_windows needs {len(parsed) - 1} values, one per step after 1")
+    if order == "any" and any(w is not None for w in sw):
+        raise ValueError("step_windows measure from the previous step: not with order='any'")
+    by_cols = [by] if isinstance(by, str) else list(by or [])
+    for col in [*by_cols, *([hold_constant] if hold_constant else [])]:
+        if col not in log.table.columns and col not in _DERIVED:
+            raise ValueError(f"the log has no column {col!r}")
+    return _Spec(
+        parsed,
+        order,
+        _us(window),
+        [_us(w) for w in sw],
+        count,
+        by_cols,
+        [_exclusion(x, len(parsed)) for x in exclude or []],
+        hold_constant,
+        bool(open_funnel),
+    )
+
+
+def _exclusion(x: Any, n_steps: int) -> Exclusion:
+    if isinstance(x, Exclusion):
+        ex = x
+    else:
+        step, after, before = x
+        ex = Exclusion(as_step(step), int(after), int(before))
+    if not 1 <= ex.after < ex.before <= n_steps:
+        raise ValueError(
+            f"exclusion between steps {ex.after} and {ex.before}: need "
+            f"1 <= after < before <= {n_steps}"
+        )
+    return ex
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _summarise(reached: ir.Table, spec: _Spec) -> pd.DataFrame:
+    aggs = {}
+    for k in range(1, len(spec.steps) + 1):
+        t = reached[f"T{k}"]
+        aggs[f"count_{k}"] = t.notnull().sum()
+        aggs[f"start_{k}"] = reached[f"D{k}"].median()
+        aggs[f"prev_{k}"] = reached[f"Q{k}"].median()
+    if spec.by:
+        g = reached.group_by([reached[c] for c in spec.by]).aggregate(**aggs)
+        wide = g.order_by(spec.by).to_pandas()
+    else:
+        wide = reached.aggregate(**aggs).to_pandas()
+    long = []
+    for k, step in enumerate(spec.steps, 1):
+        part = wide[spec.by].copy()
+        part["step_index"] = k
+        part["step"] = step.name
+        part["count"] = wide[f"count_{k}"].fillna(0).astype("int64")
+        part["median_time_from_previous"] = pd.to_timedelta(wide[f"prev_{k}"], unit="us")
+        part["median_time_from_start"] = pd.to_timedelta(wide[f"start_{k}"], unit="us")
+        long.append(part)
+    return pd.concat(long, ignore_index=True)
+
+
+def _finish(frame: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
+    by = spec.by
+    keys = frame[by].astype("string").fillna("(none)") if by else None
+    if by:
+        frame[by] = keys
+    groups = frame.groupby(by, sort=False, dropna=False) if by else None
+    first = groups["count"].transform("first") if by else frame["count"].iloc[0]
+    prev = groups["count"].shift(1) if by else frame["count"].shift(1)
+    frame["conversion"] = frame["count"] / first
+    frame["step_conversion"] = frame["count"] / prev
+    frame["drop_off"] = prev - frame["count"]
+    frame.loc[frame.step_index == 1, ["step_conversion", "drop_off"]] = np.nan
+    cols = [
+        *by,
+        "step_index",
+        "step",
+        "count",
+        "conversion",
+        "step_conversion",
+        "drop_off",
+        "median_time_from_previous",
+        "median_time_from_start",
+    ]
+    frame = frame[cols].sort_values([*by, "step_index"], ignore_index=True)
+    if by:
+        frame = frame.merge(_chi2(frame, by), on="step_index", how="left")
+    return frame
+
+
+def _chi2(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per step >= 2: chi-square test of segments x (reached, lost) among those at the
+    previous step."""
+    rows = []
+    for k, part in frame[frame.step_index > 1].groupby("step_index"):
+        lost = part.drop_off.clip(lower=0).to_numpy()
+        table = np.column_stack([part["count"].to_numpy(), lost])
+        table = table[table.sum(axis=1) > 0]
+        ok = len(table) > 1 and (table.sum(axis=0) > 0).all()
+        chi2, p = stats.chi2_contingency(table)[:2] if ok else (np.nan, np.nan)
+        rows.append({"step_index": k, "chi2": float(chi2), "p_value": float(p)})
+    return pd.DataFrame(rows, columns=["step_index", "chi2", "p_value"])
