@@ -18,10 +18,19 @@ presentation
 :mod:`~journeylib.synth` generates the planted-truth synthetic shop used as default data.
 """
 
+from .acquisition import first_touch, first_touch_tests, select_users
+from .attribution import attribution, removal_effects
 from .backend import connect
 from .cleaning import DataError
 from .eventlog import EventLog
 from .io import as_eventlog, read_events
+from .journey import (
+    purchase_paths,
+    stage_view,
+    step_matrix,
+    time_to_first_purchase,
+    transitions,
+)
 from .orders import read_ga4, read_orders
 from .sessions import sessionize, sessions
 from .stages import STAGES, map_stages, stage_reach, user_stages
@@ -40,5 +49,16 @@ __all__ = [
     "sessions",
     "stage_reach",
     "user_stages",
+    # journey map (issue 5)
+    "attribution",
+    "first_touch",
+    "first_touch_tests",
+    "purchase_paths",
+    "removal_effects",
+    "select_users",
+    "stage_view",
+    "step_matrix",
+    "time_to_first_purchase",
+    "transitions",
 ]
 __version__ = "0.1.0"
