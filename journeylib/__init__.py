@@ -19,7 +19,7 @@ presentation
 """
 
 from .acquisition import first_touch, first_touch_tests, select_users
-from .attribution import attribution, removal_effects
+from .attribution import channel_attribution, removal_effects
 from .backend import connect
 from .cleaning import DataError
 from .eventlog import EventLog
@@ -50,7 +50,7 @@ __all__ = [
     "stage_reach",
     "user_stages",
     # journey map (issue 5)
-    "attribution",
+    "channel_attribution",
     "first_touch",
     "first_touch_tests",
     "purchase_paths",

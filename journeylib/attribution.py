@@ -147,7 +147,7 @@ def removal_effects(counts: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def attribution(events: EventLog | pd.DataFrame) -> pd.DataFrame:
+def channel_attribution(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     """Purchases credited to channels by first-touch, last-touch, linear and Markov models.
 
     Returns
@@ -182,4 +182,4 @@ def attribution(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     return long.sort_values(["model", "purchases"], ascending=[True, False]).reset_index(drop=True)
 
 
-__all__ = ["attribution", "chain_counts", "removal_effects", "touchpoints"]
+__all__ = ["chain_counts", "channel_attribution", "removal_effects", "touchpoints"]

@@ -47,7 +47,7 @@ def journey_findings(
     device that converts least, what attribution changes, and the usual path to a first order.
 
     Takes the frames of ``journey.stage_view``, ``acquisition.first_touch`` (by channel and
-    by device), ``attribution.attribution``, ``journey.purchase_paths`` and
+    by device), ``attribution.channel_attribution``, ``journey.purchase_paths`` and
     ``journey.time_to_first_purchase``.
     """
     v = view[view.cohort == view.cohort.iloc[0]].set_index("stage")

@@ -143,7 +143,7 @@ def outcome_intervals(
 
 def attribution(credit: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Grouped bars: purchases credited to each channel by each model (from
-    ``attribution.attribution``)."""
+    ``attribution.channel_attribution``)."""
     ax = _axes(ax, (9, 4))
     order = credit[credit.model == "last_touch"].sort_values("purchases", ascending=False)
     sns.barplot(
