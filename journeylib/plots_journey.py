@@ -114,7 +114,7 @@ def outcome_intervals(
     )
     data = outcomes.sort_values(metric)
     y = np.arange(len(data))
-    err = np.vstack([data[metric] - data[low], data[high] - data[metric]])
+    err = np.clip(np.vstack([data[metric] - data[low], data[high] - data[metric]]), 0, None)
     ax.errorbar(data[metric], y, xerr=err, fmt="o", color="steelblue", capsize=3)
     ax.set_yticks(y, data[by])
     overall = {
@@ -163,7 +163,55 @@ def attribution(credit: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+_PERIOD_WEEKS = {"4w": 4, "13w": 13, "26w": 26, "52w": 52}
+
+
+def acquisition_window(run, period: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """``period`` (``"all"`` or ``"4w"``, ``"13w"``, ``"26w"``, ``"52w"``) -> the [start, end)
+    of first events to keep, ending with the report week of ``run`` (a ``ReportInput``)."""
+    if period in ("", "all"):
+        return None, None
+    if period not in _PERIOD_WEEKS:
+        raise ValueError(f"period must be 'all' or one of {list(_PERIOD_WEEKS)}, got {period!r}")
+    return run.end - pd.Timedelta(weeks=_PERIOD_WEEKS[period]), run.end
+
+
+def explore_journey(run):
+    """A widget: the transition heatmap and first-touch outcomes for a level, a segment and a
+    period the analyst picks (None in a report run)."""
+    import matplotlib.pyplot as plt
+
+    from . import acquisition, journey
+    from .widgets import explore
+
+    segments = [""] + [f"device:{d}" for d in ("desktop", "mobile", "tablet")]
+    segments += [f"channel:{c}" for c in ("organic_search", "paid_search", "paid_social")]
+    segments += ["channel:email", "channel:referral", "channel:direct"]
+
+    def draw(level: str = "stage", segment: str = "", period: str = "all"):
+        start, end = acquisition_window(run, period)
+        log = acquisition.select_users(run.events, segment=segment, start=start, end=end)
+        fig, axes = plt.subplots(1, 2, figsize=(14, 4.5), layout="constrained")
+        transition_heatmap(journey.transitions(log, level=level, within="user"), ax=axes[0])
+        outcome_intervals(
+            acquisition.first_touch(log, by="channel"),
+            by="channel",
+            metric="repeat_rate",
+            ax=axes[1],
+        )
+        return fig
+
+    return explore(
+        draw,
+        level=["stage", "channel", "event", "page_type"],
+        segment=segments,
+        period=["all", *_PERIOD_WEEKS],
+    )
+
+
 __all__ = [
+    "acquisition_window",
+    "explore_journey",
     "attribution",
     "outcome_intervals",
     "stage_journey",
