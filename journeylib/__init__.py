@@ -20,6 +20,8 @@ presentation
 
 from .abandonment import cart_abandonment, cart_recovery, drop_off_next, returns
 from .abtest import ab_test
+from .acquisition import first_touch, first_touch_tests, select_users
+from .attribution import channel_attribution, removal_effects
 from .backend import connect
 from .best import best_customers, channel_quality, customer_facts, profile, who_they_are
 from .cleaning import DataError
@@ -27,6 +29,13 @@ from .crosssell import bought_together, communication_preference, first_purchase
 from .eventlog import EventLog
 from .funnels import funnel, funnel_times
 from .io import as_eventlog, read_events
+from .journey import (
+    purchase_paths,
+    stage_view,
+    step_matrix,
+    time_to_first_purchase,
+    transitions,
+)
 from .onpath import on_the_path
 from .orders import read_ga4, read_orders
 from .patterns import early_patterns
@@ -67,5 +76,16 @@ __all__ = [
     "on_the_path",
     "profile",
     "who_they_are",
+    # journey map (issue 5)
+    "channel_attribution",
+    "first_touch",
+    "first_touch_tests",
+    "purchase_paths",
+    "removal_effects",
+    "select_users",
+    "stage_view",
+    "step_matrix",
+    "time_to_first_purchase",
+    "transitions",
 ]
 __version__ = "0.1.0"

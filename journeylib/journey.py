@@ -1,0 +1,380 @@
+"""Journey mapping: how people travel through stages, touchpoints and channels.
+
+Answers DOMAIN.md's "the five stages" (each stage influences whether the next is reached; a
+journey is not a straight line) and "behaviour on site" (each session is a touchpoint):
+
+* :func:`transitions`: which step follows which (the transition matrix of path analytics);
+* :func:`step_matrix`: where users are at their 1st, 2nd, ... step;
+* :func:`stage_view`: per stage, reach, conversion onward, time to the next stage, top
+  touchpoints and channels, overall or by monthly acquisition cohort;
+* :func:`purchase_paths` and :func:`time_to_first_purchase`: the way to the first order.
+
+Steps (the convention, since path-analytics tools differ): at ``level="event"`` every event is
+a step; at ``"page_type"`` every page view (events with a ``page_type``); at ``"stage"`` and
+``"channel"`` a step is a *run*: consecutive events with the same stage or channel are one step,
+so a step is a change of stage or channel. Events whose value at the level is NULL (unmapped
+stages, refunds without a channel) are left out. Order is (``event_time``, ``row_id``).
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from .eventlog import EventLog
+from .io import as_eventlog
+from .schema import ROW_ID, USER_KEY
+from .stages import STAGES, first_purchases, map_stages, user_stage_table
+
+LEVELS = ("event", "stage", "channel", "page_type")
+WITHIN = ("session", "user")
+START, END, ENDED = "start", "end", "ended"
+_RUN_LEVELS = ("stage", "channel")
+
+
+def _log(events: EventLog | pd.DataFrame, level: str) -> EventLog:
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+    log = as_eventlog(events)
+    if level == "stage" and not log.has("stage"):
+        log = map_stages(log)
+    if not log.has(level):
+        raise ValueError(f"the log has no {level!r} column; it has {log.table.columns}")
+    return log
+
+
+def _key(t: ir.Table) -> str:
+    return USER_KEY if USER_KEY in t.columns else "user_id"
+
+
+def steps(
+    events: EventLog | pd.DataFrame, *, level: str = "event", within: str = "user"
+) -> ir.Table:
+    """The steps of every journey as a narrow ibis table (see the module docstring).
+
+    Columns: ``user_id``, the user key, ``part`` (the session id, or ``""`` when
+    ``within="user"``), ``event_time``, ``row_id``, ``state``. ``within="session"`` leaves out
+    off-site events (NULL ``session_id``: e-mail opens, refunds), which belong to no visit.
+    """
+    if within not in WITHIN:
+        raise ValueError(f"within must be one of {WITHIN}, got {within!r}")
+    log = _log(events, level)
+    t = log.table
+    key = _key(t)
+    if within == "session":
+        if not log.has("session_id"):
+            raise ValueError("within='session' needs session ids: call journeylib.sessionize")
+        t = t.filter(t.session_id.notnull())
+        part = t.session_id
+    else:
+        part = ibis.literal("")
+    s = t.select("user_id", key, "event_time", ROW_ID, part=part, state=t[level].cast("string"))
+    s = s.filter(s.state.notnull())
+    if level in _RUN_LEVELS:
+        w = ibis.window(group_by=s[key], order_by=[s.event_time, s[ROW_ID]])
+        previous, prev_part = s.state.lag().over(w), s.part.lag().over(w)
+        s = s.filter(previous.isnull() | (previous != s.state) | (prev_part != s.part))
+    return s
+
+
+def transition_table(
+    events: EventLog | pd.DataFrame,
+    *,
+    level: str = "event",
+    within: str = "session",
+    add_start_end: bool = True,
+) -> ir.Table:
+    """The (from, to) counts of :func:`transitions` as an ibis expression (before probabilities).
+
+    One window pass, partitioned by the user key and ordered by (``event_time``, ``row_id``):
+    a step continues the journey of the step before it when both have the same ``part``
+    (session), so a session is a run of a user's events with one session id.
+    """
+    s = steps(events, level=level, within=within)
+    key = _key(s)
+    w = ibis.window(group_by=s[key], order_by=[s.event_time, s[ROW_ID]])
+    prev_part, next_part = s.part.lag().over(w), s.part.lead().over(w)
+    starts = prev_part.isnull() | (prev_part != s.part)
+    gap = s.event_time.delta(s.event_time.lag().over(w), unit="microsecond") / 1e6
+    edges = s.select(
+        key,
+        frm=ibis.ifelse(starts, ibis.literal(START), s.state.lag().over(w)),
+        to=s.state,
+        seconds=ibis.ifelse(starts, ibis.null("float64"), gap),
+        is_last=next_part.isnull() | (next_part != s.part),
+    )
+    inner = edges
+    if add_start_end:
+        end = edges.filter(edges.is_last).select(
+            key, frm=edges.to, to=ibis.literal(END), seconds=ibis.null("float64")
+        )
+        inner = edges.drop("is_last").union(end, distinct=False)
+    else:
+        inner = edges.filter(edges.frm != START).drop("is_last")
+    return inner.group_by(["frm", "to"]).aggregate(
+        transitions=inner.count(),
+        users=inner[key].nunique(),
+        median_seconds=inner.seconds.median(),
+        p90_seconds=inner.seconds.quantile(0.9),
+    )
+
+
+def transitions(
+    events: EventLog | pd.DataFrame,
+    *,
+    level: str = "event",
+    within: str = "session",
+    add_start_end: bool = True,
+) -> pd.DataFrame:
+    """Which step follows which: the transition matrix in long form.
+
+    Parameters
+    ----------
+    events
+        The event log (sessionized for ``within="session"``).
+    level
+        ``"event"``, ``"stage"``, ``"channel"`` or ``"page_type"``: what a step is (see the
+        module docstring: stage and channel steps are runs of equal values).
+    within
+        ``"session"``: journeys are visits, keyed by (user, ``session_id``); off-site events
+        with a NULL ``session_id`` (e-mail opens, refunds) are left out. ``"user"``: one
+        journey per user over the whole log, off-site events included.
+    add_start_end
+        Add a ``"start"`` state before each journey's first step and an ``"end"`` state after
+        its last.
+
+    Returns
+    -------
+    DataFrame, one row per (from, to) pair: ``from``, ``to``, ``transitions`` (count),
+    ``probability`` (transitions / all transitions out of ``from``), ``users`` (distinct
+    users with the pair), ``median_seconds`` and ``p90_seconds`` (time between the two steps;
+    NULL for start and end edges). Sorted by ``from`` then most frequent first.
+    """
+    table = transition_table(events, level=level, within=within, add_start_end=add_start_end)
+    out = table.to_pandas().rename(columns={"frm": "from"})
+    out["transitions"] = out.transitions.astype("int64")
+    out["users"] = out.users.astype("int64")
+    out["probability"] = out.transitions / out.groupby("from").transitions.transform("sum")
+    cols = [
+        "from",
+        "to",
+        "transitions",
+        "probability",
+        "users",
+        "median_seconds",
+        "p90_seconds",
+    ]
+    out = out.sort_values(["from", "transitions", "to"], ascending=[True, False, True])
+    return out[cols].reset_index(drop=True)
+
+
+def step_matrix(
+    events: EventLog | pd.DataFrame, *, max_steps: int = 10, level: str = "event"
+) -> pd.DataFrame:
+    """Share of users in each state at each step number of their journey (one per user).
+
+    Every user with at least one step at ``level`` is counted at every step from 1 to
+    ``max_steps``: in the state of that step, or in ``"ended"`` once the journey is over.
+
+    Returns
+    -------
+    DataFrame: ``step`` (1-based), ``state``, ``users``, ``share`` (users / users with a
+    journey; each step's shares sum to 1). Sorted by step, then most users first.
+    """
+    if max_steps < 1:
+        raise ValueError(f"max_steps must be at least 1, got {max_steps}")
+    s = steps(events, level=level, within="user")
+    key = _key(s)
+    number = ibis.row_number().over(group_by=s[key], order_by=[s.event_time, s[ROW_ID]]) + 1
+    numbered = s.mutate(step=number)
+    total = int(s[key].nunique().to_pandas())
+    kept = numbered.filter(numbered.step <= max_steps)
+    counts = kept.group_by(["step", "state"]).aggregate(users=kept.count()).to_pandas()
+    in_step = counts.groupby("step").users.sum().reindex(range(1, max_steps + 1), fill_value=0)
+    ended = pd.DataFrame({"step": in_step.index, "state": ENDED, "users": total - in_step.values})
+    out = pd.concat([counts, ended[ended.users > 0]], ignore_index=True)
+    out["step"] = out.step.astype("int64")
+    out["users"] = out.users.astype("int64")
+    out["share"] = out.users / total if total else float("nan")
+    return out.sort_values(["step", "users"], ascending=[True, False]).reset_index(drop=True)
+
+
+def _cohorts(log: EventLog, by_cohort: bool) -> ir.Table:
+    t = log.table
+    first = t.group_by("user_id").aggregate(_first=t.event_time.min())
+    label = first._first.strftime("%Y-%m") if by_cohort else ibis.literal("all")
+    return first.select("user_id", cohort=label)
+
+
+def _stage_numbers(log: EventLog, cohorts: ir.Table) -> pd.DataFrame:
+    users = user_stage_table(log)
+    u = users.join(cohorts, "user_id")
+    rank = u.stage_reached.substitute({s: i for i, s in enumerate(STAGES)}, else_=-1)
+    aggs: dict[str, ir.Value] = {}
+    for i, s in enumerate(STAGES):
+        aggs[f"reached_{i}"] = (rank >= i).sum()
+        if i + 1 < len(STAGES):
+            here, nxt = u[f"entered_{s.lower()}"], u[f"entered_{STAGES[i + 1].lower()}"]
+            aggs[f"days_{i}"] = (nxt.delta(here, unit="second") / 86400).median()
+    wide = u.group_by("cohort").aggregate(**aggs).to_pandas()
+    rows = []
+    for i, s in enumerate(STAGES):
+        part = wide[["cohort", f"reached_{i}"]].rename(columns={f"reached_{i}": "reached"})
+        part = part.assign(stage=s, order=i)
+        part["median_days_to_next"] = wide.get(f"days_{i}", float("nan"))
+        rows.append(part)
+    out = pd.concat(rows, ignore_index=True).sort_values(["cohort", "order"])
+    nxt = out.groupby("cohort").reached.shift(-1)
+    out["conversion_to_next"] = (nxt / out.reached.where(out.reached > 0)).astype("float64")
+    return out
+
+
+def _top(frame: pd.DataFrame, what: str, top: int) -> pd.DataFrame:
+    frame = frame.sort_values(["cohort", "stage", "n", what], ascending=[True, True, False, True])
+    frame["share"] = frame.n / frame.groupby(["cohort", "stage"]).n.transform("sum")
+    head = frame.groupby(["cohort", "stage"]).head(top)
+    text = head[what].astype(str) + " (" + (100 * head.share).round().astype(int).astype(str)
+    label = (text + "%)").groupby([head.cohort, head.stage]).agg(", ".join)
+    return label.rename(f"top_{what}s").reset_index()
+
+
+def stage_view(
+    events: EventLog | pd.DataFrame, *, by_cohort: bool = False, top: int = 3
+) -> pd.DataFrame:
+    """The journey map: one row per stage (per monthly acquisition cohort when asked).
+
+    Parameters
+    ----------
+    events
+        The event log.
+    by_cohort
+        Split by acquisition cohort: the UTC month (``"2024-03"``) of the user's first event.
+    top
+        How many touchpoints and channels to list per stage.
+
+    Returns
+    -------
+    DataFrame: ``cohort`` (``"all"`` unless ``by_cohort``), ``stage``, ``reached`` (users
+    whose furthest stage is this one or later), ``share_reached`` (of the cohort's users),
+    ``conversion_to_next`` (``reached`` of the next stage / ``reached``),
+    ``median_days_to_next`` (median over users with both stages of the days from first
+    entering this stage to first entering the next), ``top_touchpoints`` (events in the stage
+    by count, page views named ``page:<page_type>``, with their share of the stage's events)
+    and ``top_channels`` (the same for the events' channel).
+    """
+    log = _log(events, "stage")
+    cohorts = _cohorts(log, by_cohort)
+    out = _stage_numbers(log, cohorts)
+    users = out[out.order == 0].set_index("cohort").reached
+    out["share_reached"] = out.reached / out.cohort.map(users).where(lambda x: x > 0)
+    t = log.table.join(cohorts, "user_id")
+    t = t.filter(t.stage.notnull())
+    touch = t.event
+    if log.has("page_type"):
+        touch = ibis.ifelse(t.page_type.notnull(), "page:" + t.page_type, t.event)
+    tp = t.group_by(["cohort", "stage", touch.name("touchpoint")]).aggregate(n=t.count())
+    merged = out.merge(_top(tp.to_pandas(), "touchpoint", top), on=["cohort", "stage"], how="left")
+    if log.has("channel"):
+        ch = t.filter(t.channel.notnull())
+        chan = ch.group_by(["cohort", "stage", "channel"]).aggregate(n=ch.count()).to_pandas()
+        merged = merged.merge(_top(chan, "channel", top), on=["cohort", "stage"], how="left")
+    cols = ["cohort", "stage", "reached", "share_reached", "conversion_to_next"]
+    cols += ["median_days_to_next", "top_touchpoints", "top_channels"]
+    merged["reached"] = merged.reached.astype("int64")
+    return merged.reindex(columns=cols).reset_index(drop=True)
+
+
+def _before_first_purchase(s: ir.Table, log: EventLog) -> ir.Table:
+    fp = first_purchases(log.table)
+    j = s.join(fp, "user_id")
+    keep = (j.event_time < j._fp_time) | ((j.event_time == j._fp_time) & (j[ROW_ID] <= j._fp_row))
+    return j.filter(keep)
+
+
+def purchase_paths(
+    events: EventLog | pd.DataFrame, *, level: str = "stage", top: int = 10
+) -> pd.DataFrame:
+    """The most common paths up to (and including the step of) each buyer's first purchase.
+
+    A path is the buyer's sequence of steps at ``level`` (``"stage"`` or ``"channel"``; runs
+    of equal values are one step) from the first event to the first purchase, across
+    sessions and off-site events.
+
+    Returns
+    -------
+    DataFrame of the ``top`` paths: ``path`` (steps joined by ``" > "``), ``buyers``,
+    ``share`` (of all buyers), ``steps`` (path length).
+    """
+    if level not in _RUN_LEVELS:
+        raise ValueError(f"level must be one of {_RUN_LEVELS}, got {level!r}")
+    log = _log(events, level)
+    s = _before_first_purchase(steps(log, level=level, within="user"), log)
+    key = _key(s)
+    per_buyer = s.group_by(key).aggregate(
+        path=s.state.group_concat(" > ", order_by=[s.event_time, s[ROW_ID]]),
+        steps=s.count(),
+    )
+    agg = per_buyer.group_by(["path", "steps"]).aggregate(buyers=per_buyer.count())
+    out = agg.to_pandas()
+    out["buyers"] = out.buyers.astype("int64")
+    out["share"] = out.buyers / out.buyers.sum() if len(out) else float("nan")
+    out = out.sort_values(["buyers", "path"], ascending=[False, True]).head(top)
+    return out[["path", "buyers", "share", "steps"]].reset_index(drop=True)
+
+
+def time_to_first_purchase(events: EventLog | pd.DataFrame) -> pd.DataFrame:
+    """How long the way to the first order is: steps, events, sessions and days, per buyer.
+
+    Returns
+    -------
+    DataFrame, one row per measure: ``measure`` (``"stages passed"``, ``"channel changes"``
+    (channel steps), ``"events"``, ``"sessions"`` (visits up to and including the purchase
+    visit), ``"days"`` (first event to first purchase)), ``buyers``, ``mean``, ``median``,
+    ``p90``. All counts run up to and include the first purchase.
+    """
+    log = _log(events, "stage")
+    t = _before_first_purchase(log.table, log)
+    key = _key(t)
+    per = t.group_by(key).aggregate(
+        events=t.count(),
+        sessions=t.session_id.nunique() if log.has("session_id") else t.count(),
+        days=(t._fp_time.max().delta(t.event_time.min(), unit="second") / 86400),
+    )
+    measures = {"events": "events", "sessions": "sessions", "days": "days"}
+    names = {"stage": "stages passed", "channel": "channel changes"}
+    for level, name in names.items():
+        if level == "stage" or log.has(level):
+            s = _before_first_purchase(steps(log, level=level, within="user"), log)
+            n = s.group_by(key).aggregate(**{f"_{level}": s.count()})
+            per = per.left_join(n, per[key] == n[key]).select(per, n[f"_{level}"])
+            measures[name] = f"_{level}"
+    aggs = {}
+    for i, col in enumerate(measures.values()):
+        value = per[col].fill_null(0)
+        aggs |= {f"mean_{i}": value.mean(), f"median_{i}": value.median()}
+        aggs[f"p90_{i}"] = value.quantile(0.9)
+    row = per.aggregate(buyers=per.count(), **aggs).to_pandas().iloc[0]
+    order = ["stages passed", "channel changes", "events", "sessions", "days"]
+    frame = pd.DataFrame(
+        {
+            "measure": list(measures),
+            "buyers": int(row.buyers),
+            "mean": [row[f"mean_{i}"] for i in range(len(measures))],
+            "median": [row[f"median_{i}"] for i in range(len(measures))],
+            "p90": [row[f"p90_{i}"] for i in range(len(measures))],
+        }
+    )
+    frame["measure"] = pd.Categorical(frame.measure, [m for m in order if m in measures])
+    return frame.sort_values("measure").assign(measure=lambda f: f.measure.astype(str))
+
+
+__all__ = [
+    "purchase_paths",
+    "stage_view",
+    "step_matrix",
+    "steps",
+    "time_to_first_purchase",
+    "transition_table",
+    "transitions",
+]
