@@ -11,7 +11,9 @@ and its intervals in :mod:`~journeylib.clv_value`. lifetimes is imported lazily,
 
 from __future__ import annotations
 
+import io
 import warnings
+from contextlib import redirect_stdout
 from typing import Any
 
 import ibis
@@ -108,8 +110,8 @@ def rfm_summary(
     """
     if returns not in _RETURNS:
         raise ValueError(f"returns must be one of {_RETURNS}, got {returns!r}")
-    t, con, name = _transactions(transactions, customer, time, value)
-    obs = _bound(observation_end, con.execute(t._t.max()), t)
+    t, con, name, last = _transactions(transactions, customer, time, value)
+    obs = _bound(observation_end, con.execute(last), t)
     cal = _bound(calibration_end, obs, t) if calibration_end is not None else None
     purchases, counts = _net_returns(t, con, cal if cal is not None else obs, obs, returns)
     p_obs, p_cal = _period_of(obs, freq), None if cal is None else _period_of(cal, freq)
@@ -136,13 +138,15 @@ def rfm_summary(
 
 def _transactions(
     transactions: EventLog | pd.DataFrame, customer: str, time: str, value: str | None
-) -> tuple[ir.Table, Any, str]:
-    """Internal columns ``_c, _t, _v, _o, _r`` (customer, time, value, order id, is return)."""
+) -> tuple[ir.Table, Any, str, ir.Scalar]:
+    """Internal columns ``_c, _t, _v, _o, _r`` (customer, time, value, order id, is return),
+    the backend, the customer column's name and the last time in the input (all events)."""
     if isinstance(transactions, pd.DataFrame) and "event" in transactions.columns:
         transactions = as_eventlog(transactions)
     null_str, null_val = ibis.null().cast("string"), ibis.null().cast("float64")
     if isinstance(transactions, EventLog):
         t = transactions.table
+        last = t[time].max()
         t = t.filter(t.event.isin([PURCHASE, REFUND]))
         t = t.select(
             _c=t[customer],
@@ -151,7 +155,7 @@ def _transactions(
             _o=t.order_id.cast("string") if "order_id" in t.columns else null_str,
             _r=t.event == REFUND,
         )
-        return t, transactions.backend, customer
+        return t, transactions.backend, customer, last
     if not isinstance(transactions, pd.DataFrame):
         raise TypeError(f"expected an EventLog or a DataFrame, got {type(transactions).__name__}")
     missing = [c for c in (customer, time, value) if c and c not in transactions.columns]
@@ -163,7 +167,7 @@ def _transactions(
     t = ibis.memtable(raw.rename(columns={customer: "_c", time: "_t"}))
     v = t[value].cast("float64") if value else null_val
     t = t.select("_c", "_t", _v=v, _o=null_str, _r=(v < 0).fill_null(False))
-    return t, default_backend(), customer
+    return t, default_backend(), customer, t._t.max()
 
 
 def _bound(when: Any, default: Any, t: ir.Table) -> pd.Timestamp:
@@ -363,17 +367,19 @@ def fit_weighted(
     w = np.ones(len(data)) if weights is None else np.asarray(weights, dtype=float)
     grouped = data.assign(_w=w)[w > 0].groupby(cols, sort=False, as_index=False)["_w"].sum()
     fitter = getattr(lifetimes, MODELS[model])(penalizer_coef=penalizer)
+    printed = io.StringIO()
     args = [grouped[c].to_numpy() for c in cols]
     kwargs: dict[str, Any] = {"weights": grouped["_w"].to_numpy()}
     if model == "pareto_nbd":
         kwargs["initial_params"] = np.ones(4)  # lifetimes' default start is random
         kwargs["maxiter"] = 1000  # Nelder-Mead; a well-posed fit needs a few hundred
     try:
-        with _lifetimes.preserved_warnings():  # Pareto/NBD's likelihood logs NaN on its way
+        with _lifetimes.preserved_warnings(), redirect_stdout(printed):  # lifetimes prints
             warnings.filterwarnings("ignore", category=RuntimeWarning, module="lifetimes")
             fitted = _lifetimes.fit(fitter, *args, **kwargs)
     except Exception as err:  # lifetimes.utils.ConvergenceError and scipy failures
-        raise RuntimeError(f"{model} did not converge: {err}".strip()) from err
+        detail = printed.getvalue().strip().splitlines()[:1]
+        raise RuntimeError(f"{model} did not converge: {err} {detail}".strip()) from err
     fitted.data_weights_ = grouped
     return fitted
 

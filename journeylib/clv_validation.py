@@ -49,9 +49,9 @@ def default_calibration_end(
     The period runs from the first purchase to the last time in the input; the result is
     rounded down to midnight (UTC).
     """
-    t, con, _ = _transactions(transactions, customer, time, None)
+    t, con, _, end = _transactions(transactions, customer, time, None)
     first = pd.Timestamp(con.execute(t.filter(~t._r)._t.min()))
-    last = pd.Timestamp(con.execute(t._t.max()))
+    last = pd.Timestamp(con.execute(end))
     return (first + (last - first) * (1 - holdout_share)).floor("D")
 
 
@@ -153,7 +153,7 @@ def tracking(
         Tidy: ``t`` (time units since the calibration end, negative before it), ``source``
         (``"actual"``, ``"model"``), ``cumulative_repeat_purchases``.
     """
-    t, con, _ = _transactions(transactions, customer, time, None)
+    t, con, _, _ = _transactions(transactions, customer, time, None)
     cal = pd.Timestamp(calibration_end)
     if t._t.type().timezone is not None and cal.tzinfo is None:
         cal = cal.tz_localize("UTC")
