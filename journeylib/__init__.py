@@ -20,6 +20,7 @@ presentation
 
 from .backend import connect
 from .cleaning import DataError
+from .clv import customer_value, rfm_summary
 from .eventlog import EventLog
 from .io import as_eventlog, read_events
 from .orders import read_ga4, read_orders
@@ -32,10 +33,12 @@ __all__ = [
     "EventLog",
     "as_eventlog",
     "connect",
+    "customer_value",
     "map_stages",
     "read_events",
     "read_ga4",
     "read_orders",
+    "rfm_summary",
     "sessionize",
     "sessions",
     "stage_reach",

@@ -16,15 +16,19 @@ import warnings
 from contextlib import redirect_stdout
 from typing import Any
 
-import ibis
-import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from .backend import default_backend
+from .clv_summary import (
+    _bound,
+    _customer_rows,
+    _net_returns,
+    _period,
+    _period_of,
+    _transactions,
+    _with_holdout,
+)
 from .eventlog import EventLog
-from .io import as_eventlog
-from .schema import PURCHASE, REFUND
 
 __all__ = ["MODELS", "ClvFitWarning", "customer_value", "fit", "rfm_summary"]
 
@@ -36,7 +40,6 @@ MODELS = {
     "gamma_gamma": "GammaGammaFitter",
 }
 PURCHASE_MODELS = ("bgnbd", "pareto_nbd", "mbgnbd")
-_UNIT_SECONDS = {"D": 86_400, "W": 7 * 86_400, "h": 3_600}
 _RETURNS = ("net", "drop")
 #: A parameter below or above these is at the edge of the parameter space (lifetimes
 #: optimises logs, so "at a bound" means driven towards 0 or infinity).
@@ -113,7 +116,9 @@ def rfm_summary(
     t, con, name, last = _transactions(transactions, customer, time, value)
     obs = _bound(observation_end, con.execute(last), t)
     cal = _bound(calibration_end, obs, t) if calibration_end is not None else None
-    purchases, counts = _net_returns(t, con, cal if cal is not None else obs, obs, returns)
+    purchases, counts = _net_returns(
+        t, con, cal if cal is not None else obs, obs, returns
+    )
     p_obs, p_cal = _period_of(obs, freq), None if cal is None else _period_of(cal, freq)
     purchases = purchases.mutate(_p=_period(purchases._t, freq))
     counts["after observation end (excluded)"] = int(
@@ -122,7 +127,9 @@ def rfm_summary(
     inside = purchases._t <= cal if cal is not None else purchases._p <= p_obs
     expr = _customer_rows(purchases.filter(inside), p_cal if cal is not None else p_obs)
     if cal is not None:
-        expr = _with_holdout(expr, purchases.filter((purchases._t > cal) & (purchases._p <= p_obs)))
+        expr = _with_holdout(
+            expr, purchases.filter((purchases._t > cal) & (purchases._p <= p_obs))
+        )
     out = con.execute(expr).set_index("_c").sort_index()
     out.index.name = name
     for col in ("recency", "T"):
@@ -130,154 +137,12 @@ def rfm_summary(
     if cal is not None:
         out["duration_holdout"] = (p_obs - p_cal) / freq_multiplier
     if value is None and "monetary_value" in out:
-        out = out.drop(columns=[c for c in out.columns if c.startswith("monetary_value")])
+        out = out.drop(
+            columns=[c for c in out.columns if c.startswith("monetary_value")]
+        )
     out = out.astype(float)
     out.attrs["returns"] = counts
     return out
-
-
-def _transactions(
-    transactions: EventLog | pd.DataFrame, customer: str, time: str, value: str | None
-) -> tuple[ir.Table, Any, str, ir.Scalar]:
-    """Internal columns ``_c, _t, _v, _o, _r`` (customer, time, value, order id, is return),
-    the backend, the customer column's name and the last time in the input (all events)."""
-    if isinstance(transactions, pd.DataFrame) and "event" in transactions.columns:
-        transactions = as_eventlog(transactions)
-    null_str, null_val = ibis.null().cast("string"), ibis.null().cast("float64")
-    if isinstance(transactions, EventLog):
-        t = transactions.table
-        last = t[time].max()
-        t = t.filter(t.event.isin([PURCHASE, REFUND]))
-        t = t.select(
-            _c=t[customer],
-            _t=t[time],
-            _v=t[value].cast("float64") if value else null_val,
-            _o=t.order_id.cast("string") if "order_id" in t.columns else null_str,
-            _r=t.event == REFUND,
-        )
-        return t, transactions.backend, customer, last
-    if not isinstance(transactions, pd.DataFrame):
-        raise TypeError(f"expected an EventLog or a DataFrame, got {type(transactions).__name__}")
-    missing = [c for c in (customer, time, value) if c and c not in transactions.columns]
-    if missing:
-        raise ValueError(f"columns {missing} not in the transactions ({list(transactions.columns)})")
-    cols = [customer, time, *([value] if value else [])]
-    raw = transactions[cols].copy()
-    raw[time] = pd.to_datetime(raw[time])
-    t = ibis.memtable(raw.rename(columns={customer: "_c", time: "_t"}))
-    v = t[value].cast("float64") if value else null_val
-    t = t.select("_c", "_t", _v=v, _o=null_str, _r=(v < 0).fill_null(False))
-    return t, default_backend(), customer, t._t.max()
-
-
-def _bound(when: Any, default: Any, t: ir.Table) -> pd.Timestamp:
-    """A time bound as a Timestamp with the time column's time zone (UTC or naive)."""
-    ts = pd.Timestamp(default if when is None else when)
-    aware = t._t.type().timezone is not None
-    if aware and ts.tzinfo is None:
-        return ts.tz_localize("UTC")
-    if not aware and ts.tzinfo is not None:
-        return ts.tz_convert("UTC").tz_localize(None)
-    return ts
-
-
-def _period(ts: ir.TimestampValue, freq: str) -> ir.IntegerValue:
-    """Integer period number of ``ts``: days/hours since 1970, Monday weeks, or months."""
-    if freq == "M":
-        return ts.year() * 12 + ts.month() - 1
-    if freq == "W":
-        return (ts.epoch_seconds() // 86_400 + 3) // 7
-    if freq in _UNIT_SECONDS:
-        return ts.epoch_seconds() // _UNIT_SECONDS[freq]
-    raise ValueError(f"freq must be one of D, W, h, M; got {freq!r}")
-
-
-def _period_of(ts: pd.Timestamp, freq: str) -> int:
-    """:func:`_period` of one timestamp, in Python (naive times are taken as UTC)."""
-    if freq == "M":
-        return ts.year * 12 + ts.month - 1
-    seconds = int((ts.tz_localize(None) if ts.tzinfo else ts).value // 1_000_000_000)
-    if freq == "W":
-        return (seconds // 86_400 + 3) // 7
-    if freq in _UNIT_SECONDS:
-        return seconds // _UNIT_SECONDS[freq]
-    raise ValueError(f"freq must be one of D, W, h, M; got {freq!r}")
-
-
-def _net_returns(
-    t: ir.Table, con: Any, cal: pd.Timestamp, obs: pd.Timestamp, how: str
-) -> tuple[ir.Table, dict[str, float]]:
-    """Purchases with returns netted into their order (or fully refunded ones dropped)."""
-    purchases, refunds = t.filter(~t._r), t.filter(t._r & (t._t <= obs))
-    linked = refunds.filter(refunds._o.notnull())
-    per_order = linked.group_by(["_c", "_o"]).aggregate(
-        _by_cal=linked._v.sum(where=linked._t <= cal),
-        _n_cal=(linked._t <= cal).sum(),
-        _by_obs=linked._v.sum(),
-        _n_obs=linked.count(),
-    )
-    j = purchases.left_join(per_order, ["_c", "_o"])
-    in_cal = j._t <= cal
-    refunded = ibis.ifelse(in_cal, j._by_cal, j._by_obs).fill_null(0.0)
-    n_ret = ibis.ifelse(in_cal, j._n_cal, j._n_obs).fill_null(0)
-    net = j._v + refunded
-    full = (n_ret > 0) & (j._v.isnull() | (net <= 1e-9 * j._v.abs()))
-    j = j.select("_c", "_t", "_o", _v=net, _full=full)
-    stats = con.execute(
-        j.aggregate(purchases=j.count(), fully=j._full.sum().fill_null(0))
-    ).iloc[0]
-    rstats = con.execute(
-        refunds.aggregate(
-            n=refunds.count(), linked=refunds._o.notnull().sum(), value=refunds._v.sum()
-        )
-    ).iloc[0]
-    counts = {
-        "purchases": int(stats.purchases),
-        "returns": int(rstats.n),
-        "returns linked to their order": int(rstats.linked or 0),
-        "returns without an order id (excluded)": int(rstats.n) - int(rstats.linked or 0),
-        "returned value": float(rstats.value) if pd.notna(rstats.value) else 0.0,
-        "orders refunded in full": int(stats.fully),
-        "orders dropped as refunded": int(stats.fully) if how == "drop" else 0,
-    }
-    if how == "drop":
-        j = j.filter(~j._full)
-    return j.select("_c", "_t", "_v"), counts
-
-
-def _customer_rows(purchases: ir.Table, p_end: int) -> ir.Table:
-    """One row per customer from purchases in the (calibration) period."""
-    per = purchases.group_by(["_c", "_p"]).aggregate(_v=purchases._v.sum())
-    cust = per.group_by("_c").aggregate(
-        _first=per._p.min(),
-        _last=per._p.max(),
-        _n=per.count(),
-        _sum=per._v.sum(),
-        _at_first=per._v.argmin(per._p),
-    )
-    repeats = cust._n - 1
-    return cust.select(
-        "_c",
-        frequency=repeats.cast("float64"),
-        recency=(cust._last - cust._first).cast("float64"),
-        T=(ibis.literal(p_end) - cust._first).cast("float64"),
-        monetary_value=ibis.ifelse(
-            repeats > 0, (cust._sum - cust._at_first) / repeats, 0.0
-        ).fill_null(0.0),
-    )
-
-
-def _with_holdout(cal: ir.Table, holdout: ir.Table) -> ir.Table:
-    per = holdout.group_by(["_c", "_p"]).aggregate(_v=holdout._v.sum())
-    hold = per.group_by("_c").aggregate(
-        frequency_holdout=per.count(), monetary_value_holdout=per._v.mean()
-    )
-    j = cal.left_join(hold, "_c")
-    return j.select(
-        *cal.columns,
-        frequency_holdout=j.frequency_holdout.fill_null(0).cast("float64"),
-        monetary_value_holdout=j.monetary_value_holdout.fill_null(0.0),
-    )
 
 
 # ----------------------------------------------------------------------------- fitting
@@ -365,7 +230,9 @@ def fit_weighted(
     lifetimes = _lifetimes.import_lifetimes()
     cols = list(data.columns)
     w = np.ones(len(data)) if weights is None else np.asarray(weights, dtype=float)
-    grouped = data.assign(_w=w)[w > 0].groupby(cols, sort=False, as_index=False)["_w"].sum()
+    grouped = (
+        data.assign(_w=w)[w > 0].groupby(cols, sort=False, as_index=False)["_w"].sum()
+    )
     fitter = getattr(lifetimes, MODELS[model])(penalizer_coef=penalizer)
     printed = io.StringIO()
     args = [grouped[c].to_numpy() for c in cols]
@@ -374,8 +241,13 @@ def fit_weighted(
         kwargs["initial_params"] = np.ones(4)  # lifetimes' default start is random
         kwargs["maxiter"] = 1000  # Nelder-Mead; a well-posed fit needs a few hundred
     try:
-        with _lifetimes.preserved_warnings(), redirect_stdout(printed):  # lifetimes prints
-            warnings.filterwarnings("ignore", category=RuntimeWarning, module="lifetimes")
+        with (
+            _lifetimes.preserved_warnings(),
+            redirect_stdout(printed),
+        ):  # lifetimes prints
+            warnings.filterwarnings(
+                "ignore", category=RuntimeWarning, module="lifetimes"
+            )
             fitted = _lifetimes.fit(fitter, *args, **kwargs)
     except Exception as err:  # lifetimes.utils.ConvergenceError and scipy failures
         detail = printed.getvalue().strip().splitlines()[:1]
@@ -388,7 +260,11 @@ def log_likelihood(fitted: Any, model: str, data: pd.DataFrame | None = None) ->
     """Total log-likelihood of ``data`` (default: the fitted rows) under ``fitted.params_``."""
     grouped = fitted.data_weights_ if data is None else data.assign(_w=1.0)
     w = grouped["_w"].to_numpy(dtype=float)
-    cols = ["frequency", "monetary_value"] if model == "gamma_gamma" else ["frequency", "recency", "T"]
+    cols = (
+        ["frequency", "monetary_value"]
+        if model == "gamma_gamma"
+        else ["frequency", "recency", "T"]
+    )
     args = [grouped[c].to_numpy(dtype=float) for c in cols]
     params = fitted.params_.to_numpy()
     if model == "pareto_nbd":
@@ -408,7 +284,9 @@ def _converged_at(fitted: Any, model: str) -> bool:
     if model != "pareto_nbd":
         return True
     grouped = fitted.data_weights_
-    args = [grouped[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "_w")]
+    args = [
+        grouped[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "_w")
+    ]
     nll, base = type(fitted)._negative_log_likelihood, fitted.params_.to_numpy()
     step, total = 1e-4, args[3].sum()
     grad = []
@@ -422,7 +300,9 @@ def _converged_at(fitted: Any, model: str) -> bool:
     return bool(np.all(np.isfinite(grad)) and np.max(np.abs(grad)) < 1e-3)
 
 
-def _diagnose(fitted: Any, model: str, data: pd.DataFrame, penalizer: float) -> dict[str, Any]:
+def _diagnose(
+    fitted: Any, model: str, data: pd.DataFrame, penalizer: float
+) -> dict[str, Any]:
     params = fitted.params_
     n, k = len(data), len(params)
     ll = log_likelihood(fitted, model)
@@ -447,7 +327,9 @@ def _diagnose(fitted: Any, model: str, data: pd.DataFrame, penalizer: float) -> 
             "of iterations, or parameters run off towards infinity together)"
         )
     if at_bound:
-        diag["warnings"].append(f"parameters at the edge of the parameter space: {at_bound}")
+        diag["warnings"].append(
+            f"parameters at the edge of the parameter space: {at_bound}"
+        )
     if penalizer:
         free = fit_weighted(data, model=model, penalizer=0.0).params_
         shift = float((params / free - 1).abs().max())
@@ -487,7 +369,11 @@ def customer_value(
     purchases = fit(summary, model=model, penalizer=penalizer)
     spend = fit(summary, model="gamma_gamma", penalizer=penalizer)
     table = clv_table(
-        purchases, spend, summary, horizon_months=horizon_months, discount_rate=discount_rate
+        purchases,
+        spend,
+        summary,
+        horizon_months=horizon_months,
+        discount_rate=discount_rate,
     )
     out = table.reset_index().rename(columns={summary.index.name: "user_id"})
     out = out[["user_id", "clv", "p_alive", "expected_orders"]]

@@ -92,7 +92,9 @@ def analyze(
     """
     cal = calibration_end or cv.default_calibration_end(events)
     opts = {"value": "revenue", "freq": FREQ, "freq_multiplier": PER_WEEK}
-    split = rfm_summary(events, calibration_end=cal, observation_end=observation_end, **opts)
+    split = rfm_summary(
+        events, calibration_end=cal, observation_end=observation_end, **opts
+    )
     comparison = cv.compare_models(split, models=tuple(models))
     chosen = comparison.models[comparison.chosen]
     preds = comparison.predictions[comparison.predictions["model"] == comparison.chosen]
@@ -103,7 +105,11 @@ def analyze(
     purchases = fit(summary, model=comparison.chosen)
     spend = fit(summary, model="gamma_gamma")
     value = cval.clv_table(
-        purchases, spend, summary, horizon_months=horizon_months, discount_rate=discount_rate
+        purchases,
+        spend,
+        summary,
+        horizon_months=horizon_months,
+        discount_rate=discount_rate,
     )
     segments = cval.customer_segments(events)
     boot = cval.bootstrap(
@@ -119,11 +125,17 @@ def analyze(
     by_segment = {}
     for by in SEGMENTS:
         table = cval.clv_by_segment(value, segments, by=by)
-        iv = boot.segments[boot.segments["by"] == by] if not boot.segments.empty else None
+        iv = (
+            boot.segments[boot.segments["by"] == by]
+            if not boot.segments.empty
+            else None
+        )
         if iv is not None:
             table = table.merge(iv.drop(columns="by"), on="segment", how="left")
         by_segment[by] = table
-    obs = pd.Timestamp(cal) + pd.Timedelta(weeks=float(split["duration_holdout"].iloc[0]))
+    obs = pd.Timestamp(cal) + pd.Timedelta(
+        weeks=float(split["duration_holdout"].iloc[0])
+    )
     return ClvReport(
         calibration_end=pd.Timestamp(cal),
         observation_end=obs,
@@ -151,7 +163,9 @@ def at_risk(report: ClvReport, *, n: int = 15, top: float = 0.2) -> pd.DataFrame
     the repeat orders), ``weeks_since_last_order``, ``p_alive``, ``clv``.
     """
     s, v = report.summary, report.clv
-    spent = s["monetary_value"] * s["frequency"]  # repeat spend; the first order is not kept
+    spent = (
+        s["monetary_value"] * s["frequency"]
+    )  # repeat spend; the first order is not kept
     frame = pd.DataFrame(
         {
             "orders": s["frequency"] + 1,
@@ -204,21 +218,26 @@ def findings(report: ClvReport) -> list[str]:
     t = report.comparison.table
     err = report.holdout_errors
     v = report.clv
-    out = [
+    holdout = (
         f"{report.model_name} predicts the holdout best among "
         f"{', '.join(t['name'])}: it expected {err['predicted_total']:,.0f} repeat purchases "
         f"from the calibration customers after {report.calibration_end:%Y-%m-%d} and "
-        f"{err['actual_total']:,.0f} happened (per customer MAE {err['mae']:.2f}).",
+        f"{err['actual_total']:,.0f} happened (per customer MAE {err['mae']:.2f})."
+    )
+    worth = (
         f"Over the next {report.horizon_months} months the {len(v):,} buyers are expected to "
         f"place {v['expected_orders'].sum():,.0f} orders worth {v['clv'].sum():,.0f} "
         f"(discounted at {report.discount_rate:.1%} a month); the top 10 % of buyers hold "
-        f"{cval.top_share(v):.0%} of that value.",
-    ]
+        f"{cval.top_share(v):.0%} of that value."
+    )
+    out = [holdout, worth]
     ch = report.by_segment["first_channel"]
     ch = ch[ch["customers"] >= 20]
     if len(ch) > 1:
         best, rest = ch.iloc[0], ch.iloc[1:]
-        rest_mean = (rest["mean_clv"] * rest["customers"]).sum() / rest["customers"].sum()
+        rest_mean = (rest["mean_clv"] * rest["customers"]).sum() / rest[
+            "customers"
+        ].sum()
         interval = (
             f" (95 % interval {best['lower']:,.0f}-{best['upper']:,.0f})"
             if "lower" in ch and pd.notna(best.get("lower"))

@@ -102,7 +102,9 @@ def value_distribution(clv: pd.DataFrame) -> pd.DataFrame:
     ``total_clv``, ``share`` (of all CLV), ``cumulative_share``."""
     ranked = clv["clv"].rank(method="first", ascending=False)
     decile = np.ceil(ranked / len(clv) * 10).astype(int).clip(1, 10)
-    out = clv.groupby(decile.to_numpy())["clv"].agg(customers="size", mean_clv="mean", total_clv="sum")
+    out = clv.groupby(decile.to_numpy())["clv"].agg(
+        customers="size", mean_clv="mean", total_clv="sum"
+    )
     out.index.name = "decile"
     out = out.reset_index()
     out["share"] = out["total_clv"] / out["total_clv"].sum()
@@ -113,7 +115,7 @@ def value_distribution(clv: pd.DataFrame) -> pd.DataFrame:
 def top_share(clv: pd.DataFrame, *, top: float = 0.1) -> float:
     """Share of all CLV held by the ``top`` fraction of customers (0.1: the top decile)."""
     values = np.sort(clv["clv"].to_numpy())[::-1]
-    n = max(1, int(round(top * len(values))))
+    n = max(1, round(top * len(values)))
     return float(values[:n].sum() / values.sum())
 
 
@@ -135,7 +137,9 @@ def customer_segments(events: EventLog | pd.DataFrame) -> pd.DataFrame:
         if col in t.columns:
             has = t.filter(t[col].notnull())
             parts.append(
-                has.group_by("user_id").aggregate(**{name: has[col].argmin(has.event_time)})
+                has.group_by("user_id").aggregate(
+                    **{name: has[col].argmin(has.event_time)}
+                )
             )
     expr = parts[0]
     for part in parts[1:]:
@@ -147,7 +151,9 @@ def customer_segments(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     return out[["first_channel", "first_device", "cohort"]]
 
 
-def clv_by_segment(clv: pd.DataFrame, segments: pd.DataFrame, *, by: str) -> pd.DataFrame:
+def clv_by_segment(
+    clv: pd.DataFrame, segments: pd.DataFrame, *, by: str
+) -> pd.DataFrame:
     """Customers, mean and total CLV, mean P(alive) and expected orders per ``by`` value.
 
     Returns ``segment`` (the value), ``customers``, ``mean_clv``, ``total_clv``,
@@ -166,18 +172,26 @@ def clv_by_segment(clv: pd.DataFrame, segments: pd.DataFrame, *, by: str) -> pd.
     return out.sort_values("mean_clv", ascending=False, ignore_index=True)
 
 
-def p_alive_grid(model: Any, *, max_frequency: int = 10, T: float = 52.0) -> pd.DataFrame:
+def p_alive_grid(
+    model: Any, *, max_frequency: int = 10, T: float = 52.0
+) -> pd.DataFrame:
     """P(alive) over a (recency, frequency) grid for customers of age ``T``.
 
     Returns tidy rows ``frequency``, ``recency`` (whole time units, 0..T), ``p_alive``;
     combinations that cannot happen (a repeat purchase with recency 0) are left out.
     """
-    f, r = np.meshgrid(np.arange(max_frequency + 1), np.arange(int(T) + 1), indexing="ij")
+    f, r = np.meshgrid(
+        np.arange(max_frequency + 1), np.arange(int(T) + 1), indexing="ij"
+    )
     f, r = f.ravel().astype(float), r.ravel().astype(float)
     keep = (f == 0) == (r == 0)
     f, r = f[keep], r[keep]
-    alive = np.asarray(model.conditional_probability_alive(f, r, np.full_like(f, T)), float)
-    return pd.DataFrame({"frequency": f.astype(int), "recency": r.astype(int), "p_alive": alive})
+    alive = np.asarray(
+        model.conditional_probability_alive(f, r, np.full_like(f, T)), float
+    )
+    return pd.DataFrame(
+        {"frequency": f.astype(int), "recency": r.astype(int), "p_alive": alive}
+    )
 
 
 @dataclass(frozen=True)
@@ -240,10 +254,14 @@ def bootstrap(
     has_value = "monetary_value" in summary.columns
     full = {model: fit_weighted(_model_input(summary, model)[0], model=model)}
     if has_value:
-        full["gamma_gamma"] = fit_weighted(_model_input(summary, "gamma_gamma")[0], model="gamma_gamma")
+        full["gamma_gamma"] = fit_weighted(
+            _model_input(summary, "gamma_gamma")[0], model="gamma_gamma"
+        )
     seg = None if segments is None else summary[[]].join(segments[list(by)], how="left")
     params, seg_rows, failed = [], [], 0
-    for draw in range(draws):  # a loop over draws; each draw is vectorised over customers
+    for draw in range(
+        draws
+    ):  # a loop over draws; each draw is vectorised over customers
         counts = rng.multinomial(len(summary), np.full(len(summary), 1 / len(summary)))
         try:
             fitted = _fit_draw(summary, counts, list(full))
@@ -255,17 +273,26 @@ def bootstrap(
                 params.append((draw, key, name, float(value)))
         if seg is not None and has_value:
             clv = clv_table(
-                fitted[model], fitted["gamma_gamma"], summary,
-                horizon_months=horizon_months, discount_rate=discount_rate,
+                fitted[model],
+                fitted["gamma_gamma"],
+                summary,
+                horizon_months=horizon_months,
+                discount_rate=discount_rate,
             )["clv"].to_numpy()
             seg_rows += _segment_means(seg, clv, counts, draw)
     params_df = pd.DataFrame(params, columns=["draw", "model", "parameter", "value"])
     intervals = _intervals(params_df, full, level)
-    seg_df = _segment_intervals(pd.DataFrame(seg_rows), level) if seg_rows else pd.DataFrame()
+    seg_df = (
+        _segment_intervals(pd.DataFrame(seg_rows), level)
+        if seg_rows
+        else pd.DataFrame()
+    )
     return Bootstrap(params_df, intervals, seg_df, failed)
 
 
-def _fit_draw(summary: pd.DataFrame, counts: np.ndarray, models: list[str]) -> dict[str, Any]:
+def _fit_draw(
+    summary: pd.DataFrame, counts: np.ndarray, models: list[str]
+) -> dict[str, Any]:
     out = {}
     for key in models:
         data, _ = _model_input(summary, key)
@@ -274,7 +301,9 @@ def _fit_draw(summary: pd.DataFrame, counts: np.ndarray, models: list[str]) -> d
     return out
 
 
-def _segment_means(seg: pd.DataFrame, clv: np.ndarray, counts: np.ndarray, draw: int) -> list:
+def _segment_means(
+    seg: pd.DataFrame, clv: np.ndarray, counts: np.ndarray, draw: int
+) -> list:
     rows = []
     weighted = clv * counts
     for col in seg.columns:
@@ -287,10 +316,14 @@ def _segment_means(seg: pd.DataFrame, clv: np.ndarray, counts: np.ndarray, draw:
     return rows
 
 
-def _intervals(params: pd.DataFrame, full: dict[str, Any], level: float) -> pd.DataFrame:
+def _intervals(
+    params: pd.DataFrame, full: dict[str, Any], level: float
+) -> pd.DataFrame:
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     g = params.groupby(["model", "parameter"], sort=False)["value"]
-    out = pd.DataFrame({"lower": g.quantile(lo), "upper": g.quantile(hi), "draws": g.size()})
+    out = pd.DataFrame(
+        {"lower": g.quantile(lo), "upper": g.quantile(hi), "draws": g.size()}
+    )
     est = pd.concat({k: _derived(k, m.params_) for k, m in full.items()})
     out.insert(0, "estimate", est.reindex(out.index))
     return out.reset_index()
@@ -300,5 +333,6 @@ def _segment_intervals(rows: pd.DataFrame, level: float) -> pd.DataFrame:
     rows.columns = ["draw", "by", "segment", "mean_clv"]
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     g = rows.groupby(["by", "segment"])["mean_clv"]
-    return pd.DataFrame({"lower": g.quantile(lo), "upper": g.quantile(hi)}).reset_index()
-
+    return pd.DataFrame(
+        {"lower": g.quantile(lo), "upper": g.quantile(hi)}
+    ).reset_index()

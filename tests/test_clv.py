@@ -27,18 +27,29 @@ def transactions() -> pd.DataFrame:
 
 def test_summary_equals_lifetimes_on_cdnow_in_weeks_of_days(lifetimes, transactions):
     ours = clv.rfm_summary(
-        transactions, **CDNOW, value="revenue", freq="D", freq_multiplier=7,
+        transactions,
+        **CDNOW,
+        value="revenue",
+        freq="D",
+        freq_multiplier=7,
         observation_end="1997-09-30",
     )
     theirs = lifetimes.utils.summary_data_from_transaction_data(
-        transactions, "customer_id", "date", monetary_value_col="revenue",
-        observation_period_end="1997-09-30", freq="D", freq_multiplier=7,
+        transactions,
+        "customer_id",
+        "date",
+        monetary_value_col="revenue",
+        observation_period_end="1997-09-30",
+        freq="D",
+        freq_multiplier=7,
     ).sort_index()
     pd.testing.assert_frame_equal(ours, theirs, check_exact=False, rtol=1e-12)
 
 
 @pytest.mark.parametrize("freq", ["W", "D"])
-def test_summary_equals_lifetimes_without_monetary_column(lifetimes, transactions, freq):
+def test_summary_equals_lifetimes_without_monetary_column(
+    lifetimes, transactions, freq
+):
     ours = clv.rfm_summary(transactions, **CDNOW, freq=freq)
     theirs = lifetimes.utils.summary_data_from_transaction_data(
         transactions, "customer_id", "date", freq=freq
@@ -49,23 +60,38 @@ def test_summary_equals_lifetimes_without_monetary_column(lifetimes, transaction
 
 def test_summary_reproduces_the_published_cdnow_summary(transactions):
     ours = clv.rfm_summary(
-        transactions, **CDNOW, value="revenue", freq="D", freq_multiplier=7,
+        transactions,
+        **CDNOW,
+        value="revenue",
+        freq="D",
+        freq_multiplier=7,
         observation_end="1997-09-30",
     )
     shipped = _lifetimes.load_cdnow_summary(monetary=True)
     diff = (ours - shipped[ours.columns]).abs().max()
     assert diff["frequency"] == 0
-    assert diff[["recency", "T", "monetary_value"]].max() < 0.0051  # shipped rounded to 0.01
+    assert (
+        diff[["recency", "T", "monetary_value"]].max() < 0.0051
+    )  # shipped rounded to 0.01
 
 
 def test_calibration_and_holdout_equal_lifetimes(transactions):
     ours = clv.rfm_summary(
-        transactions, **CDNOW, freq="D", freq_multiplier=7,
-        calibration_end="1997-09-30", observation_end="1998-06-30",
+        transactions,
+        **CDNOW,
+        freq="D",
+        freq_multiplier=7,
+        calibration_end="1997-09-30",
+        observation_end="1998-06-30",
     )
     theirs = _lifetimes.calibration_and_holdout(
-        transactions, "customer_id", "date", calibration_period_end="1997-09-30",
-        observation_period_end="1998-06-30", freq="D", freq_multiplier=7,
+        transactions,
+        "customer_id",
+        "date",
+        calibration_period_end="1997-09-30",
+        observation_period_end="1998-06-30",
+        freq="D",
+        freq_multiplier=7,
     ).sort_index()
     theirs.columns = [c.removesuffix("_cal") for c in theirs.columns]
     pd.testing.assert_frame_equal(ours, theirs[ours.columns])
@@ -76,12 +102,19 @@ def test_monthly_summary_by_hand():
     tx = pd.DataFrame(
         {
             "who": ["A", "A", "A", "B"],
-            "when": pd.to_datetime(["2024-01-15", "2024-01-20", "2024-03-02", "2024-04-30"]),
+            "when": pd.to_datetime(
+                ["2024-01-15", "2024-01-20", "2024-03-02", "2024-04-30"]
+            ),
             "amount": [10.0, 5.0, 30.0, 8.0],
         }
     )
     s = clv.rfm_summary(
-        tx, customer="who", time="when", value="amount", freq="M", observation_end="2024-05-10"
+        tx,
+        customer="who",
+        time="when",
+        value="amount",
+        freq="M",
+        observation_end="2024-05-10",
     )
     # A: months Jan (15 + 5 in one period), Mar -> 1 repeat, recency 2 months, T Jan->May = 4;
     #    monetary = mean of repeat periods = 30.  B: first and only purchase in April: T = 1.
@@ -107,7 +140,9 @@ def _orders_log() -> pd.DataFrame:
         ("u2", "refund", "2024-01-03", "9", -5.0),  # refers to an order we never saw
         ("u2", "page_view", "2024-01-22", None, None),
     ]
-    frame = pd.DataFrame(rows, columns=["user_id", "event", "event_time", "order_id", "revenue"])
+    frame = pd.DataFrame(
+        rows, columns=["user_id", "event", "event_time", "order_id", "revenue"]
+    )
     frame["event_time"] = pd.to_datetime(frame["event_time"], utc=True)
     return frame
 
@@ -119,7 +154,9 @@ def test_returns_net_into_their_order_and_are_counted():
     assert s.loc["u1"].tolist() == [2.0, 2.0, 3.0, 15.0]
     counts = s.attrs["returns"]
     assert counts["returns"] == 3
-    assert counts["returns linked to their order"] == 3  # order 9 has an id, but no purchase
+    assert (
+        counts["returns linked to their order"] == 3
+    )  # order 9 has an id, but no purchase
     assert counts["orders refunded in full"] == 1
     assert counts["returned value"] == -65.0
 
@@ -135,8 +172,12 @@ def test_returns_drop_removes_orders_refunded_in_full():
 
 def test_a_refund_after_the_calibration_end_does_not_reach_back():
     s = clv.rfm_summary(
-        _orders_log(), value="revenue", freq="D", freq_multiplier=7,
-        calibration_end="2024-01-09", returns="drop",
+        _orders_log(),
+        value="revenue",
+        freq="D",
+        freq_multiplier=7,
+        calibration_end="2024-01-09",
+        returns="drop",
     )
     # by 9 January order 2 had not been refunded yet: it counts in calibration
     assert s.loc["u1", "frequency"] == 1.0
@@ -145,8 +186,11 @@ def test_a_refund_after_the_calibration_end_does_not_reach_back():
 
 def test_plain_transactions_treat_negative_values_as_returns():
     tx = pd.DataFrame(
-        {"c": [1, 1, 1], "t": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-09"]),
-         "v": [10.0, 20.0, -20.0]}
+        {
+            "c": [1, 1, 1],
+            "t": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-09"]),
+            "v": [10.0, 20.0, -20.0],
+        }
     )
     s = clv.rfm_summary(tx, customer="c", time="t", value="v", freq="D")
     assert s.loc[1].tolist() == [1.0, 7.0, 8.0, 20.0]
@@ -156,8 +200,15 @@ def test_plain_transactions_treat_negative_values_as_returns():
 def test_bgnbd_reproduces_fader_hardie_lee_2005():
     summary = _lifetimes.load_cdnow_summary()
     model = clv.fit(summary, model="bgnbd")
-    assert model.params_.round(3).to_dict() == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
-    expected = model.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86)
+    assert model.params_.round(3).to_dict() == {
+        "r": 0.243,
+        "alpha": 4.414,
+        "a": 0.793,
+        "b": 2.426,
+    }
+    expected = model.conditional_expected_number_of_purchases_up_to_time(
+        39, 2, 30.43, 38.86
+    )
     assert round(float(expected), 3) == 1.226
     assert model.diagnostics_["log_likelihood"] == pytest.approx(-9582.4, abs=0.05)
     assert model.diagnostics_["converged"] and not model.diagnostics_["warnings"]
@@ -166,7 +217,9 @@ def test_bgnbd_reproduces_fader_hardie_lee_2005():
 def test_pareto_nbd_reproduces_the_published_cdnow_fit():
     # Fader, Hardie & Lee (2005): r 0.553, alpha 10.578, s 0.606, beta 11.669, LL -9595.0
     model = clv.fit(_lifetimes.load_cdnow_summary(), model="pareto_nbd")
-    assert model.params_.to_numpy() == pytest.approx([0.553, 10.578, 0.606, 11.669], rel=2e-3)
+    assert model.params_.to_numpy() == pytest.approx(
+        [0.553, 10.578, 0.606, 11.669], rel=2e-3
+    )
     assert model.diagnostics_["log_likelihood"] == pytest.approx(-9595.0, abs=0.05)
     assert model.diagnostics_["converged"]
 
@@ -200,7 +253,9 @@ def test_a_fit_that_does_not_converge_raises():
 def test_a_parameter_at_the_edge_of_the_parameter_space_is_reported():
     data = _lifetimes.load_cdnow_summary()
     model = clv.fit_weighted(data, model="bgnbd")
-    model.params_["a"] = 1e-7  # as a fit that drove the dropout towards 0 would leave it
+    model.params_["a"] = (
+        1e-7  # as a fit that drove the dropout towards 0 would leave it
+    )
     diagnostics = clv._diagnose(model, "bgnbd", data, 0.0)
     assert diagnostics["at_bound"] == ["a"]
     assert "edge" in diagnostics["warnings"][0]
@@ -216,8 +271,9 @@ def test_eventlog_and_dataframe_give_the_same_summary(shop_events_df):
     import journeylib as jl
 
     a = clv.rfm_summary(shop_events_df, value="revenue", freq="h", freq_multiplier=168)
-    b = clv.rfm_summary(jl.read_events(shop_events_df), value="revenue", freq="h",
-                        freq_multiplier=168)
+    b = clv.rfm_summary(
+        jl.read_events(shop_events_df), value="revenue", freq="h", freq_multiplier=168
+    )
     pd.testing.assert_frame_equal(a, b)
     buyers = shop_events_df.loc[shop_events_df.event == "purchase", "user_id"].nunique()
     assert len(a) == buyers

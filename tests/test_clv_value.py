@@ -20,11 +20,18 @@ def cdnow_models():
 
 def test_clv_equals_lifetimes_customer_lifetime_value(cdnow_models):
     summary, bg, gg = cdnow_models
-    ours = cval.clv_table(bg, gg, summary, horizon_months=12, discount_rate=0.01,
-                          units_per_month=4.345)
+    ours = cval.clv_table(
+        bg, gg, summary, horizon_months=12, discount_rate=0.01, units_per_month=4.345
+    )
     theirs = gg.customer_lifetime_value(
-        bg, summary["frequency"], summary["recency"], summary["T"], summary["monetary_value"],
-        time=12, discount_rate=0.01, freq="W",
+        bg,
+        summary["frequency"],
+        summary["recency"],
+        summary["T"],
+        summary["monetary_value"],
+        time=12,
+        discount_rate=0.01,
+        freq="W",
     )
     np.testing.assert_allclose(ours["clv"], theirs, rtol=1e-9)
 
@@ -34,7 +41,9 @@ def test_undiscounted_clv_is_orders_times_order_value(cdnow_models):
     out = cval.clv_table(bg, gg, summary, horizon_months=6, discount_rate=0.0)
     np.testing.assert_allclose(out["clv"], out["expected_orders"] * out["order_value"])
     first = out.loc[1]  # x = 2, t_x = 30.43, T = 38.86
-    direct = bg.conditional_expected_number_of_purchases_up_to_time(6 * 365.25 / 12 / 7, 2, 30.43, 38.86)
+    direct = bg.conditional_expected_number_of_purchases_up_to_time(
+        6 * 365.25 / 12 / 7, 2, 30.43, 38.86
+    )
     assert first["expected_orders"] == pytest.approx(direct)
 
 
@@ -51,10 +60,25 @@ def test_segments_and_clv_by_segment_by_hand():
     events = pd.DataFrame(
         {
             "user_id": ["a", "a", "a", "b", "b", "c"],
-            "event": ["page_view", "purchase", "purchase", "page_view", "purchase", "page_view"],
+            "event": [
+                "page_view",
+                "purchase",
+                "purchase",
+                "page_view",
+                "purchase",
+                "page_view",
+            ],
             "event_time": pd.to_datetime(
-                ["2024-01-01", "2024-01-02", "2024-03-01", "2024-02-01", "2024-02-10",
-                 "2024-02-11"], utc=True),
+                [
+                    "2024-01-01",
+                    "2024-01-02",
+                    "2024-03-01",
+                    "2024-02-01",
+                    "2024-02-10",
+                    "2024-02-11",
+                ],
+                utc=True,
+            ),
             "channel": ["email", "direct", "direct", "referral", None, "direct"],
             "device": ["mobile", "mobile", "mobile", "desktop", "desktop", "tablet"],
         }
@@ -62,10 +86,16 @@ def test_segments_and_clv_by_segment_by_hand():
     seg = cval.customer_segments(events)
     assert seg.to_dict("index") == {  # c never bought: not a buyer
         "a": {"first_channel": "email", "first_device": "mobile", "cohort": "2024-01"},
-        "b": {"first_channel": "referral", "first_device": "desktop", "cohort": "2024-02"},
+        "b": {
+            "first_channel": "referral",
+            "first_device": "desktop",
+            "cohort": "2024-02",
+        },
     }
-    value = pd.DataFrame({"clv": [30.0, 10.0], "p_alive": [1.0, 0.5],
-                          "expected_orders": [2.0, 1.0]}, index=["a", "b"])
+    value = pd.DataFrame(
+        {"clv": [30.0, 10.0], "p_alive": [1.0, 0.5], "expected_orders": [2.0, 1.0]},
+        index=["a", "b"],
+    )
     table = cval.clv_by_segment(value, seg, by="first_channel").set_index("segment")
     assert table.loc["email", "share_of_clv"] == 0.75
 
@@ -74,7 +104,9 @@ def test_weighted_fit_equals_fitting_repeated_rows():
     summary = _lifetimes.load_cdnow_summary().iloc[:600]
     counts = np.random.default_rng(1).multinomial(600, np.full(600, 1 / 600))
     weighted = clv.fit_weighted(summary, model="bgnbd", weights=counts)
-    repeated = clv.fit_weighted(summary.loc[summary.index.repeat(counts)], model="bgnbd")
+    repeated = clv.fit_weighted(
+        summary.loc[summary.index.repeat(counts)], model="bgnbd"
+    )
     np.testing.assert_allclose(weighted.params_, repeated.params_, rtol=1e-4)
 
 
@@ -94,8 +126,13 @@ def test_planted_purchase_process_is_recovered_within_bootstrap_intervals(defaul
     r is asserted within the 99 % interval, and this is said in the README."""
     truth = json.loads((default_shop / "truth.json").read_text())["parameters"]
     events = jl.read_events(default_shop / "events.parquet")
-    summary = clv.rfm_summary(events, value="revenue", freq="h", freq_multiplier=168,
-                              observation_end=truth and "2025-01-01")
+    summary = clv.rfm_summary(
+        events,
+        value="revenue",
+        freq="h",
+        freq_multiplier=168,
+        observation_end=truth and "2025-01-01",
+    )
     boot = cval.bootstrap(summary, draws=40, seed=0)
     iv = boot.intervals.set_index(["model", "parameter"])
     bg, gg = truth["bgnbd"], truth["gamma_gamma"]
@@ -110,4 +147,6 @@ def test_planted_purchase_process_is_recovered_within_bootstrap_intervals(defaul
     r_draws = boot.params.query("model == 'bgnbd' and parameter == 'r'")["value"]
     assert np.quantile(r_draws, 0.005) <= bg["r"] <= np.quantile(r_draws, 0.995)
     # and the intervals are not so wide that anything fits: alpha within 0.8x-1.3x
-    assert iv.loc[("bgnbd", "alpha"), "upper"] / iv.loc[("bgnbd", "alpha"), "lower"] < 1.6
+    assert (
+        iv.loc[("bgnbd", "alpha"), "upper"] / iv.loc[("bgnbd", "alpha"), "lower"] < 1.6
+    )
