@@ -32,9 +32,7 @@ def bgnbd_transactions(n: int, *, weeks: float = 52.0, seed: int = 0) -> pd.Data
     p = rng.beta(TRUE["a"], TRUE["b"], n)
     nu = rng.gamma(TRUE["q"], 1 / TRUE["v"], n)
     birth = rng.uniform(0, 39, n)
-    alive_for = rng.geometric(
-        p
-    )  # repeat purchases until (and including) the dropout one
+    alive_for = rng.geometric(p)  # repeat purchases until (and including) the dropout one
     n_events = rng.poisson(lam * (weeks - birth))
     keep = np.minimum(n_events, alive_for)
     owner = np.repeat(np.arange(n), n_events)
@@ -85,9 +83,7 @@ def lifetimes_clv(tx: pd.DataFrame) -> pd.Series:
     )
     bg = _lifetimes.fit(lt.BetaGeoFitter(), s["frequency"], s["recency"], s["T"])
     buyers = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
-    gg = _lifetimes.fit(
-        lt.GammaGammaFitter(), buyers["frequency"], buyers["monetary_value"]
-    )
+    gg = _lifetimes.fit(lt.GammaGammaFitter(), buyers["frequency"], buyers["monetary_value"])
     return gg.customer_lifetime_value(
         bg, s["frequency"], s["recency"], s["T"], s["monetary_value"], freq="W"
     )
@@ -104,20 +100,14 @@ def _time(step: Callable[[], object], repeat: int) -> tuple[float, object]:
 
 def main(argv: list[str] | None = None) -> int:
     """Generate, run both pipelines, print a table (median seconds) and the agreement."""
-    parser = argparse.ArgumentParser(
-        prog="python -m journeylib.bench_clv", description=__doc__
-    )
+    parser = argparse.ArgumentParser(prog="python -m journeylib.bench_clv", description=__doc__)
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--skip-lifetimes", action="store_true")
     args = parser.parse_args(argv)
     gen_s, tx = _time(lambda: bgnbd_transactions(args.customers), 1)
-    print(
-        f"generated {len(tx):,} transactions of {args.customers:,} customers in {gen_s:.1f} s"
-    )
-    warm = bgnbd_transactions(
-        2_000, seed=1
-    )  # imports and first calls out of the timings
+    print(f"generated {len(tx):,} transactions of {args.customers:,} customers in {gen_s:.1f} s")
+    warm = bgnbd_transactions(2_000, seed=1)  # imports and first calls out of the timings
     journeylib_clv(warm)
     lifetimes_clv(warm)
     ours_s, ours = _time(lambda: journeylib_clv(tx), args.repeat)

@@ -116,9 +116,7 @@ def rfm_summary(
     t, con, name, last = _transactions(transactions, customer, time, value)
     obs = _bound(observation_end, con.execute(last), t)
     cal = _bound(calibration_end, obs, t) if calibration_end is not None else None
-    purchases, counts = _net_returns(
-        t, con, cal if cal is not None else obs, obs, returns
-    )
+    purchases, counts = _net_returns(t, con, cal if cal is not None else obs, obs, returns)
     p_obs, p_cal = _period_of(obs, freq), None if cal is None else _period_of(cal, freq)
     purchases = purchases.mutate(_p=_period(purchases._t, freq))
     counts["after observation end (excluded)"] = int(
@@ -127,9 +125,7 @@ def rfm_summary(
     inside = purchases._t <= cal if cal is not None else purchases._p <= p_obs
     expr = _customer_rows(purchases.filter(inside), p_cal if cal is not None else p_obs)
     if cal is not None:
-        expr = _with_holdout(
-            expr, purchases.filter((purchases._t > cal) & (purchases._p <= p_obs))
-        )
+        expr = _with_holdout(expr, purchases.filter((purchases._t > cal) & (purchases._p <= p_obs)))
     out = con.execute(expr).set_index("_c").sort_index()
     out.index.name = name
     for col in ("recency", "T"):
@@ -137,9 +133,7 @@ def rfm_summary(
     if cal is not None:
         out["duration_holdout"] = (p_obs - p_cal) / freq_multiplier
     if value is None and "monetary_value" in out:
-        out = out.drop(
-            columns=[c for c in out.columns if c.startswith("monetary_value")]
-        )
+        out = out.drop(columns=[c for c in out.columns if c.startswith("monetary_value")])
     out = out.astype(float)
     out.attrs["returns"] = counts
     return out
@@ -230,9 +224,7 @@ def fit_weighted(
     lifetimes = _lifetimes.import_lifetimes()
     cols = list(data.columns)
     w = np.ones(len(data)) if weights is None else np.asarray(weights, dtype=float)
-    grouped = (
-        data.assign(_w=w)[w > 0].groupby(cols, sort=False, as_index=False)["_w"].sum()
-    )
+    grouped = data.assign(_w=w)[w > 0].groupby(cols, sort=False, as_index=False)["_w"].sum()
     fitter = getattr(lifetimes, MODELS[model])(penalizer_coef=penalizer)
     printed = io.StringIO()
     args = [grouped[c].to_numpy() for c in cols]
@@ -245,9 +237,7 @@ def fit_weighted(
             _lifetimes.preserved_warnings(),
             redirect_stdout(printed),
         ):  # lifetimes prints
-            warnings.filterwarnings(
-                "ignore", category=RuntimeWarning, module="lifetimes"
-            )
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module="lifetimes")
             fitted = _lifetimes.fit(fitter, *args, **kwargs)
     except Exception as err:  # lifetimes.utils.ConvergenceError and scipy failures
         detail = printed.getvalue().strip().splitlines()[:1]
@@ -261,9 +251,7 @@ def log_likelihood(fitted: Any, model: str, data: pd.DataFrame | None = None) ->
     grouped = fitted.data_weights_ if data is None else data.assign(_w=1.0)
     w = grouped["_w"].to_numpy(dtype=float)
     cols = (
-        ["frequency", "monetary_value"]
-        if model == "gamma_gamma"
-        else ["frequency", "recency", "T"]
+        ["frequency", "monetary_value"] if model == "gamma_gamma" else ["frequency", "recency", "T"]
     )
     args = [grouped[c].to_numpy(dtype=float) for c in cols]
     params = fitted.params_.to_numpy()
@@ -284,9 +272,7 @@ def _converged_at(fitted: Any, model: str) -> bool:
     if model != "pareto_nbd":
         return True
     grouped = fitted.data_weights_
-    args = [
-        grouped[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "_w")
-    ]
+    args = [grouped[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "_w")]
     nll, base = type(fitted)._negative_log_likelihood, fitted.params_.to_numpy()
     step, total = 1e-4, args[3].sum()
     grad = []
@@ -300,9 +286,7 @@ def _converged_at(fitted: Any, model: str) -> bool:
     return bool(np.all(np.isfinite(grad)) and np.max(np.abs(grad)) < 1e-3)
 
 
-def _diagnose(
-    fitted: Any, model: str, data: pd.DataFrame, penalizer: float
-) -> dict[str, Any]:
+def _diagnose(fitted: Any, model: str, data: pd.DataFrame, penalizer: float) -> dict[str, Any]:
     params = fitted.params_
     n, k = len(data), len(params)
     ll = log_likelihood(fitted, model)
@@ -327,9 +311,7 @@ def _diagnose(
             "of iterations, or parameters run off towards infinity together)"
         )
     if at_bound:
-        diag["warnings"].append(
-            f"parameters at the edge of the parameter space: {at_bound}"
-        )
+        diag["warnings"].append(f"parameters at the edge of the parameter space: {at_bound}")
     if penalizer:
         free = fit_weighted(data, model=model, penalizer=0.0).params_
         shift = float((params / free - 1).abs().max())

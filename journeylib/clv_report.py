@@ -92,9 +92,7 @@ def analyze(
     """
     cal = calibration_end or cv.default_calibration_end(events)
     opts = {"value": "revenue", "freq": FREQ, "freq_multiplier": PER_WEEK}
-    split = rfm_summary(
-        events, calibration_end=cal, observation_end=observation_end, **opts
-    )
+    split = rfm_summary(events, calibration_end=cal, observation_end=observation_end, **opts)
     comparison = cv.compare_models(split, models=tuple(models))
     chosen = comparison.models[comparison.chosen]
     preds = comparison.predictions[comparison.predictions["model"] == comparison.chosen]
@@ -125,17 +123,11 @@ def analyze(
     by_segment = {}
     for by in SEGMENTS:
         table = cval.clv_by_segment(value, segments, by=by)
-        iv = (
-            boot.segments[boot.segments["by"] == by]
-            if not boot.segments.empty
-            else None
-        )
+        iv = boot.segments[boot.segments["by"] == by] if not boot.segments.empty else None
         if iv is not None:
             table = table.merge(iv.drop(columns="by"), on="segment", how="left")
         by_segment[by] = table
-    obs = pd.Timestamp(cal) + pd.Timedelta(
-        weeks=float(split["duration_holdout"].iloc[0])
-    )
+    obs = pd.Timestamp(cal) + pd.Timedelta(weeks=float(split["duration_holdout"].iloc[0]))
     return ClvReport(
         calibration_end=pd.Timestamp(cal),
         observation_end=obs,
@@ -163,9 +155,7 @@ def at_risk(report: ClvReport, *, n: int = 15, top: float = 0.2) -> pd.DataFrame
     the repeat orders), ``weeks_since_last_order``, ``p_alive``, ``clv``.
     """
     s, v = report.summary, report.clv
-    spent = (
-        s["monetary_value"] * s["frequency"]
-    )  # repeat spend; the first order is not kept
+    spent = s["monetary_value"] * s["frequency"]  # repeat spend; the first order is not kept
     frame = pd.DataFrame(
         {
             "orders": s["frequency"] + 1,
@@ -235,9 +225,7 @@ def findings(report: ClvReport) -> list[str]:
     ch = ch[ch["customers"] >= 20]
     if len(ch) > 1:
         best, rest = ch.iloc[0], ch.iloc[1:]
-        rest_mean = (rest["mean_clv"] * rest["customers"]).sum() / rest[
-            "customers"
-        ].sum()
+        rest_mean = (rest["mean_clv"] * rest["customers"]).sum() / rest["customers"].sum()
         interval = (
             f" (95 % interval {best['lower']:,.0f}-{best['upper']:,.0f})"
             if "lower" in ch and pd.notna(best.get("lower"))

@@ -42,12 +42,8 @@ def _transactions(
         )
         return t, transactions.backend, customer, last
     if not isinstance(transactions, pd.DataFrame):
-        raise TypeError(
-            f"expected an EventLog or a DataFrame, got {type(transactions).__name__}"
-        )
-    missing = [
-        c for c in (customer, time, value) if c and c not in transactions.columns
-    ]
+        raise TypeError(f"expected an EventLog or a DataFrame, got {type(transactions).__name__}")
+    missing = [c for c in (customer, time, value) if c and c not in transactions.columns]
     if missing:
         raise ValueError(
             f"columns {missing} not in the transactions ({list(transactions.columns)})"
@@ -114,9 +110,7 @@ def _net_returns(
     net = j._v + refunded
     full = (n_ret > 0) & (j._v.isnull() | (net <= 1e-9 * j._v.abs()))
     j = j.select("_c", "_t", "_o", _v=net, _full=full)
-    stats = con.execute(
-        j.aggregate(purchases=j.count(), fully=j._full.sum().fill_null(0))
-    ).iloc[0]
+    stats = con.execute(j.aggregate(purchases=j.count(), fully=j._full.sum().fill_null(0))).iloc[0]
     rstats = con.execute(
         refunds.aggregate(
             n=refunds.count(), linked=refunds._o.notnull().sum(), value=refunds._v.sum()
@@ -126,8 +120,7 @@ def _net_returns(
         "purchases": int(stats.purchases),
         "returns": int(rstats.n),
         "returns linked to their order": int(rstats.linked or 0),
-        "returns without an order id (excluded)": int(rstats.n)
-        - int(rstats.linked or 0),
+        "returns without an order id (excluded)": int(rstats.n) - int(rstats.linked or 0),
         "returned value": float(rstats.value) if pd.notna(rstats.value) else 0.0,
         "orders refunded in full": int(stats.fully),
         "orders dropped as refunded": int(stats.fully) if how == "drop" else 0,

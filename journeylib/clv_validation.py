@@ -106,9 +106,7 @@ def holdout_errors(predictions: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def calibration_by_frequency(
-    predictions: pd.DataFrame, *, max_frequency: int = 7
-) -> pd.DataFrame:
+def calibration_by_frequency(predictions: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
     """Mean holdout purchases by calibration frequency, predicted and actual.
 
     Frequencies above ``max_frequency`` are pooled. Returns tidy rows: ``frequency``
@@ -166,27 +164,19 @@ def tracking(
     per = p.group_by(["_c", "_p"]).aggregate(_t0=p._t.min())
     first = per.group_by("_c").aggregate(_first=per._p.min(), _born=per._t0.min())
     j = per.join(first, "_c")
-    j = j.filter(
-        (j._p > j._first) & (j._born <= cal)
-    )  # repeats of the calibration customers
+    j = j.filter((j._p > j._first) & (j._born <= cal))  # repeats of the calibration customers
     counts = con.execute(j.group_by("_p").aggregate(n=j.count()))
-    offsets = np.repeat(
-        (counts["_p"].to_numpy() - p_cal) / freq_multiplier, counts["n"]
-    )
+    offsets = np.repeat((counts["_p"].to_numpy() - p_cal) / freq_multiplier, counts["n"])
     duration = float(summary["duration_holdout"].iloc[0])
     births = -summary["T"].to_numpy()
     grid = np.arange(np.floor(births.min()), np.ceil(duration) + 1.0)
     actual_cum = np.searchsorted(np.sort(offsets), grid, side="right").astype(float)
     ages, n = np.unique(births, return_counts=True)
     age = np.clip(grid[:, None] - ages[None, :], 0.0, None)
-    expected = np.asarray(
-        model.expected_number_of_purchases_up_to_time(age.ravel()), dtype=float
-    )
+    expected = np.asarray(model.expected_number_of_purchases_up_to_time(age.ravel()), dtype=float)
     expected_cum = (expected.reshape(age.shape) * n[None, :]).sum(axis=1)
     frame = pd.DataFrame({"t": grid, "actual": actual_cum, "model": expected_cum})
-    return frame.melt(
-        id_vars="t", var_name="source", value_name="cumulative_repeat_purchases"
-    )
+    return frame.melt(id_vars="t", var_name="source", value_name="cumulative_repeat_purchases")
 
 
 @dataclass(frozen=True)
@@ -253,9 +243,7 @@ def compare_models(
         rows.append(row)
     table = pd.DataFrame(rows)
     if not fitted:
-        raise RuntimeError(
-            f"no purchase model could be fitted: {table.to_dict('records')}"
-        )
+        raise RuntimeError(f"no purchase model could be fitted: {table.to_dict('records')}")
     ok = table[table["model"].isin(list(fitted))]
     chosen = ok.sort_values(["rmse", "bic"]).iloc[0]["model"]
     table["chosen"] = table["model"] == chosen

@@ -137,9 +137,7 @@ def customer_segments(events: EventLog | pd.DataFrame) -> pd.DataFrame:
         if col in t.columns:
             has = t.filter(t[col].notnull())
             parts.append(
-                has.group_by("user_id").aggregate(
-                    **{name: has[col].argmin(has.event_time)}
-                )
+                has.group_by("user_id").aggregate(**{name: has[col].argmin(has.event_time)})
             )
     expr = parts[0]
     for part in parts[1:]:
@@ -151,9 +149,7 @@ def customer_segments(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     return out[["first_channel", "first_device", "cohort"]]
 
 
-def clv_by_segment(
-    clv: pd.DataFrame, segments: pd.DataFrame, *, by: str
-) -> pd.DataFrame:
+def clv_by_segment(clv: pd.DataFrame, segments: pd.DataFrame, *, by: str) -> pd.DataFrame:
     """Customers, mean and total CLV, mean P(alive) and expected orders per ``by`` value.
 
     Returns ``segment`` (the value), ``customers``, ``mean_clv``, ``total_clv``,
@@ -172,26 +168,18 @@ def clv_by_segment(
     return out.sort_values("mean_clv", ascending=False, ignore_index=True)
 
 
-def p_alive_grid(
-    model: Any, *, max_frequency: int = 10, T: float = 52.0
-) -> pd.DataFrame:
+def p_alive_grid(model: Any, *, max_frequency: int = 10, T: float = 52.0) -> pd.DataFrame:
     """P(alive) over a (recency, frequency) grid for customers of age ``T``.
 
     Returns tidy rows ``frequency``, ``recency`` (whole time units, 0..T), ``p_alive``;
     combinations that cannot happen (a repeat purchase with recency 0) are left out.
     """
-    f, r = np.meshgrid(
-        np.arange(max_frequency + 1), np.arange(int(T) + 1), indexing="ij"
-    )
+    f, r = np.meshgrid(np.arange(max_frequency + 1), np.arange(int(T) + 1), indexing="ij")
     f, r = f.ravel().astype(float), r.ravel().astype(float)
     keep = (f == 0) == (r == 0)
     f, r = f[keep], r[keep]
-    alive = np.asarray(
-        model.conditional_probability_alive(f, r, np.full_like(f, T)), float
-    )
-    return pd.DataFrame(
-        {"frequency": f.astype(int), "recency": r.astype(int), "p_alive": alive}
-    )
+    alive = np.asarray(model.conditional_probability_alive(f, r, np.full_like(f, T)), float)
+    return pd.DataFrame({"frequency": f.astype(int), "recency": r.astype(int), "p_alive": alive})
 
 
 @dataclass(frozen=True)
@@ -259,9 +247,7 @@ def bootstrap(
         )
     seg = None if segments is None else summary[[]].join(segments[list(by)], how="left")
     params, seg_rows, failed = [], [], 0
-    for draw in range(
-        draws
-    ):  # a loop over draws; each draw is vectorised over customers
+    for draw in range(draws):  # a loop over draws; each draw is vectorised over customers
         counts = rng.multinomial(len(summary), np.full(len(summary), 1 / len(summary)))
         try:
             fitted = _fit_draw(summary, counts, list(full))
@@ -282,17 +268,11 @@ def bootstrap(
             seg_rows += _segment_means(seg, clv, counts, draw)
     params_df = pd.DataFrame(params, columns=["draw", "model", "parameter", "value"])
     intervals = _intervals(params_df, full, level)
-    seg_df = (
-        _segment_intervals(pd.DataFrame(seg_rows), level)
-        if seg_rows
-        else pd.DataFrame()
-    )
+    seg_df = _segment_intervals(pd.DataFrame(seg_rows), level) if seg_rows else pd.DataFrame()
     return Bootstrap(params_df, intervals, seg_df, failed)
 
 
-def _fit_draw(
-    summary: pd.DataFrame, counts: np.ndarray, models: list[str]
-) -> dict[str, Any]:
+def _fit_draw(summary: pd.DataFrame, counts: np.ndarray, models: list[str]) -> dict[str, Any]:
     out = {}
     for key in models:
         data, _ = _model_input(summary, key)
@@ -301,9 +281,7 @@ def _fit_draw(
     return out
 
 
-def _segment_means(
-    seg: pd.DataFrame, clv: np.ndarray, counts: np.ndarray, draw: int
-) -> list:
+def _segment_means(seg: pd.DataFrame, clv: np.ndarray, counts: np.ndarray, draw: int) -> list:
     rows = []
     weighted = clv * counts
     for col in seg.columns:
@@ -316,14 +294,10 @@ def _segment_means(
     return rows
 
 
-def _intervals(
-    params: pd.DataFrame, full: dict[str, Any], level: float
-) -> pd.DataFrame:
+def _intervals(params: pd.DataFrame, full: dict[str, Any], level: float) -> pd.DataFrame:
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     g = params.groupby(["model", "parameter"], sort=False)["value"]
-    out = pd.DataFrame(
-        {"lower": g.quantile(lo), "upper": g.quantile(hi), "draws": g.size()}
-    )
+    out = pd.DataFrame({"lower": g.quantile(lo), "upper": g.quantile(hi), "draws": g.size()})
     est = pd.concat({k: _derived(k, m.params_) for k, m in full.items()})
     out.insert(0, "estimate", est.reindex(out.index))
     return out.reset_index()
@@ -333,6 +307,4 @@ def _segment_intervals(rows: pd.DataFrame, level: float) -> pd.DataFrame:
     rows.columns = ["draw", "by", "segment", "mean_clv"]
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     g = rows.groupby(["by", "segment"])["mean_clv"]
-    return pd.DataFrame(
-        {"lower": g.quantile(lo), "upper": g.quantile(hi)}
-    ).reset_index()
+    return pd.DataFrame({"lower": g.quantile(lo), "upper": g.quantile(hi)}).reset_index()

@@ -16,9 +16,7 @@ from matplotlib.ticker import PercentFormatter
 from .plots import _axes
 
 
-def tracking(
-    track: pd.DataFrame, *, model_name: str = "model", ax: Axes | None = None
-) -> Axes:
+def tracking(track: pd.DataFrame, *, model_name: str = "model", ax: Axes | None = None) -> Axes:
     """Cumulative repeat purchases, actual vs model, with the calibration end marked."""
     ax = _axes(ax)
     data = track.replace({"source": {"model": model_name}})
@@ -34,9 +32,7 @@ def tracking(
     return ax
 
 
-def calibration(
-    cal: pd.DataFrame, *, model_name: str = "model", ax: Axes | None = None
-) -> Axes:
+def calibration(cal: pd.DataFrame, *, model_name: str = "model", ax: Axes | None = None) -> Axes:
     """Mean holdout purchases by calibration frequency, actual vs model."""
     ax = _axes(ax, (7, 4))
     data = cal.replace({"source": {"model": model_name}})
@@ -63,9 +59,7 @@ def clv_distribution(clv: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     values = clv["clv"].clip(lower=1e-2)
     sns.histplot(x=values, log_scale=True, bins=40, ax=ax, color="steelblue")
     top = float(np.quantile(values, 0.9))
-    ax.axvline(
-        top, color="darkorange", linestyle="--", label=f"top 10 % from {top:,.0f}"
-    )
+    ax.axvline(top, color="darkorange", linestyle="--", label=f"top 10 % from {top:,.0f}")
     ax.set(
         title="Customer lifetime value per buyer",
         xlabel="CLV over the horizon (currency, log scale)",
@@ -83,14 +77,10 @@ def clv_by_segment(table: pd.DataFrame, *, by: str, ax: Axes | None = None) -> A
     """
     data = table.reset_index(drop=True)
     ax = _axes(ax, (7, max(2.5, 0.4 * len(data) + 1)))
-    sns.barplot(
-        data=data, y="segment", x="mean_clv", ax=ax, color="seagreen", orient="h"
-    )
+    sns.barplot(data=data, y="segment", x="mean_clv", ax=ax, color="seagreen", orient="h")
     if {"lower", "upper"} <= set(data.columns):
         mean = data["mean_clv"].to_numpy()
-        err = np.vstack(
-            [mean - data["lower"].to_numpy(), data["upper"].to_numpy() - mean]
-        )
+        err = np.vstack([mean - data["lower"].to_numpy(), data["upper"].to_numpy() - mean])
         ax.errorbar(
             mean,
             np.arange(len(data)),
@@ -109,12 +99,10 @@ def clv_by_segment(table: pd.DataFrame, *, by: str, ax: Axes | None = None) -> A
 def p_alive_heatmap(grid: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """P(alive) by frequency and recency (from ``clv_value.p_alive_grid``)."""
     ax = _axes(ax, (10, 4))
-    wide = grid.pivot(
-        index="frequency", columns="recency", values="p_alive"
-    ).sort_index(ascending=False)
-    sns.heatmap(
-        wide, ax=ax, cmap="viridis", vmin=0, vmax=1, cbar_kws={"label": "P(alive)"}
+    wide = grid.pivot(index="frequency", columns="recency", values="p_alive").sort_index(
+        ascending=False
     )
+    sns.heatmap(wide, ax=ax, cmap="viridis", vmin=0, vmax=1, cbar_kws={"label": "P(alive)"})
     ax.set(
         title="Probability a customer is still active, by purchase history",
         xlabel="recency: weeks from first to last purchase",

@@ -47,9 +47,7 @@ def test_summary_equals_lifetimes_on_cdnow_in_weeks_of_days(lifetimes, transacti
 
 
 @pytest.mark.parametrize("freq", ["W", "D"])
-def test_summary_equals_lifetimes_without_monetary_column(
-    lifetimes, transactions, freq
-):
+def test_summary_equals_lifetimes_without_monetary_column(lifetimes, transactions, freq):
     ours = clv.rfm_summary(transactions, **CDNOW, freq=freq)
     theirs = lifetimes.utils.summary_data_from_transaction_data(
         transactions, "customer_id", "date", freq=freq
@@ -70,9 +68,7 @@ def test_summary_reproduces_the_published_cdnow_summary(transactions):
     shipped = _lifetimes.load_cdnow_summary(monetary=True)
     diff = (ours - shipped[ours.columns]).abs().max()
     assert diff["frequency"] == 0
-    assert (
-        diff[["recency", "T", "monetary_value"]].max() < 0.0051
-    )  # shipped rounded to 0.01
+    assert diff[["recency", "T", "monetary_value"]].max() < 0.0051  # shipped rounded to 0.01
 
 
 def test_calibration_and_holdout_equal_lifetimes(transactions):
@@ -102,9 +98,7 @@ def test_monthly_summary_by_hand():
     tx = pd.DataFrame(
         {
             "who": ["A", "A", "A", "B"],
-            "when": pd.to_datetime(
-                ["2024-01-15", "2024-01-20", "2024-03-02", "2024-04-30"]
-            ),
+            "when": pd.to_datetime(["2024-01-15", "2024-01-20", "2024-03-02", "2024-04-30"]),
             "amount": [10.0, 5.0, 30.0, 8.0],
         }
     )
@@ -140,9 +134,7 @@ def _orders_log() -> pd.DataFrame:
         ("u2", "refund", "2024-01-03", "9", -5.0),  # refers to an order we never saw
         ("u2", "page_view", "2024-01-22", None, None),
     ]
-    frame = pd.DataFrame(
-        rows, columns=["user_id", "event", "event_time", "order_id", "revenue"]
-    )
+    frame = pd.DataFrame(rows, columns=["user_id", "event", "event_time", "order_id", "revenue"])
     frame["event_time"] = pd.to_datetime(frame["event_time"], utc=True)
     return frame
 
@@ -154,17 +146,13 @@ def test_returns_net_into_their_order_and_are_counted():
     assert s.loc["u1"].tolist() == [2.0, 2.0, 3.0, 15.0]
     counts = s.attrs["returns"]
     assert counts["returns"] == 3
-    assert (
-        counts["returns linked to their order"] == 3
-    )  # order 9 has an id, but no purchase
+    assert counts["returns linked to their order"] == 3  # order 9 has an id, but no purchase
     assert counts["orders refunded in full"] == 1
     assert counts["returned value"] == -65.0
 
 
 def test_returns_drop_removes_orders_refunded_in_full():
-    s = clv.rfm_summary(
-        _orders_log(), value="revenue", freq="D", freq_multiplier=7, returns="drop"
-    )
+    s = clv.rfm_summary(_orders_log(), value="revenue", freq="D", freq_multiplier=7, returns="drop")
     # u1 keeps orders 1 and 3: one repeat, 14 days after the first, worth 30.
     assert s.loc["u1"].tolist() == [1.0, 2.0, 3.0, 30.0]
     assert s.attrs["returns"]["orders dropped as refunded"] == 1
@@ -206,9 +194,7 @@ def test_bgnbd_reproduces_fader_hardie_lee_2005():
         "a": 0.793,
         "b": 2.426,
     }
-    expected = model.conditional_expected_number_of_purchases_up_to_time(
-        39, 2, 30.43, 38.86
-    )
+    expected = model.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86)
     assert round(float(expected), 3) == 1.226
     assert model.diagnostics_["log_likelihood"] == pytest.approx(-9582.4, abs=0.05)
     assert model.diagnostics_["converged"] and not model.diagnostics_["warnings"]
@@ -217,9 +203,7 @@ def test_bgnbd_reproduces_fader_hardie_lee_2005():
 def test_pareto_nbd_reproduces_the_published_cdnow_fit():
     # Fader, Hardie & Lee (2005): r 0.553, alpha 10.578, s 0.606, beta 11.669, LL -9595.0
     model = clv.fit(_lifetimes.load_cdnow_summary(), model="pareto_nbd")
-    assert model.params_.to_numpy() == pytest.approx(
-        [0.553, 10.578, 0.606, 11.669], rel=2e-3
-    )
+    assert model.params_.to_numpy() == pytest.approx([0.553, 10.578, 0.606, 11.669], rel=2e-3)
     assert model.diagnostics_["log_likelihood"] == pytest.approx(-9595.0, abs=0.05)
     assert model.diagnostics_["converged"]
 
@@ -253,9 +237,7 @@ def test_a_fit_that_does_not_converge_raises():
 def test_a_parameter_at_the_edge_of_the_parameter_space_is_reported():
     data = _lifetimes.load_cdnow_summary()
     model = clv.fit_weighted(data, model="bgnbd")
-    model.params_["a"] = (
-        1e-7  # as a fit that drove the dropout towards 0 would leave it
-    )
+    model.params_["a"] = 1e-7  # as a fit that drove the dropout towards 0 would leave it
     diagnostics = clv._diagnose(model, "bgnbd", data, 0.0)
     assert diagnostics["at_bound"] == ["a"]
     assert "edge" in diagnostics["warnings"][0]

@@ -24,9 +24,7 @@ def cdnow():
 
 
 def test_holdout_errors_by_hand():
-    pred = pd.DataFrame(
-        {"frequency": [0, 1, 2], "actual": [0, 2, 1], "predicted": [1, 1, 1.0]}
-    )
+    pred = pd.DataFrame({"frequency": [0, 1, 2], "actual": [0, 2, 1], "predicted": [1, 1, 1.0]})
     pred["error"] = pred["predicted"] - pred["actual"]  # +1, -1, 0
     e = cv.holdout_errors(pred)
     assert e["mae"] == pytest.approx(2 / 3)
@@ -36,12 +34,8 @@ def test_holdout_errors_by_hand():
 
 
 def test_calibration_by_frequency_pools_the_top():
-    pred = pd.DataFrame(
-        {"frequency": [0, 0, 3, 9], "actual": [0, 1, 2, 4], "predicted": [0.5] * 4}
-    )
-    out = cv.calibration_by_frequency(pred, max_frequency=3).set_index(
-        ["source", "frequency"]
-    )
+    pred = pd.DataFrame({"frequency": [0, 0, 3, 9], "actual": [0, 1, 2, 4], "predicted": [0.5] * 4})
+    out = cv.calibration_by_frequency(pred, max_frequency=3).set_index(["source", "frequency"])
     assert out.loc[("actual", "0"), "mean_holdout_purchases"] == 0.5
     assert out.loc[("actual", "3+"), "mean_holdout_purchases"] == 3.0  # (2 + 4) / 2
     assert out.loc[("actual", "3+"), "customers"] == 2
@@ -50,9 +44,7 @@ def test_calibration_by_frequency_pools_the_top():
 def test_default_calibration_end_leaves_the_last_quarter():
     tx = pd.DataFrame({"c": [1, 2], "t": pd.to_datetime(["2024-01-01", "2024-05-01"])})
     # 121 days from first to last purchase; 3/4 of that is 90.75 days -> 2024-03-31 (floored)
-    assert cv.default_calibration_end(tx, customer="c", time="t") == pd.Timestamp(
-        "2024-03-31"
-    )
+    assert cv.default_calibration_end(tx, customer="c", time="t") == pd.Timestamp("2024-03-31")
 
 
 def test_model_comparison_on_cdnow_picks_a_fitted_model(cdnow):
@@ -68,9 +60,7 @@ def test_model_comparison_on_cdnow_picks_a_fitted_model(cdnow):
         bg.conditional_expected_number_of_purchases_up_to_time(39, *row)
         for row in summary[["frequency", "recency", "T"]].to_numpy()[:50]
     )
-    first50 = (
-        comparison.predictions.query("model == 'bgnbd'")["predicted"].iloc[:50].sum()
-    )
+    first50 = comparison.predictions.query("model == 'bgnbd'")["predicted"].iloc[:50].sum()
     assert first50 == pytest.approx(direct)
     assert comparison.chosen_name in ("BG/NBD", "MBG/NBD")
 
@@ -86,15 +76,10 @@ def test_tracking_counts_match_the_summary(cdnow):
         customer="customer_id",
         time="date",
     )
-    actual = track[track["source"] == "actual"].set_index("t")[
-        "cumulative_repeat_purchases"
-    ]
+    actual = track[track["source"] == "actual"].set_index("t")["cumulative_repeat_purchases"]
     # at the calibration end all calibration repeats are in; at the end the holdout ones too
     assert actual.loc[0.0] == summary["frequency"].sum()
-    assert (
-        actual.iloc[-1]
-        == summary["frequency"].sum() + summary["frequency_holdout"].sum()
-    )
+    assert actual.iloc[-1] == summary["frequency"].sum() + summary["frequency_holdout"].sum()
     model_curve = track[track["source"] == "model"]["cumulative_repeat_purchases"]
     assert model_curve.is_monotonic_increasing
     # the model's curve ends within 10 % of what happened (FHL 2005, figure 3)

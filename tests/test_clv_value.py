@@ -104,9 +104,7 @@ def test_weighted_fit_equals_fitting_repeated_rows():
     summary = _lifetimes.load_cdnow_summary().iloc[:600]
     counts = np.random.default_rng(1).multinomial(600, np.full(600, 1 / 600))
     weighted = clv.fit_weighted(summary, model="bgnbd", weights=counts)
-    repeated = clv.fit_weighted(
-        summary.loc[summary.index.repeat(counts)], model="bgnbd"
-    )
+    repeated = clv.fit_weighted(summary.loc[summary.index.repeat(counts)], model="bgnbd")
     np.testing.assert_allclose(weighted.params_, repeated.params_, rtol=1e-4)
 
 
@@ -147,6 +145,4 @@ def test_planted_purchase_process_is_recovered_within_bootstrap_intervals(defaul
     r_draws = boot.params.query("model == 'bgnbd' and parameter == 'r'")["value"]
     assert np.quantile(r_draws, 0.005) <= bg["r"] <= np.quantile(r_draws, 0.995)
     # and the intervals are not so wide that anything fits: alpha within 0.8x-1.3x
-    assert (
-        iv.loc[("bgnbd", "alpha"), "upper"] / iv.loc[("bgnbd", "alpha"), "lower"] < 1.6
-    )
+    assert iv.loc[("bgnbd", "alpha"), "upper"] / iv.loc[("bgnbd", "alpha"), "lower"] < 1.6
