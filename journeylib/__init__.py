@@ -25,6 +25,7 @@ from .attribution import channel_attribution, removal_effects
 from .backend import connect
 from .best import best_customers, channel_quality, customer_facts, profile, who_they_are
 from .cleaning import DataError
+from .clv import customer_value, rfm_summary
 from .crosssell import bought_together, communication_preference, first_purchases
 from .eventlog import EventLog
 from .funnels import funnel, funnel_times
@@ -56,11 +57,13 @@ __all__ = [
     "drop_off_next",
     "funnel",
     "funnel_times",
+    "customer_value",
     "map_stages",
     "read_events",
     "read_ga4",
     "read_orders",
     "returns",
+    "rfm_summary",
     "sessionize",
     "sessions",
     "stage_reach",

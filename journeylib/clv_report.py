@@ -1,0 +1,253 @@
+"""Everything notebook 04 shows about customer lifetime value, computed once, and its findings.
+
+:func:`analyze` runs the whole CLV study on an event log: holdout split, model comparison,
+the chosen model refitted on all the data, CLV per buyer, segments and bootstrap intervals.
+:func:`findings` turns the numbers into sentences; :func:`at_risk` lists valuable customers
+who are likely gone; :func:`planted_check` compares the estimates with a synthetic shop's
+planted parameters (``truth.json``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import clv_validation as cv
+from . import clv_value as cval
+from .clv import PURCHASE_MODELS, fit, rfm_summary
+from .eventlog import EventLog
+
+__all__ = ["ClvReport", "analyze", "at_risk", "findings", "planted_check"]
+
+SEGMENTS = ("first_channel", "first_device", "cohort")
+#: Time unit of every model here: weeks, measured to the hour (``freq="h"``, 168 hours).
+FREQ, PER_WEEK = "h", 168.0
+
+
+@dataclass(frozen=True)
+class ClvReport:
+    """Tidy results of :func:`analyze` (see there)."""
+
+    calibration_end: pd.Timestamp
+    observation_end: pd.Timestamp
+    comparison: cv.ModelComparison
+    tracking: pd.DataFrame
+    calibration: pd.DataFrame
+    holdout_errors: dict[str, float]
+    summary: pd.DataFrame
+    purchases: Any
+    spend: Any
+    clv: pd.DataFrame
+    segments: pd.DataFrame
+    by_segment: dict[str, pd.DataFrame]
+    bootstrap: cval.Bootstrap
+    p_alive: pd.DataFrame
+    horizon_months: int
+    discount_rate: float
+
+    @property
+    def model_name(self) -> str:
+        """The chosen purchase model in words."""
+        return self.comparison.chosen_name
+
+
+def analyze(
+    events: EventLog | pd.DataFrame,
+    *,
+    calibration_end: Any = None,
+    observation_end: Any = None,
+    horizon_months: int = 12,
+    discount_rate: float = 0.01,
+    models: tuple[str, ...] = PURCHASE_MODELS,
+    bootstrap_draws: int = 40,
+    seed: int = 0,
+) -> ClvReport:
+    """Validate the purchase models on a holdout, pick one, and value every buyer.
+
+    Parameters
+    ----------
+    events
+        Event log with ``purchase`` (and ``refund``) events and ``revenue``.
+    calibration_end
+        End of the calibration period (default: the holdout is the last quarter of the
+        period from the first purchase to the end of the log).
+    observation_end
+        End of the observation (default: the last event).
+    horizon_months, discount_rate
+        CLV horizon (months) and monthly discount rate.
+    models
+        Purchase models to compare (``"bgnbd"``, ``"pareto_nbd"``, ``"mbgnbd"``).
+    bootstrap_draws, seed
+        Bootstrap resamples of customers for the intervals, and their seed.
+
+    Notes
+    -----
+    Time unit: weeks, measured to the hour (``rfm_summary(freq="h", freq_multiplier=168)``);
+    coarser units merge close orders and bias the estimates (weekly periods inflate alpha).
+    Revenue is net of refunds of the same order (``returns="net"``).
+    """
+    cal = calibration_end or cv.default_calibration_end(events)
+    opts = {"value": "revenue", "freq": FREQ, "freq_multiplier": PER_WEEK}
+    split = rfm_summary(events, calibration_end=cal, observation_end=observation_end, **opts)
+    comparison = cv.compare_models(split, models=tuple(models))
+    chosen = comparison.models[comparison.chosen]
+    preds = comparison.predictions[comparison.predictions["model"] == comparison.chosen]
+    track = cv.tracking(
+        chosen, events, split, calibration_end=cal, freq=FREQ, freq_multiplier=PER_WEEK
+    )
+    summary = rfm_summary(events, observation_end=observation_end, **opts)
+    purchases = fit(summary, model=comparison.chosen)
+    spend = fit(summary, model="gamma_gamma")
+    value = cval.clv_table(
+        purchases,
+        spend,
+        summary,
+        horizon_months=horizon_months,
+        discount_rate=discount_rate,
+    )
+    segments = cval.customer_segments(events)
+    boot = cval.bootstrap(
+        summary,
+        model=comparison.chosen,
+        draws=bootstrap_draws,
+        segments=segments,
+        by=SEGMENTS,
+        horizon_months=horizon_months,
+        discount_rate=discount_rate,
+        seed=seed,
+    )
+    by_segment = {}
+    for by in SEGMENTS:
+        table = cval.clv_by_segment(value, segments, by=by)
+        iv = boot.segments[boot.segments["by"] == by] if not boot.segments.empty else None
+        if iv is not None:
+            table = table.merge(iv.drop(columns="by"), on="segment", how="left")
+        by_segment[by] = table
+    obs = pd.Timestamp(cal) + pd.Timedelta(weeks=float(split["duration_holdout"].iloc[0]))
+    return ClvReport(
+        calibration_end=pd.Timestamp(cal),
+        observation_end=obs,
+        comparison=comparison,
+        tracking=track,
+        calibration=cv.calibration_by_frequency(preds),
+        holdout_errors=cv.holdout_errors(preds),
+        summary=summary,
+        purchases=purchases,
+        spend=spend,
+        clv=value,
+        segments=segments,
+        by_segment=by_segment,
+        bootstrap=boot,
+        p_alive=cval.p_alive_grid(purchases, T=float(summary["T"].median())),
+        horizon_months=horizon_months,
+        discount_rate=discount_rate,
+    )
+
+
+def at_risk(report: ClvReport, *, n: int = 15, top: float = 0.2) -> pd.DataFrame:
+    """The valuable customers most likely gone: the ``top`` share by CLV, lowest P(alive).
+
+    Returns ``user_id`` (pseudonymous), ``orders`` (so far), ``repeat_spend`` (net value of
+    the repeat orders), ``weeks_since_last_order``, ``p_alive``, ``clv``.
+    """
+    s, v = report.summary, report.clv
+    spent = s["monetary_value"] * s["frequency"]  # repeat spend; the first order is not kept
+    frame = pd.DataFrame(
+        {
+            "orders": s["frequency"] + 1,
+            "repeat_spend": spent,
+            "weeks_since_last_order": s["T"] - s["recency"],
+            "p_alive": v["p_alive"],
+            "clv": v["clv"],
+        }
+    )
+    valuable = frame[frame["clv"] >= frame["clv"].quantile(1 - top)]
+    out = valuable.sort_values(["p_alive", "clv"], ascending=[True, False]).head(n)
+    return out.rename_axis("user_id").reset_index()
+
+
+def planted_check(report: ClvReport, truth_path: str | Path) -> pd.DataFrame:
+    """Estimates against the planted BG/NBD and Gamma-Gamma parameters of a synthetic shop.
+
+    Returns ``model``, ``parameter``, ``planted``, ``estimate``, ``lower``, ``upper``,
+    ``inside`` (planted value within the bootstrap interval); empty without ``truth_path``.
+    Only meaningful when the chosen model is BG/NBD (the shop plants BG/NBD).
+    """
+    path = Path(truth_path)
+    if not path.exists():
+        return pd.DataFrame()
+    params = json.loads(path.read_text())["parameters"]
+    bg, gg = params["bgnbd"], params["gamma_gamma"]
+    planted = {
+        ("bgnbd", "r"): bg["r"],
+        ("bgnbd", "alpha"): bg["alpha"],
+        ("bgnbd", "purchase_rate"): bg["r"] / bg["alpha"],
+        ("bgnbd", "mean_dropout"): bg["a"] / (bg["a"] + bg["b"]),
+        ("bgnbd", "a"): bg["a"],
+        ("bgnbd", "b"): bg["b"],
+        ("gamma_gamma", "mean_order_value"): gg["p"] * gg["v"] / (gg["q"] - 1),
+    }
+    iv = report.bootstrap.intervals.set_index(["model", "parameter"])
+    rows = []
+    for key, value in planted.items():
+        if key in iv.index:
+            r = iv.loc[key]
+            inside = bool(r["lower"] <= value <= r["upper"])
+            rows.append((*key, value, r["estimate"], r["lower"], r["upper"], inside))
+    cols = ["model", "parameter", "planted", "estimate", "lower", "upper", "inside"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def findings(report: ClvReport) -> list[str]:
+    """3-6 sentences: chosen model and its holdout error, value concentration, best segment,
+    at-risk value."""
+    t = report.comparison.table
+    err = report.holdout_errors
+    v = report.clv
+    holdout = (
+        f"{report.model_name} predicts the holdout best among "
+        f"{', '.join(t['name'])}: it expected {err['predicted_total']:,.0f} repeat purchases "
+        f"from the calibration customers after {report.calibration_end:%Y-%m-%d} and "
+        f"{err['actual_total']:,.0f} happened (per customer MAE {err['mae']:.2f})."
+    )
+    worth = (
+        f"Over the next {report.horizon_months} months the {len(v):,} buyers are expected to "
+        f"place {v['expected_orders'].sum():,.0f} orders worth {v['clv'].sum():,.0f} "
+        f"(discounted at {report.discount_rate:.1%} a month); the top 10 % of buyers hold "
+        f"{cval.top_share(v):.0%} of that value."
+    )
+    out = [holdout, worth]
+    ch = report.by_segment["first_channel"]
+    ch = ch[ch["customers"] >= 20]
+    if len(ch) > 1:
+        best, rest = ch.iloc[0], ch.iloc[1:]
+        rest_mean = (rest["mean_clv"] * rest["customers"]).sum() / rest["customers"].sum()
+        interval = (
+            f" (95 % interval {best['lower']:,.0f}-{best['upper']:,.0f})"
+            if "lower" in ch and pd.notna(best.get("lower"))
+            else ""
+        )
+        out.append(
+            f"Buyers first acquired through {best['segment']} are worth the most: "
+            f"{best['mean_clv']:,.0f} each{interval} against {rest_mean:,.0f} for the others."
+        )
+    top = v[v["clv"] >= v["clv"].quantile(0.8)]
+    risky = top[top["p_alive"] < 0.5]
+    out.append(
+        f"{len(risky):,} of the {len(top):,} most valuable buyers (top 20 % by CLV) are more "
+        f"likely gone than active (P(alive) < 50 %): candidates for a win-back."
+    )
+    corr = report.spend.diagnostics_.get("frequency_value_corr", float("nan"))
+    out.append(
+        f"Order values do not depend on how often people buy (correlation {corr:.2f}), as the "
+        f"Gamma-Gamma spend model assumes; the mean order value is "
+        f"{v['order_value'].mean():,.2f}."
+        if abs(corr) <= 0.3
+        else f"Order values correlate with purchase frequency ({corr:.2f}): the Gamma-Gamma "
+        "spend model's independence assumption does not hold, so treat CLV with care."
+    )
+    return out
