@@ -13,7 +13,7 @@ from .overview import Overview
 
 def as_markdown(sentences: Sequence[str], *, title: str = "Findings") -> Markdown:
     """A Markdown bullet list of ``sentences``, HTML-escaped (they may quote data values)."""
-    items = "\n".join(f"- {html.escape(s)}" for s in sentences)
+    items = "\n".join(f"- {html.escape(s, quote=False)}" for s in sentences)
     return Markdown(f"**{title}**\n\n{items}")
 
 
