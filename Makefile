@@ -1,0 +1,61 @@
+# journeylib: `make help` lists the targets. Needs only python3 (3.11+) and access to PyPI.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.journeylib-installed
+DATA := data/shop/events.parquet
+WEEK ?=
+PIP_FLAGS := --disable-pip-version-check $(if $(CI),--progress-bar off,)
+# Quiet kernels and Jupyter tools: no debugger or platform-dirs warnings on start-up.
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+export JUPYTER_PLATFORM_DIRS := 1
+
+.PHONY: help install data report test lint format lab bench clean
+
+help: ## List the targets, one line each
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
+		| awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) ## Create .venv if missing; install journeylib (again only when pyproject.toml changed)
+
+$(DATA): | $(STAMP)
+	$(BIN)/python -m journeylib.synth
+
+data: $(DATA) ## Generate the default synthetic shop in data/shop/ if missing
+
+report: $(STAMP) $(DATA) ## Render every notebook to reports/<week>/ (WEEK=2024-W23; default: last complete week)
+	$(BIN)/journeylib report $(if $(WEEK),--week $(WEEK),)
+
+test: $(STAMP) ## ruff check, ruff format --check, then the whole pytest suite (notebooks included)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff check and ruff format --check, without the tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Rewrite the code with ruff format and ruff check --fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lab: $(STAMP) $(DATA) ## Open JupyterLab on notebooks/
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP) ## Time the engine on generated shops (python -m journeylib.bench)
+	$(BIN)/python -m journeylib.bench
+
+clean: ## Remove caches and build artefacts (keeps .venv, data/ and reports/)
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) \
+		-type d -prune -exec rm -rf {} +

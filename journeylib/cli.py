@@ -1,0 +1,116 @@
+"""The ``journeylib`` command: ``journeylib report`` renders the weekly notebooks to HTML.
+
+Examples
+--------
+::
+
+    journeylib report                          # last complete week in data/shop/events.parquet
+    journeylib report --week 2024-W23
+    journeylib report --weeks 2024-W20..2024-W23 --data exports/events.csv --columns map.json
+    python -m journeylib report --week 2024-W23 --out reports/ --notebooks notebooks/
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+
+from journeylib import report
+
+__all__ = ["build_parser", "main"]
+
+
+def _version() -> str:
+    """The installed journeylib version, or "unknown" when run from a source tree."""
+    try:
+        return metadata.version("journeylib")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    """Declare ``journeylib report`` and its options."""
+    parser = commands.add_parser(
+        "report",
+        help="run every notebook for an ISO week and write reports/<week>/*.html",
+        description="Run notebooks/[0-9][0-9]_*.ipynb for one ISO week (or several) with "
+        "papermill and export each to HTML without code; update reports/index.html.",
+    )
+    weeks = parser.add_mutually_exclusive_group()
+    weeks.add_argument("--week", help="ISO week, e.g. 2024-W23 (default: last complete week)")
+    weeks.add_argument("--weeks", metavar="FIRST..LAST", help="backfill, e.g. 2024-W20..2024-W23")
+    parser.add_argument(
+        "--data", default=str(report.DEFAULT_DATA), help="event log (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--columns", metavar="MAPPING.json", help="read_events column mapping as a JSON file"
+    )
+    parser.add_argument("--out", default="reports", help="reports folder (default: %(default)s)")
+    parser.add_argument(
+        "--notebooks", default=str(report.DEFAULT_NOTEBOOKS), help="(default: %(default)s)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=report.CELL_TIMEOUT,
+        help="seconds allowed per cell, 0 for no limit (default: %(default)s)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``journeylib`` command."""
+    parser = argparse.ArgumentParser(prog="journeylib", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_report(commands)
+    return parser
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Run ``journeylib report``; 0 when every notebook ran, 1 when one failed."""
+    weeks = report.week_range(args.weeks) if args.weeks else [args.week]
+    failed = False
+    for week in weeks:
+        result = report.run_report(
+            week,
+            data=args.data,
+            columns=args.columns,
+            out=args.out,
+            notebooks=args.notebooks,
+            progress=not args.no_progress,
+            timeout=args.timeout,
+        )
+        print(result.message(), flush=True)
+        failed = failed or not result.ok
+    print(f"index: {result.index}")
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``journeylib`` console script.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code: 0 success, 1 a notebook failed, 2 bad arguments or input, 130 interrupted.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _report(args)
+    except (FileNotFoundError, ValueError) as exc:  # ValueError covers journeylib.DataError
+        parser.exit(2, f"journeylib: error: {exc}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, "journeylib: interrupted; the reports written before are untouched\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

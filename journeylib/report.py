@@ -1,0 +1,437 @@
+"""The weekly report: every notebook run for one ISO week, exported to HTML, and an index.
+
+``run_report`` runs each ``notebooks/[0-9][0-9]_*.ipynb`` (sorted) with papermill on the
+``python3`` kernel, passing only the parameters the notebook declares from a common set:
+
+========================  =========================================================
+``week``                  ISO week analysed, e.g. ``"2024-W23"``
+``data_path``             absolute path of the event log
+``columns_json``          JSON text of the ``read_events`` column mapping, or ``""``
+``out_dir``               absolute path of the week folder being written (for CSVs);
+                          refer to exported files by name: the folder is renamed
+                          to ``reports/<week>/`` when the run ends
+========================  =========================================================
+
+Each notebook becomes ``reports/<week>/<stem>.html`` (outputs only: no code, no prompts, no
+stderr, no widgets, images embedded, nothing loaded from the network) beside the executed
+``<stem>.ipynb`` and the week's ``status.json``; ``reports/index.html`` lists the weeks newest
+first.
+
+The run is atomic per week: notebooks execute into a hidden folder inside ``out`` that replaces
+``reports/<week>/`` only when every notebook has run, so an interrupted run leaves the previous
+reports as they were. A failing notebook does not stop the others; it is reported with its cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from journeylib._report_html import export_html, readable, write_index
+
+__all__ = [
+    "PARAMETERS",
+    "CellError",
+    "NotebookResult",
+    "ReportResult",
+    "default_week",
+    "export_html",
+    "find_notebooks",
+    "load_columns",
+    "run_notebook",
+    "run_report",
+    "validate_week",
+    "week_range",
+    "write_index",
+]
+
+#: Parameters a notebook may declare in its ``parameters`` cell; the runner fills these in.
+PARAMETERS = ("week", "data_path", "columns_json", "out_dir")
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+KERNEL = "python3"
+DEFAULT_DATA = Path("data/shop/events.parquet")
+DEFAULT_NOTEBOOKS = Path("notebooks")
+#: Seconds a cell may run (also bounds every wait on the kernel, so a lost reply cannot hang
+#: the weekly run); None or 0 waits for ever.
+CELL_TIMEOUT = 1800
+
+_QUIET_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+# papermill's log (nbclient logs through it: "Timeout waiting for execute reply") and nbconvert's
+# ("Alternative text is missing on 1 image(s)"): the runner reports failures itself.
+_QUIET_LOGGERS = {"papermill": logging.CRITICAL, "traitlets": logging.CRITICAL}
+_KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]  # no "running over TCP" start-up warning
+_STALE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class CellError:
+    """Where and how a notebook failed.
+
+    ``cell`` is the index of the failing cell in the source notebook (0-based, as in the
+    notebook file), ``execution_count`` its ``In [n]`` number; both are None when the kernel
+    failed outside a cell (start-up, death, a missing file).
+    """
+
+    ename: str
+    evalue: str
+    cell: int | None = None
+    execution_count: int | None = None
+
+    def __str__(self) -> str:
+        if self.cell is None:
+            return f"{self.ename}: {self.evalue}"
+        where = f"cell {self.cell} (In [{self.execution_count}])"
+        return f"{where}: {self.ename}: {self.evalue}"
+
+
+@dataclass(frozen=True)
+class NotebookResult:
+    """One notebook's run: file name, ``"ok"`` or ``"failed"``, HTML file name, seconds, error."""
+
+    notebook: str
+    status: str
+    html: str | None
+    seconds: float
+    error: CellError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the notebook ran to the end."""
+        return self.status == "ok"
+
+    def message(self) -> str:
+        """One line naming the notebook, and for a failure the cell and the exception."""
+        if self.ok:
+            return f"ok      {self.notebook} ({self.seconds:.1f} s)"
+        return f"FAILED  {self.notebook}, {self.error}"
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """A week's report: the week, its folder, the index page and one result per notebook."""
+
+    week: str
+    folder: Path
+    index: Path
+    notebooks: tuple[NotebookResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every notebook ran to the end."""
+        return all(result.ok for result in self.notebooks)
+
+    @property
+    def failed(self) -> tuple[NotebookResult, ...]:
+        """The notebooks that failed."""
+        return tuple(result for result in self.notebooks if not result.ok)
+
+    def message(self) -> str:
+        """A summary line, then one line per notebook."""
+        done = len(self.notebooks) - len(self.failed)
+        head = f"{self.week}: {done} ok, {len(self.failed)} failed -> {self.folder}"
+        return "\n".join([head, *(f"  {result.message()}" for result in self.notebooks)])
+
+
+def validate_week(week: str) -> str:
+    """Return ``week`` if it is an ISO week such as ``"2024-W23"``, else raise ValueError."""
+    from journeylib.periods import iso_week_bounds
+
+    iso_week_bounds(week)
+    return week
+
+
+def week_range(spec: str) -> list[str]:
+    """Expand ``"2024-W20..2024-W23"`` (or one week) into its ISO weeks, oldest first.
+
+    Parameters
+    ----------
+    spec : str
+        ``FIRST..LAST`` with both ends included, or a single week.
+
+    Returns
+    -------
+    list of str
+        The weeks, e.g. ``["2024-W20", "2024-W21", "2024-W22", "2024-W23"]``.
+    """
+    from journeylib.periods import weeks_between
+
+    first, _, last = spec.partition("..")
+    return weeks_between(first.strip(), (last or first).strip())
+
+
+def default_week(data: str | os.PathLike[str], *, columns: Mapping[str, str] | None = None) -> str:
+    """Return the last complete ISO week in the event log at ``data``.
+
+    Parameters
+    ----------
+    data : path
+        Event log readable by :func:`journeylib.read_events`.
+    columns : mapping, optional
+        Column mapping for :func:`journeylib.read_events`.
+
+    Returns
+    -------
+    str
+        ``journeylib.periods.last_complete_week`` of the events, e.g. ``"2024-W23"``.
+    """
+    import journeylib
+    from journeylib import periods
+
+    return periods.last_complete_week(journeylib.read_events(str(data), columns=columns))
+
+
+def find_notebooks(folder: str | os.PathLike[str]) -> list[Path]:
+    """Return the report notebooks in ``folder`` (``[0-9][0-9]_*.ipynb``), sorted by name."""
+    return sorted(Path(folder).glob(NOTEBOOK_GLOB))
+
+
+def load_columns(columns: Mapping[str, str] | str | os.PathLike[str] | None) -> dict | None:
+    """Return the column mapping given as a mapping, a path to a JSON file, or None."""
+    if columns is None or isinstance(columns, Mapping):
+        return None if columns is None else dict(columns)
+    mapping = json.loads(Path(columns).read_text(encoding="utf-8"))
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{columns}: the column mapping must be a JSON object")
+    return mapping
+
+
+def _kernel_env() -> dict[str, str]:
+    """Environment for kernels: quiet, and importing the journeylib that runs them."""
+    source = str(Path(__file__).resolve().parents[1])
+    path = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH", "")) if p)
+    return {**_QUIET_ENV, "PYTHONPATH": path}
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Quiet kernels (see :func:`_kernel_env`), papermill's log and nbconvert's advice."""
+    env = _kernel_env()
+    saved_env = {name: os.environ.get(name) for name in env}
+    loggers = {logging.getLogger(name): level for name, level in _QUIET_LOGGERS.items()}
+    saved_levels = {logger: logger.level for logger in loggers}
+    os.environ.update(env)
+    for logger, level in loggers.items():
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        for logger, level in saved_levels.items():
+            logger.setLevel(level)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _cells(executed: Path) -> list[Any]:
+    """Cells of an executed notebook without papermill's error markers ([] if none was saved)."""
+    import nbformat
+
+    if not executed.exists():
+        return []
+    cells = nbformat.read(executed, as_version=4).cells
+    return [c for c in cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+
+
+def _source_index(cells: list[Any], index: int) -> int:
+    """Index in the source notebook of executed cell ``index``: papermill's injected cell is off."""
+    return index - sum("injected-parameters" in c.metadata.get("tags", []) for c in cells[:index])
+
+
+def _cell_error(exc: Exception, executed: Path) -> CellError:
+    """Describe a failure, with the source notebook's index of the cell it happened in."""
+    from papermill.exceptions import PapermillExecutionError
+
+    cells = _cells(executed)
+    if isinstance(exc, PapermillExecutionError):
+        return CellError(
+            exc.ename, exc.evalue, _source_index(cells, exc.cell_index), exc.exec_count
+        )
+    message = (str(exc).strip().splitlines() or [""])[0]  # e.g. a cell timeout, a dead kernel
+    started = [i for i, c in enumerate(cells) if c.metadata.get("papermill", {}).get("start_time")]
+    if not started:
+        return CellError(type(exc).__name__, message)
+    last = started[-1]
+    count = cells[last].get("execution_count")
+    return CellError(type(exc).__name__, message, _source_index(cells, last), count)
+
+
+def run_notebook(
+    notebook: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    parameters: Mapping[str, Any],
+    progress: bool = True,
+    timeout: float | None = CELL_TIMEOUT,
+) -> NotebookResult:
+    """Execute one notebook with papermill and export its HTML beside ``output``.
+
+    Parameters
+    ----------
+    notebook : path
+        The notebook to run; it runs with its own folder as working directory.
+    output : path
+        Where the executed notebook goes; the HTML goes to the same path with ``.html``.
+    parameters : mapping
+        Candidate parameters: only those the notebook declares are passed.
+    progress : bool
+        Show a tqdm progress bar (cells) named after the notebook.
+    timeout : float, optional
+        Seconds allowed per cell (default :data:`CELL_TIMEOUT`); None or 0 waits for ever.
+
+    Returns
+    -------
+    NotebookResult
+        ``status`` ``"ok"`` or ``"failed"`` with the failing cell; never raises for a notebook
+        error.
+    """
+    notebook, output = Path(notebook), Path(output)
+    start, error, page = time.perf_counter(), None, None
+    with _quiet():
+        try:
+            _execute(notebook, output, parameters, progress=progress, timeout=timeout)
+        except Exception as exc:
+            error = _cell_error(exc, output)
+        try:
+            if output.exists():  # papermill saves a failed notebook too: its page shows the error
+                page = export_html(output, output.with_suffix(".html")).name
+        except Exception as exc:
+            error = error or CellError(type(exc).__name__, f"HTML export failed: {exc}")
+    seconds = round(time.perf_counter() - start, 2)
+    return NotebookResult(notebook.name, "ok" if error is None else "failed", page, seconds, error)
+
+
+def _execute(
+    notebook: Path, output: Path, parameters: Mapping[str, Any], *, progress: bool, timeout: Any
+) -> None:
+    """Run papermill on ``notebook`` with the parameters it declares; raise on failure."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook))
+    papermill.execute_notebook(
+        str(notebook),
+        str(output),
+        parameters={k: v for k, v in parameters.items() if k in declared},
+        kernel_name=KERNEL,
+        cwd=str(notebook.parent),
+        progress_bar={"desc": notebook.stem, "leave": True} if progress else False,
+        execution_timeout=timeout or None,
+        extra_arguments=_KERNEL_ARGS,
+    )
+
+
+def _swap_into_place(staging: Path, final: Path) -> None:
+    """Replace ``final`` by ``staging``; on failure put the previous ``final`` back."""
+    backup = final.with_name(f".{final.name}.{os.getpid()}.old") if final.exists() else None
+    if backup is not None:
+        os.replace(final, backup)
+    try:
+        os.replace(staging, final)
+    except BaseException:
+        if backup is not None:
+            os.replace(backup, final)
+        raise
+    if backup is not None:
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def _remove_stale(out: Path) -> None:
+    """Delete working folders left in ``out`` by runs killed more than a day ago."""
+    limit = time.time() - _STALE_SECONDS
+    for path in out.glob(".*-W*.*"):
+        if path.is_dir() and path.suffix in {".tmp", ".old"} and path.stat().st_mtime < limit:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _status(week: str, data: Path, results: list[NotebookResult]) -> str:
+    """The JSON text of a week's ``status.json``."""
+    status = {
+        "week": week,
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "data_path": str(data),
+        "ok": all(result.ok for result in results),
+        "notebooks": [
+            {**asdict(result), "error_message": str(result.error or "")} for result in results
+        ],
+    }
+    return json.dumps(status, indent=2)
+
+
+def run_report(
+    week: str | None = None,
+    *,
+    data: str | os.PathLike[str] = DEFAULT_DATA,
+    columns: Mapping[str, str] | str | os.PathLike[str] | None = None,
+    out: str | os.PathLike[str] = "reports",
+    notebooks: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    timeout: float | None = CELL_TIMEOUT,
+) -> ReportResult:
+    """Run every report notebook for one ISO week and write ``out/<week>/`` and the index.
+
+    Parameters
+    ----------
+    week : str, optional
+        ISO week such as ``"2024-W23"``; default: the last complete week in the data.
+    data : path
+        Event log (default ``data/shop/events.parquet``, made by ``make data``).
+    columns : mapping or path, optional
+        ``read_events`` column mapping for a shop's own export, or a JSON file holding it.
+    out : path
+        Reports folder; the week goes to ``out/<week>/``, the index to ``out/index.html``.
+    notebooks : path, optional
+        Folder of ``[0-9][0-9]_*.ipynb`` notebooks (default ``notebooks/``).
+    progress : bool
+        One tqdm progress bar per notebook.
+    timeout : float, optional
+        Seconds allowed per cell (default :data:`CELL_TIMEOUT`); None or 0 waits for ever.
+
+    Returns
+    -------
+    ReportResult
+        ``ok`` is False when a notebook failed; ``message()`` names it and its cell.
+    """
+    data, out = Path(data).resolve(), Path(out).resolve()
+    if not data.exists():
+        raise FileNotFoundError(f"no event log at {data} (make data writes the default shop)")
+    paths = find_notebooks(DEFAULT_NOTEBOOKS if notebooks is None else notebooks)
+    if not paths:
+        raise FileNotFoundError(f"no {NOTEBOOK_GLOB} notebooks in {notebooks or DEFAULT_NOTEBOOKS}")
+    mapping = load_columns(columns)
+    week = validate_week(week) if week else default_week(data, columns=mapping)
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_stale(out)
+    staging = readable(Path(tempfile.mkdtemp(prefix=f".{week}.", suffix=".tmp", dir=out)), 0o777)
+    try:
+        parameters = {
+            "week": week,
+            "data_path": str(data),
+            "columns_json": json.dumps(mapping) if mapping else "",
+            "out_dir": str(staging),
+        }
+        results = [
+            run_notebook(
+                path,
+                staging / f"{path.stem}.ipynb",
+                parameters=parameters,
+                progress=progress,
+                timeout=timeout,
+            )
+            for path in paths
+        ]
+        (staging / "status.json").write_text(_status(week, data, results), encoding="utf-8")
+        _swap_into_place(staging, out / week)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return ReportResult(week, out / week, write_index(out), tuple(results))
