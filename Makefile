@@ -52,8 +52,11 @@ format: $(STAMP) ## Rewrite the code with ruff format and ruff check --fix
 lab: $(STAMP) $(DATA) ## Open JupyterLab on notebooks/
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## Time the engine on generated shops (python -m journeylib.bench)
+bench: $(STAMP) ## Time engine, funnel, transitions and CLV on generated 1M/10M-event logs
 	$(BIN)/python -m journeylib.bench
+	$(BIN)/python -m journeylib.bench_funnel
+	$(BIN)/python -m journeylib.bench_journey
+	$(BIN)/python -m journeylib.bench_clv
 
 clean: ## Remove caches and build artefacts (keeps .venv, data/ and reports/)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache
