@@ -5,9 +5,11 @@ matplotlib 3.11, setuptools < 82) these facts hold; ``tests/test_lifetimes_guard
 each one, so a release that changes them shows up as a failing test:
 
 - ``import lifetimes`` runs ``warnings.simplefilter("ignore", FutureWarning)``, and so does every
-  ``fit`` of ``BetaGeoFitter``, ``ModifiedBetaGeoFitter`` and ``GammaGammaFitter`` (inside the
-  likelihood): every FutureWarning in the process would vanish. :func:`import_lifetimes` and
-  :func:`fit` restore ``warnings.filters``.
+  evaluation of the likelihood of ``BetaGeoFitter``, ``ModifiedBetaGeoFitter``,
+  ``BetaGeoBetaBinomFitter`` and ``GammaGammaFitter`` (``_negative_log_likelihood``: each ``fit``,
+  and any direct call, e.g. to compute a log-likelihood): every FutureWarning in the process
+  would vanish. :func:`import_lifetimes` and :func:`fit` restore ``warnings.filters``; wrap any
+  other call into a fitter in :func:`preserved_warnings`.
 - ``import lifetimes.utils`` sets ``pd.options.mode.chained_assignment = None`` (which hides
   SettingWithCopyWarning on pandas 2; a deprecated no-op on pandas 3): restored as well.
 - ``lifetimes.datasets`` imports ``pkg_resources``, removed in setuptools 82. The loaders here read

@@ -318,6 +318,8 @@ def _execute(
     """Run papermill on ``notebook`` with the parameters it declares; raise on failure."""
     import papermill
 
+    from journeylib._kernel import PollingKernelManager
+
     declared = papermill.inspect_notebook(str(notebook))
     papermill.execute_notebook(
         str(notebook),
@@ -328,6 +330,7 @@ def _execute(
         progress_bar={"desc": notebook.stem, "leave": True} if progress else False,
         execution_timeout=timeout or None,
         extra_arguments=_KERNEL_ARGS,
+        kernel_manager_class=PollingKernelManager,  # waits that cannot miss a reply
     )
 
 

@@ -93,6 +93,19 @@ def test_fact_fit_itself_hides_future_warnings(lifetimes):
         assert warnings.filters[0] == LIFETIMES_FILTER
 
 
+def test_fact_every_likelihood_evaluation_hides_future_warnings(lifetimes):
+    summary = _lifetimes.load_cdnow_summary()
+    weights = pd.Series(1.0, index=summary.index)
+    args = (summary["frequency"], summary["recency"], summary["T"], weights, 0.0)
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        lifetimes.BetaGeoFitter._negative_log_likelihood([0.0, 1.0, 0.0, 1.0], *args)
+        assert warnings.filters[0] == LIFETIMES_FILTER
+    with _lifetimes.preserved_warnings():  # the way to call one directly
+        lifetimes.BetaGeoFitter._negative_log_likelihood([0.0, 1.0, 0.0, 1.0], *args)
+    assert LIFETIMES_FILTER not in warnings.filters[:1]
+
+
 def test_fact_datasets_import_pkg_resources_so_setuptools_stays_below_82(fresh_process):
     assert fresh_process["pkg_resources_after_datasets"] is True
     assert Version(metadata.version("setuptools")) < Version("82")

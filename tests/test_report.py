@@ -371,3 +371,38 @@ def test_python_dash_m_journeylib_shows_the_report_options():
     )
     for option in ("--week", "--weeks", "--data", "--columns", "--out", "--notebooks"):
         assert option in done.stdout
+
+
+# --- kernel plumbing ------------------------------------------------------------------------------
+
+
+def test_kernels_get_clients_whose_waits_poll_in_short_slices():
+    from journeylib import _kernel
+
+    client = _kernel.PollingKernelManager(kernel_name="python3").client()
+    assert client.shell_channel_class is _kernel.PollingChannel
+    assert client.iopub_channel_class is _kernel.PollingChannel
+
+
+def test_a_polling_wait_slices_its_timeout_and_still_times_out(monkeypatch):
+    import asyncio
+    from queue import Empty
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    from journeylib import _kernel
+
+    asked = []
+
+    async def never(self, timeout=None):
+        asked.append(timeout)
+        await asyncio.sleep(timeout)
+        raise Empty
+
+    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", never)
+    monkeypatch.setattr(_kernel, "POLL_SECONDS", 0.05)
+    channel = object.__new__(_kernel.PollingChannel)
+    with pytest.raises(Empty):
+        asyncio.run(channel.get_msg(timeout=0.3))
+    assert len(asked) >= 5
+    assert max(asked) <= 0.05
