@@ -50,12 +50,26 @@ def peak_rss_gb() -> float:
 
 
 def _time(step: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """Median wall time of ``step`` over ``repeat`` runs, and its last result.
+
+    ibis reuses a cached table for an identical expression, so every result but the last is
+    released before the next run: each run really computes.
+    """
     times, result = [], None
-    for _ in range(repeat):
+    for i in range(repeat):
         start = time.perf_counter()
         result = step()
         times.append(time.perf_counter() - start)
+        if i < repeat - 1:
+            _release(result)
     return statistics.median(times), result
+
+
+def _release(result: object) -> None:
+    table = getattr(result, "table", None)
+    release = getattr(table, "release", None)
+    if callable(release):
+        release()
 
 
 def run_size(n_events: int, repeat: int) -> list[dict]:
