@@ -7,6 +7,8 @@ from collections.abc import Iterable
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from .privacy import redact_frame
+
 
 def styled(
     frame: pd.DataFrame,
@@ -20,8 +22,10 @@ def styled(
     """A Styler for ``frame``: percents as ``12.3%``, counts as ``1,234``, money as ``1,234.50``.
 
     Every cell's text is HTML-escaped (text from data never becomes markup) and the index
-    is hidden.
+    is hidden. Personal data never shows: ids that look like e-mail addresses are replaced by
+    salted pseudonyms and addresses in text by theirs (:func:`journeylib.privacy.redact_frame`).
     """
+    frame = redact_frame(frame)
     fmt: dict[str, str] = {}
     fmt |= {c: "{:.1%}" for c in percent if c in frame.columns}
     fmt |= {c: "{:,.0f}" for c in integer if c in frame.columns}
