@@ -71,7 +71,13 @@ DEFAULT_NOTEBOOKS = Path("notebooks")
 #: the weekly run); None or 0 waits for ever.
 CELL_TIMEOUT = 1800
 
-_QUIET_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+# JOURNEYLIB_REPORT=1: journeylib.widgets.explore returns None, so no widget is built (the
+# page shows the static view) and no time is spent drawing it.
+_QUIET_ENV = {
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    "JUPYTER_PLATFORM_DIRS": "1",
+    "JOURNEYLIB_REPORT": "1",
+}
 # papermill's log (nbclient logs through it: "Timeout waiting for execute reply") and nbconvert's
 # ("Alternative text is missing on 1 image(s)"): the runner reports failures itself.
 _QUIET_LOGGERS = {"papermill": logging.CRITICAL, "traitlets": logging.CRITICAL}

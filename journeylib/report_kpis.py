@@ -47,7 +47,8 @@ _WEEKLY = ("sessions", "conversion rate", "cart abandonment", "average order val
 def repeat_rate(events: EventLog | pd.DataFrame) -> float:
     """Share of buyers with two or more purchases in ``events`` (NaN without buyers)."""
     t = as_eventlog(events).table
-    buys = t.filter(t.event == PURCHASE).group_by("user_id").aggregate(n=t.count())
+    pur = t.filter(t.event == PURCHASE)
+    buys = pur.group_by("user_id").aggregate(n=pur.count())
     row = buys.aggregate(buyers=buys.count(), repeat=(buys.n >= 2).sum()).to_pandas().iloc[0]
     buyers = int(row.buyers)
     return float(row["repeat"]) / buyers if buyers else math.nan

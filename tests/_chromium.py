@@ -68,9 +68,7 @@ class Chromium:
         self.timeout = timeout
         self.profile = Path(tempfile.mkdtemp(prefix="journeylib-chromium-"))
         args = [executable, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"]
-        self.process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.port = self._port()
 
     def __enter__(self) -> Chromium:
