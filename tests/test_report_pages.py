@@ -52,7 +52,7 @@ def test_each_notebook_opens_with_three_to_six_generated_findings(report_run, st
 @pytest.mark.parametrize("stem", STEMS)
 def test_pages_show_no_code_stderr_widgets_or_kernel_messages(report_run, stem):
     body = page(report_run, stem).split("<body", 1)[1]  # the head's CSS names every class
-    assert 'class="jp-InputArea' not in body and "jp-InputPrompt" not in body
+    assert "hl-ipython3" not in body and "jp-InputPrompt" not in body  # code and its prompt
     assert "from journeylib" not in body and "load(data_path" not in body
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in body
     assert "Traceback" not in body and "Warning:" not in body
