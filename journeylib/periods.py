@@ -58,7 +58,7 @@ def last_complete_week(events: EventLog | pd.DataFrame) -> str:
     _, last = data_period(events)
     if pd.isna(last):
         raise ValueError("the event log is empty: there is no complete week")
-    if last.dayofweek == 6:
+    if last.day_of_week == 6:
         return week_of(last)
     return week_of(last - pd.Timedelta(days=7))
 
