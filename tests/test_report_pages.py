@@ -70,7 +70,8 @@ def test_every_chart_has_alt_text_from_its_title_and_axes(report_run, stem):
         alt = re.search(r'\balt="([^"]+)"', tag)
         assert alt, tag[:80]
         text = alt.group(1)
-        assert text.startswith("Chart: ") and "axis" in text, text
+        assert text.startswith("Chart: "), f"a chart without a title: {text}"
+        assert "Horizontal axis: " in text and "vertical axis: " in text, text
         assert "No description" not in text
 
 
