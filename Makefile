@@ -52,8 +52,11 @@ format: $(STAMP) ## Rewrite the code with ruff format and ruff check --fix
 lab: $(STAMP) $(DATA) ## Open JupyterLab on notebooks/
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) $(DATA) ## Time the engine, then the whole report suite on the default data and 10M events
+bench: $(STAMP) $(DATA) ## Time engine, funnel, transitions, CLV, then the report suite (default data, 10M events)
 	$(BIN)/python -m journeylib.bench
+	$(BIN)/python -m journeylib.bench_funnel
+	$(BIN)/python -m journeylib.bench_journey
+	$(BIN)/python -m journeylib.bench_clv
 	$(BIN)/python -m journeylib.bench_report
 
 bench-report: $(STAMP) $(DATA) ## Time only the report suite (python -m journeylib.bench_report)

@@ -182,8 +182,12 @@ def fit(summary: pd.DataFrame, *, model: str = "bgnbd", penalizer: float = 0.0) 
     if model not in MODELS:
         raise ValueError(f"model must be one of {tuple(MODELS)}, got {model!r}")
     data, excluded = _model_input(summary, model)
-    fitted = fit_weighted(data, model=model, penalizer=penalizer)
-    diag = _diagnose(fitted, model, data, penalizer)
+    from . import _lifetimes
+
+    # lifetimes' likelihoods call warnings.simplefilter themselves: keep the caller's filters
+    with _lifetimes.preserved_warnings():
+        fitted = fit_weighted(data, model=model, penalizer=penalizer)
+        diag = _diagnose(fitted, model, data, penalizer)
     diag["excluded"] = excluded
     if model == "gamma_gamma":
         corr = float(np.corrcoef(data["frequency"], data["monetary_value"])[0, 1])
