@@ -3,9 +3,11 @@ leaving the machine, every image rendered; a screenshot of each for the develope
 
 Runs on the shared report run (fixture ``report_run``). Needs Debian's ``chromium``
 (``.ci/run`` installs it in CI); elsewhere the test skips, naming the command to install it.
-Screenshots go to the pytest temporary folder; their paths are printed.
+Screenshots go to ``$JOURNEYLIB_SCREENSHOTS`` if set, else the pytest temporary folder (which
+pytest deletes after a few sessions); the folder is printed.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,9 @@ def browser():
 
 @pytest.mark.notebook
 def test_reports_render_in_chromium_without_errors(report_run, browser, tmp_path_factory, capsys):
-    shots = tmp_path_factory.mktemp("screenshots")
+    chosen = os.environ.get("JOURNEYLIB_SCREENSHOTS")
+    shots = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
     pages = [*sorted(report_run.folder.glob("*.html")), report_run.index]
     assert len(pages) == len(report_run.notebooks) + 1
     checked = []
