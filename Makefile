@@ -13,11 +13,11 @@ PIP_FLAGS := --disable-pip-version-check $(if $(CI),--progress-bar off,)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help install data report test lint format lab bench clean
+.PHONY: help install data report test lint format lab bench bench-report clean
 
 help: ## List the targets, one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
-		| awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
+		| awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,11 +52,15 @@ format: $(STAMP) ## Rewrite the code with ruff format and ruff check --fix
 lab: $(STAMP) $(DATA) ## Open JupyterLab on notebooks/
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## Time engine, funnel, transitions and CLV on generated 1M/10M-event logs
+bench: $(STAMP) $(DATA) ## Time engine, funnel, transitions, CLV, then the report suite (default data, 10M events)
 	$(BIN)/python -m journeylib.bench
 	$(BIN)/python -m journeylib.bench_funnel
 	$(BIN)/python -m journeylib.bench_journey
 	$(BIN)/python -m journeylib.bench_clv
+	$(BIN)/python -m journeylib.bench_report
+
+bench-report: $(STAMP) $(DATA) ## Time only the report suite (python -m journeylib.bench_report)
+	$(BIN)/python -m journeylib.bench_report
 
 clean: ## Remove caches and build artefacts (keeps .venv, data/ and reports/)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache

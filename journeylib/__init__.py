@@ -40,6 +40,8 @@ from .journey import (
 from .onpath import on_the_path
 from .orders import read_ga4, read_orders
 from .patterns import early_patterns
+from .privacy import pseudonymous
+from .report_kpis import week_kpis
 from .sessions import sessionize, sessions
 from .stages import STAGES, map_stages, stage_reach, user_stages
 from .steps import Step
@@ -90,5 +92,8 @@ __all__ = [
     "step_matrix",
     "time_to_first_purchase",
     "transitions",
+    # weekly reports (issue 8)
+    "pseudonymous",
+    "week_kpis",
 ]
 __version__ = "0.1.0"

@@ -25,12 +25,21 @@ _HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 # The lab template with every script that loads from a CDN removed (require.js, MathJax,
-# mermaid, the widget manager): reports open offline. Markdown maths shows as typed.
+# mermaid, the widget manager): reports open offline. Markdown maths shows as typed. Each PNG
+# gets the alt text journeylib.figure_alt attached in the kernel (the chart's titles and axes).
 _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {% block html_head_js_requirejs %}{% endblock %}
 {% block jupyter_widgets %}{% endblock %}
 {% block html_head_js_mathjax %}{% endblock %}
 {% block html_head_js_mermaidjs %}{% endblock %}
+{% block data_png scoped %}
+{%- set alt = output | get_metadata('alt', 'image/png') -%}
+{%- if alt -%}
+{{ super() | replace('<img ', '<img alt="' ~ (alt | escape_html) ~ '" ', 1) }}
+{%- else -%}
+{{ super() }}
+{%- endif -%}
+{% endblock data_png %}
 """
 
 
@@ -130,12 +139,13 @@ def _notebook_row(week: str, entry: Mapping[str, Any]) -> str:
     )
 
 
-def _week_section(folder: Path) -> str:
-    """The index section of one week folder."""
-    week, status = folder.name, _read_status(folder)
+def _week_section(week: str, status: Mapping[str, Any]) -> str:
+    """The index section of one week folder, from its status."""
     rows = "".join(_notebook_row(week, entry) for entry in status.get("notebooks", []))
     problem = status.get("problem")
     note = f'<p class="failed">{html.escape(problem)}</p>' if problem else ""
+    if status.get("kpi_error"):
+        note += f'<p class="failed">KPIs not computed: {html.escape(status["kpi_error"])}</p>'
     verdict = "ok" if status.get("ok") else "failed"
     return (
         f'<section><h2>{html.escape(week)} <span class="{verdict}">{verdict}</span></h2>{note}'
@@ -151,6 +161,9 @@ body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; c
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ text-align: left; padding: .3em .6em; border-bottom: 1px solid #ddd; }}
 .ok {{ color: #1a7f37; }} .failed {{ color: #cf222e; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+caption {{ text-align: left; font-weight: 600; padding: .3em 0; }}
+img.trend {{ max-width: 100%; height: auto; }} .note {{ color: #555; font-size: .9em; }}
 </style></head>
 <body><h1>journeylib weekly reports</h1><p>Newest week first. Updated {updated}.</p>
 {sections}
@@ -159,7 +172,11 @@ th, td {{ text-align: left; padding: .3em .6em; border-bottom: 1px solid #ddd; }
 
 
 def write_index(out: str | os.PathLike[str]) -> Path:
-    """Write ``out/index.html``: every week folder, newest first, with each notebook's status.
+    """Write ``out/index.html``: headline KPIs and their trend, then every week, newest first.
+
+    The KPI section shows the newest week's KPIs against the week before and a chart of each
+    KPI over all weeks that stored them (``status.json`` ``kpis``, written by the runner);
+    each week lists its notebooks with their status, linked to their pages.
 
     Parameters
     ----------
@@ -171,9 +188,13 @@ def write_index(out: str | os.PathLike[str]) -> Path:
     Path
         The index page.
     """
+    from ._report_trend import kpi_section
+
     out = Path(out)
     weeks = sorted((p for p in out.iterdir() if p.is_dir() and _WEEK.match(p.name)), reverse=True)
-    sections = "\n".join(_week_section(folder) for folder in weeks) or "<p>No reports yet.</p>"
+    statuses = {folder.name: _read_status(folder) for folder in weeks}
+    sections = "\n".join(_week_section(w, s) for w, s in statuses.items())
+    sections = kpi_section(statuses) + "\n" + (sections or "<p>No reports yet.</p>")
     updated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     index = out / "index.html"
     write_atomic(index, _INDEX_PAGE.format(updated=updated, sections=sections))

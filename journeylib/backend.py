@@ -7,10 +7,22 @@ disk). A later backend (Spark, a warehouse) plugs in here and nowhere else.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import ibis
 from ibis.backends import BaseBackend
+
+# Deprecation notices raised inside ibis about its own calls into DuckDB and pandas: nothing
+# journeylib (or an analyst) can act on, so they are silenced here, once, for notebooks,
+# reports and scripts alike. Anything else (journeylib's own warnings, other deprecations)
+# still shows.
+THIRD_PARTY_NOISE = (
+    (r"fetch_arrow_table\(\) is deprecated", r"ibis\."),  # duckdb >= 1.4 via ibis 12
+    (r"The 'future\.infer_string' option is deprecated", r"ibis\."),  # pandas 3 via ibis 12
+)
+for _message, _module in THIRD_PARTY_NOISE:
+    warnings.filterwarnings("ignore", message=_message, module=_module)
 
 _default: BaseBackend | None = None
 

@@ -9,11 +9,16 @@ import pandas as pd
 from IPython.display import Markdown
 
 from .overview import Overview
+from .privacy import redact
 
 
 def as_markdown(sentences: Sequence[str], *, title: str = "Findings") -> Markdown:
-    """A Markdown bullet list of ``sentences``, HTML-escaped (they may quote data values)."""
-    items = "\n".join(f"- {html.escape(s, quote=False)}" for s in sentences)
+    """A Markdown bullet list of ``sentences``, HTML-escaped (they may quote data values).
+
+    E-mail addresses quoted from the data are replaced by pseudonyms
+    (:func:`journeylib.privacy.redact`).
+    """
+    items = "\n".join(f"- {html.escape(redact(s), quote=False)}" for s in sentences)
     return Markdown(f"**{title}**\n\n{items}")
 
 

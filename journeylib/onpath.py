@@ -17,6 +17,7 @@ import pandas as pd
 from .best import best_customers, customer_facts
 from .eventlog import EventLog
 from .patterns import _prepared, best_ids, matches
+from .privacy import pseudonymous
 from .schema import PURCHASE
 
 SEGMENTS = {0: "visitor, no order yet", 1: "one-time customer", 2: "repeat customer, not best"}
@@ -144,11 +145,3 @@ def next_touchpoints(
         SEGMENTS[2]: f"next order via {again} ({email_share:.0%} of best customers' orders "
         "are email-driven)",
     }
-
-
-def pseudonymous(ids: pd.Series) -> pd.Series:
-    """``ids`` as they are, unless any looks like an e-mail address: then all are hashed."""
-    if not ids.astype(str).str.contains("@", regex=False).any():
-        return ids
-    hashed = pd.util.hash_pandas_object(ids.astype(str), index=False).to_numpy()
-    return pd.Series(np.char.mod("h%016x", hashed), index=ids.index)

@@ -113,7 +113,7 @@ def recovery(by_contact: pd.DataFrame, *, days: int, ax: Axes | None = None) -> 
     ax.set(
         title=f"Abandoned carts bought within {days} days",
         xlabel="recovered (%)",
-        ylabel="",
+        ylabel="contact after abandoning",
     )
     return ax
 

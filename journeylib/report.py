@@ -14,8 +14,10 @@
 
 Each notebook becomes ``reports/<week>/<stem>.html`` (outputs only: no code, no prompts, no
 stderr, no widgets, images embedded, nothing loaded from the network) beside the executed
-``<stem>.ipynb`` and the week's ``status.json``; ``reports/index.html`` lists the weeks newest
-first.
+``<stem>.ipynb`` and the week's ``status.json`` (each notebook's status, and the headline KPIs
+of the week and the week before, computed by the runner from the data:
+:mod:`journeylib.report_kpis`); ``reports/index.html`` shows the newest week's KPIs against the
+week before, their trend over the stored weeks, and lists the weeks newest first.
 
 The run is atomic per week: notebooks execute into a hidden folder inside ``out`` that replaces
 ``reports/<week>/`` only when every notebook has run, so an interrupted run leaves the previous
@@ -27,11 +29,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import os
+import secrets
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -42,6 +47,7 @@ from journeylib._report_html import export_html, readable, write_index
 __all__ = [
     "PARAMETERS",
     "CellError",
+    "compute_kpis",
     "NotebookResult",
     "ReportResult",
     "default_week",
@@ -65,11 +71,21 @@ DEFAULT_NOTEBOOKS = Path("notebooks")
 #: the weekly run); None or 0 waits for ever.
 CELL_TIMEOUT = 1800
 
-_QUIET_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+# JOURNEYLIB_REPORT=1: journeylib.widgets.explore returns None, so no widget is built (the
+# page shows the static view) and no time is spent drawing it.
+_QUIET_ENV = {
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    "JUPYTER_PLATFORM_DIRS": "1",
+    "JOURNEYLIB_REPORT": "1",
+}
 # papermill's log (nbclient logs through it: "Timeout waiting for execute reply") and nbconvert's
 # ("Alternative text is missing on 1 image(s)"): the runner reports failures itself.
 _QUIET_LOGGERS = {"papermill": logging.CRITICAL, "traitlets": logging.CRITICAL}
-_KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]  # no "running over TCP" start-up warning
+_KERNEL_ARGS = [
+    "--IPKernelApp.log_level=CRITICAL",  # no "running over TCP" start-up warning
+    # every chart's PNG carries alt text from its titles and axis labels (journeylib.figure_alt)
+    "--IPKernelApp.exec_lines=import journeylib.figure_alt as _jl; _jl.install(); del _jl",
+]
 _STALE_SECONDS = 24 * 3600
 
 
@@ -334,6 +350,29 @@ def _execute(
     )
 
 
+@contextmanager
+def _id_salt(out: Path) -> Iterator[None]:
+    """Kernels pseudonymise ids with the salt in ``out/.id_salt`` (written once, private).
+
+    An explicit ``JOURNEYLIB_ID_SALT`` in the environment wins (see :mod:`journeylib.privacy`).
+    """
+    from journeylib.privacy import SALT_ENV
+
+    if os.environ.get(SALT_ENV):
+        yield
+        return
+    path = out / ".id_salt"
+    if not path.exists():
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "w") as stream:
+            stream.write(secrets.token_hex(32))
+    os.environ[SALT_ENV] = path.read_text().strip()
+    try:
+        yield
+    finally:
+        os.environ.pop(SALT_ENV, None)
+
+
 def _swap_into_place(staging: Path, final: Path) -> None:
     """Replace ``final`` by ``staging``; on failure put the previous ``final`` back."""
     backup = final.with_name(f".{final.name}.{os.getpid()}.old") if final.exists() else None
@@ -357,7 +396,33 @@ def _remove_stale(out: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _status(week: str, data: Path, results: list[NotebookResult]) -> str:
+def compute_kpis(
+    data: str | os.PathLike[str], week: str, *, columns: Mapping[str, str] | None = None
+) -> tuple[dict | None, str]:
+    """The index KPIs of ``week`` (:func:`journeylib.report_kpis.week_kpis`), never raising.
+
+    Returns
+    -------
+    (dict or None, str)
+        The KPIs with NaN written as None (valid JSON), and "" — or None and the error text.
+    """
+    try:
+        import journeylib
+        from journeylib.report_kpis import week_kpis
+
+        kpis = week_kpis(journeylib.read_events(str(data), columns=columns), week)
+    except Exception as exc:  # the notebooks still run; the index says why KPIs are missing
+        return None, f"{type(exc).__name__}: {exc}"
+    clean = {
+        kpi: {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in entry.items()}
+        for kpi, entry in kpis.items()
+    }
+    return clean, ""
+
+
+def _status(
+    week: str, data: Path, results: list[NotebookResult], kpis: tuple[dict | None, str]
+) -> str:
     """The JSON text of a week's ``status.json``."""
     status = {
         "week": week,
@@ -367,6 +432,8 @@ def _status(week: str, data: Path, results: list[NotebookResult]) -> str:
         "notebooks": [
             {**asdict(result), "error_message": str(result.error or "")} for result in results
         ],
+        "kpis": kpis[0],
+        "kpi_error": kpis[1],
     }
     return json.dumps(status, indent=2)
 
@@ -416,25 +483,31 @@ def run_report(
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale(out)
     staging = readable(Path(tempfile.mkdtemp(prefix=f".{week}.", suffix=".tmp", dir=out)), 0o777)
-    try:
-        parameters = {
-            "week": week,
-            "data_path": str(data),
-            "columns_json": json.dumps(mapping) if mapping else "",
-            "out_dir": str(staging),
-        }
-        results = [
-            run_notebook(
-                path,
-                staging / f"{path.stem}.ipynb",
-                parameters=parameters,
-                progress=progress,
-                timeout=timeout,
-            )
-            for path in paths
-        ]
-        (staging / "status.json").write_text(_status(week, data, results), encoding="utf-8")
-        _swap_into_place(staging, out / week)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeylib-kpis")
+    with _id_salt(out):
+        try:
+            parameters = {
+                "week": week,
+                "data_path": str(data),
+                "columns_json": json.dumps(mapping) if mapping else "",
+                "out_dir": str(staging),
+            }
+            # KPIs in a thread while the kernels run the notebooks (DuckDB releases the GIL)
+            kpis = pool.submit(compute_kpis, data, week, columns=mapping)
+            results = [
+                run_notebook(
+                    path,
+                    staging / f"{path.stem}.ipynb",
+                    parameters=parameters,
+                    progress=progress,
+                    timeout=timeout,
+                )
+                for path in paths
+            ]
+            status = _status(week, data, results, kpis.result())
+            (staging / "status.json").write_text(status, encoding="utf-8")
+            _swap_into_place(staging, out / week)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+            shutil.rmtree(staging, ignore_errors=True)
     return ReportResult(week, out / week, write_index(out), tuple(results))

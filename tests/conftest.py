@@ -41,3 +41,53 @@ def shop_events_df(_shop_events: pd.DataFrame) -> pd.DataFrame:
 def shop_truth(shop_dir: Path) -> dict:
     """truth.json of ``shop_dir``: parameters, headline rates, planted truths."""
     return json.loads((shop_dir / "truth.json").read_text())
+
+
+# --- one real report run, shared by the notebook, page, index, safety and browser tests ------
+
+#: Planted in the data of the shared report run (tests/test_report_pages.py): text that must
+#: never reach a page raw.
+PLANTED = {
+    "category": '<script>alert("category")</script>',
+    "product_id": '<script>alert("product")</script>',
+    "campaign": '<script>alert("campaign")</script> by promo.team@example.com',
+    "event": '<script>alert("event")</script>',
+}
+EMAIL_DOMAIN = "@example.com"
+
+
+def poisoned_shop(shop_dir: Path, out: Path) -> Path:
+    """A copy of ``shop_dir`` with markup in names and every user id an e-mail address.
+
+    Every user id becomes ``<id>.jane.doe@example.com``; one category, one product, the
+    newsletter campaign and the ``share`` event get ``<script>`` names (:data:`PLANTED`).
+    Returns the folder (events.parquet and truth.json).
+    """
+    events = pd.read_parquet(shop_dir / "events.parquet")
+    events["user_id"] = events.user_id + ".jane.doe" + EMAIL_DOMAIN
+    top_category = events.category.value_counts().index[0]
+    events["category"] = events.category.replace(top_category, PLANTED["category"])
+    top_product = events.product_id.value_counts().index[0]
+    events["product_id"] = events.product_id.replace(top_product, PLANTED["product_id"])
+    events["campaign"] = events.campaign.replace("newsletter", PLANTED["campaign"])
+    events["event"] = events.event.replace("share", PLANTED["event"])
+    out.mkdir(parents=True, exist_ok=True)
+    events.to_parquet(out / "events.parquet", index=False)
+    (out / "truth.json").write_bytes((shop_dir / "truth.json").read_bytes())
+    return out
+
+
+@pytest.fixture(scope="session")
+def report_run(shop_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """``journeylib report`` over every notebook in notebooks/, once, on the poisoned shop.
+
+    The last complete week of the small shop; returns the :class:`ReportResult`.
+    """
+    from journeylib import report
+
+    root = tmp_path_factory.mktemp("report_run")
+    data = poisoned_shop(shop_dir, root / "shop") / "events.parquet"
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    return report.run_report(
+        data=data, out=root / "reports", notebooks=notebooks, progress=False, timeout=600
+    )

@@ -223,7 +223,8 @@ def test_index_escapes_and_links(run):
 
 
 def test_no_working_folders_are_left(run):
-    assert [p.name for p in run.folder.parent.iterdir() if p.name.startswith(".")] == []
+    hidden = [p.name for p in run.folder.parent.iterdir() if p.name.startswith(".")]
+    assert hidden == [".id_salt"]  # the pseudonym salt, kept from run to run
 
 
 # --- atomicity, with a fake notebook runner -------------------------------------------------------
@@ -248,7 +249,7 @@ def test_an_interrupted_run_leaves_the_previous_week_intact(
         report.run_report(WEEK, data=no_data, out=previous, notebooks=notebooks)
     assert snapshot(previous / WEEK) == before
     assert (previous / "index.html").read_bytes() == index
-    assert sorted(p.name for p in previous.iterdir()) == [WEEK, "index.html"]
+    assert sorted(p.name for p in previous.iterdir()) == [".id_salt", WEEK, "index.html"]
 
 
 def test_a_failed_swap_puts_the_previous_week_back(previous, notebooks, no_data, monkeypatch):
@@ -265,7 +266,7 @@ def test_a_failed_swap_puts_the_previous_week_back(previous, notebooks, no_data,
     with pytest.raises(OSError, match="disk full"):
         report.run_report(WEEK, data=no_data, out=previous, notebooks=notebooks)
     assert snapshot(previous / WEEK) == before
-    assert sorted(p.name for p in previous.iterdir()) == [WEEK, "index.html"]
+    assert sorted(p.name for p in previous.iterdir()) == [".id_salt", WEEK, "index.html"]
 
 
 def test_a_new_run_replaces_the_week_whole(previous, notebooks, no_data, monkeypatch):
