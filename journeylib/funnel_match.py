@@ -63,57 +63,60 @@ def _with_derived(t: ir.Table, cols: Sequence[str]) -> ir.Table:
 
 
 def _narrow(log: EventLog, spec: _Spec) -> ir.Table:
-    """Only the columns matching needs, one flag per step/exclusion, only flagged rows."""
+    """Only the columns matching needs (the step conditions' columns among them), only rows
+    with an event name some step or exclusion uses."""
     t = _with_derived(log.table, spec.by)
-    keep = [USER_KEY, "event_time", ROW_ID, *spec.by]
+    steps = [*spec.steps, *(x.step for x in spec.exclude)]
+    for s in steps:
+        s.matches(t)  # a missing property column fails here, naming the step
+    keep = [USER_KEY, "event_time", ROW_ID, "event", *spec.by]
+    keep += [col for s in steps for col in s.where]
     if spec.count == "sessions":
         keep.append("session_id")
-    if spec.hold and spec.hold not in keep:
+    if spec.hold:
         keep.append(spec.hold)
-    flags = {f"s{i}": s.matches(t) for i, s in enumerate(spec.steps, 1)}
-    flags |= {f"x{i}": x.step.matches(t) for i, x in enumerate(spec.exclude, 1)}
-    n = t.select(*dict.fromkeys(keep), **flags)
     if spec.order == "strict":
-        w = ibis.window(group_by=n[USER_KEY], order_by=[n.event_time, n[ROW_ID]])
-        n = n.mutate(pos=ibis.row_number().over(w))
+        # every event counts as "other": number them all before keeping the step events
+        w = ibis.window(group_by=t[USER_KEY], order_by=[t.event_time, t[ROW_ID]])
+        t = t.mutate(pos=ibis.row_number().over(w))
+        keep.append("pos")
+    names = sorted({name for s in steps for name in s.events})
+    t = t.filter(t.event.isin(names))
     if spec.count == "sessions":
-        n = n.filter(n.session_id.notnull())
-    any_flag = ibis.or_(*[n[f] for f in flags])
-    return n.filter(any_flag)
+        t = t.filter(t.session_id.notnull())
+    return t.select(*dict.fromkeys(keep))
 
 
 def _unit_keys(spec: _Spec) -> list[str]:
     return [USER_KEY, "session_id"] if spec.count == "sessions" else [USER_KEY]
 
 
-def _entries(n: ir.Table, spec: _Spec, s: int) -> ir.Table:
+def _entries(n: ir.Table, spec: _Spec, s: int, need_r: set[int], rows: bool) -> ir.Table:
     """Attempts starting at step ``s``: one per unit (its earliest step-``s`` event) or, for
-    ``count="totals"``, one per step-``s`` event. Columns: unit keys, ``a_id`` (the anchor's
-    row_id), ``A`` (its time), the ``by`` columns, ``H`` (held value), ``T{s}``, ``R{s}``,
+    ``count="totals"``, one per step-``s`` event. Columns: unit keys, ``a_id`` (the attempt's
+    id: the anchor's row_id with ``rows``, else any row_id of the unit), ``A`` (the anchor's
+    time), the ``by`` columns, ``H`` (held value), ``T{s}``, ``R{s}`` (when in ``need_r``),
     ``P{s}``."""
-    c = n.filter(n[f"s{s}"])
-    carry = [
-        *spec.by,
-        *([spec.hold] if spec.hold else []),
-        *(["pos"] if spec.order == "strict" else []),
-    ]
-    carry = list(dict.fromkeys(carry))
+    c = n.filter(spec.steps[s - 1].matches(n))
     keys = _unit_keys(spec)
     if spec.count != "totals":
+        # the anchor's row_id and values need an ordered aggregate: only where asked for
         order = [c.event_time, c[ROW_ID]]
-        c = c.group_by(keys).aggregate(
-            event_time=c.event_time.min(),
-            **{ROW_ID: c[ROW_ID].first(order_by=order)},
-            **{col: c[col].first(order_by=order) for col in carry},
-        )
+        carry = dict.fromkeys([*spec.by, *([spec.hold] if spec.hold else [])])
+        aggs = {"event_time": c.event_time.min(), "_id": c[ROW_ID].min()}
+        if s in need_r:
+            aggs[ROW_ID] = c[ROW_ID].first(order_by=order)
+        aggs |= {col: c[col].first(order_by=order) for col in carry}
+        if spec.order == "strict":
+            aggs["pos"] = c.pos.min()  # positions follow (event_time, row_id)
+        c = c.group_by(keys).aggregate(**aggs)
+    else:
+        c = c.mutate(_id=c[ROW_ID])
     cols = {k: c[k] for k in keys}
     cols |= {col: c[col] for col in spec.by}
-    cols |= {
-        "a_id": c[ROW_ID],
-        "A": c.event_time,
-        f"T{s}": c.event_time,
-        f"R{s}": c[ROW_ID],
-    }
+    cols |= {"a_id": c[ROW_ID] if rows else c._id, "A": c.event_time, f"T{s}": c.event_time}
+    if s in need_r:
+        cols[f"R{s}"] = c[ROW_ID]
     if spec.hold:
         cols["H"] = c[spec.hold]
     if spec.order == "strict":
@@ -121,9 +124,11 @@ def _entries(n: ir.Table, spec: _Spec, s: int) -> ir.Table:
     return c.select(**cols)
 
 
-def _candidates(n: ir.Table, spec: _Spec, k: int) -> ir.Table:
-    c = n.filter(n[f"s{k}"])
-    cols = {"cu": c[USER_KEY], "ct": c.event_time, "cr": c[ROW_ID]}
+def _candidates(n: ir.Table, spec: _Spec, k: int, with_row: bool) -> ir.Table:
+    c = n.filter(spec.steps[k - 1].matches(n))
+    cols = {"cu": c[USER_KEY], "ct": c.event_time}
+    if with_row:
+        cols["cr"] = c[ROW_ID]
     if spec.count == "sessions":
         cols["cs"] = c.session_id
     if spec.hold:
@@ -133,23 +138,52 @@ def _candidates(n: ir.Table, spec: _Spec, k: int) -> ir.Table:
     return c.select(**cols)
 
 
-def _step(state: ir.Table, n: ir.Table, spec: _Spec, s: int, k: int) -> ir.Table:
-    """Match step ``k`` for every live attempt of ``state`` (entered at step ``s``)."""
+def _row_steps(spec: _Spec, s: int, rows: bool) -> set[int]:
+    """Steps whose matched ``row_id`` (``R{k}``) is needed: all with ``rows``, else (ordered
+    mode) those a later step could reuse an event of."""
+    k_max = len(spec.steps)
+    if rows:
+        return set(range(s, k_max + 1))
+    if spec.order != "ordered":
+        return set()
+    steps = spec.steps
+    return {
+        j
+        for j in range(s, k_max + 1)
+        if any(steps[j - 1].may_overlap(steps[k - 1]) for k in range(j + 1, k_max + 1))
+    }
+
+
+def _carried(spec: _Spec, need_r: set[int], k: int) -> list[str]:
+    """Columns a live attempt carries into the match of step ``k`` and later."""
+    cols = ["a_id", *_unit_keys(spec)]
+    if spec.window_us is not None:
+        cols.append("A")
+    if spec.hold:
+        cols.append("H")
+    cols += [f"R{j}" for j in sorted(need_r) if j < k]
+    return cols
+
+
+def _step(live: ir.Table, n: ir.Table, spec: _Spec, s: int, k: int, need_r: set[int]) -> ir.Table:
+    """Match step ``k`` for the attempts of ``live`` (entered at step ``s``): one row per
+    attempt that reaches it, with the carried columns, ``T{k}`` and, when needed, ``R{k}``
+    and ``P{k}``. ``live`` holds only attempts that reached the step matched from (the
+    previous step; step ``s`` for ``order="any"``), so each step joins a shrinking table."""
     prev = s if spec.order == "any" else k - 1
-    live = state.filter(state[f"T{prev}"].notnull())
-    c = _candidates(n, spec, k)
+    overlaps = [
+        j
+        for j in range(s, k)
+        if spec.order == "ordered" and spec.steps[j - 1].may_overlap(spec.steps[k - 1])
+    ]
+    c = _candidates(n, spec, k, bool(overlaps) or k in need_r)
     on = [live[USER_KEY] == c.cu]
     if spec.count == "sessions":
         on.append(live.session_id == c.cs)
     if spec.order == "strict":
         on.append(c.cp == live[f"P{k - 1}"] + 1)
     on.append(c.ct >= live[f"T{prev}"])
-    if spec.order == "ordered":
-        on += [
-            c.cr != live[f"R{j}"]
-            for j in range(s, k)
-            if spec.steps[j - 1].may_overlap(spec.steps[k - 1])
-        ]
+    on += [c.cr != live[f"R{j}"] for j in overlaps]
     if spec.window_us is not None:
         on.append(c.ct <= live.A + ibis.interval(spec.window_us, unit="us"))
     w = spec.step_windows_us[k - 2] if k >= 2 else None
@@ -158,21 +192,38 @@ def _step(state: ir.Table, n: ir.Table, spec: _Spec, s: int, k: int) -> ir.Table
     if spec.hold:
         on.append(c.ch == live.H)
     j = live.join(c, on)
-    order = [j.ct, j.cr]
-    aggs = {f"T{k}": j.ct.min(), f"R{k}": j.cr.first(order_by=order)}
+    carried = [col for col in _carried(spec, need_r, k) if col in live.columns]
     if spec.order == "strict":
-        aggs[f"P{k}"] = j.cp.first(order_by=order)
-    found = j.group_by(a_id=j.a_id).aggregate(**aggs).rename(_a="a_id")
-    out = state.left_join(found, state.a_id == found._a)
-    return out.drop("_a")
+        # (user, position) is unique: at most one candidate per attempt, no aggregate
+        cols = {col: j[col] for col in carried} | {f"T{k}": j.ct, f"P{k}": j.cp}
+        if k in need_r:
+            cols[f"R{k}"] = j.cr
+        return j.select(**cols)
+    aggs = {f"T{k}": j.ct.min()}
+    if k in need_r:
+        aggs[f"R{k}"] = j.cr.first(order_by=[j.ct, j.cr])
+    return j.group_by([j[col] for col in carried]).aggregate(**aggs)
 
 
-def _attempts(n: ir.Table, spec: _Spec, s: int) -> ir.Table:
+def _attempts(n: ir.Table, spec: _Spec, s: int, *, rows: bool = True) -> ir.Table:
     """Attempts entering at step ``s`` with ``T{k}`` = time step ``k`` was reached (null: not
-    reached), for k >= s."""
-    state = _entries(n, spec, s)
+    reached), for k >= s, and ``R{k}`` its event's ``row_id`` (only ``R{s}`` unless ``rows``
+    or a later step could reuse the event)."""
+    need_r = _row_steps(spec, s, rows)
+    state = _entries(n, spec, s, need_r, rows)
+    # the filter keeps the semantics of "live" and makes the entries one shared subquery
+    live, found = state.filter(state[f"T{s}"].notnull()), []
     for k in range(s + 1, len(spec.steps) + 1):
-        state = _step(state, n, spec, s, k)
+        f = _step(live, n, spec, s, k, need_r)
+        found.append((f, [f"{p}{k}" for p in "TRP" if f"{p}{k}" in f.columns]))
+        if spec.order != "any":
+            live = f
+    if found:
+        # one flat chain of left joins back onto the entries, one projection
+        joined = state
+        for f, _ in found:
+            joined = joined.left_join(f, state.a_id == f.a_id)
+        state = joined.select(state, *(f[col] for f, cols in found for col in cols))
     if spec.order == "any":
         state = _completion(state, s, len(spec.steps))
     return _apply_exclusions(state, n, spec, s)
@@ -190,10 +241,10 @@ def _completion(state: ir.Table, s: int, k_max: int) -> ir.Table:
 
 
 def _apply_exclusions(state: ir.Table, n: ir.Table, spec: _Spec, s: int) -> ir.Table:
-    for i, ex in enumerate(spec.exclude, 1):
+    for ex in spec.exclude:
         if ex.after < s:
             continue
-        x = n.filter(n[f"x{i}"])
+        x = n.filter(ex.step.matches(n))
         x = x.select(
             xu=x[USER_KEY],
             xt=x.event_time,
@@ -220,17 +271,18 @@ def _apply_exclusions(state: ir.Table, n: ir.Table, spec: _Spec, s: int) -> ir.T
     return state
 
 
-def _reached(log: EventLog, spec: _Spec) -> ir.Table:
+def _reached(log: EventLog, spec: _Spec, *, rows: bool = False) -> ir.Table:
     """Per attempt (per unit for open funnels): ``T1..TK`` reached times, ``D{k}``
-    microseconds from the start and ``Q{k}`` from the previous step."""
+    microseconds from the start and ``Q{k}`` from the previous step; ``a_id`` is the anchor
+    event's row_id only with ``rows`` (else just an attempt id)."""
     n = _narrow(log, spec)
     k_max = len(spec.steps)
     if not spec.open_funnel:
-        a = _attempts(n, spec, 1)
+        a = _attempts(n, spec, 1, rows=rows)
         return a.mutate(**_durations(a, k_max, 1))
     parts = []
     for s in range(1, k_max + 1):
-        a = _attempts(n, spec, s)
+        a = _attempts(n, spec, s, rows=rows)
         nulls = {f"T{k}": ibis.null().cast(a[f"T{s}"].type()) for k in range(1, s)}
         a = a.mutate(**nulls)
         a = a.mutate(**_durations(a, k_max, s))

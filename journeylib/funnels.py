@@ -137,7 +137,7 @@ def funnel_times(
     if options.get("open_funnel"):
         raise ValueError("funnel_times does not support open funnels")
     spec = _spec(log, steps, **_defaults(options))
-    r = _reached(log, spec)
+    r = _reached(log, spec, rows=True)
     k = len(spec.steps)
     done = sum(r[f"T{i}"].notnull().cast("int64") for i in range(1, k + 1))
     users = log.table.select(ROW_ID, "user_id")
