@@ -2,7 +2,8 @@
 
 Analyses are ibis expressions; they run on whatever backend their table lives on. By default
 that is an in-process DuckDB connection (nothing to start, spills larger-than-memory work to
-disk). A later backend (Spark, a warehouse) plugs in here and nowhere else.
+disk). ``connect("spark", ...)`` runs the same expressions on Apache Spark (a local session, an
+existing ``SparkSession`` or a Spark Connect server); pyspark is imported only then.
 """
 
 from __future__ import annotations
@@ -12,7 +13,18 @@ from typing import Any
 import ibis
 from ibis.backends import BaseBackend
 
-_default: BaseBackend | None = None
+_defaults: dict[str, BaseBackend] = {}
+
+BACKENDS = ("duckdb", "spark")
+
+
+class UnsupportedOnBackend(NotImplementedError):
+    """An analysis that cannot run on the backend its event log lives on."""
+
+    def __init__(self, function: str, backend: str, why: str = "") -> None:
+        text = f"{function}() cannot run on the {backend} backend"
+        super().__init__(f"{text}: {why}" if why else text)
+        self.function, self.backend = function, backend
 
 
 def connect(backend: str = "duckdb", **options: Any) -> BaseBackend:
@@ -21,10 +33,14 @@ def connect(backend: str = "duckdb", **options: Any) -> BaseBackend:
     Parameters
     ----------
     backend
-        ``"duckdb"`` (the default, in-process).
+        ``"duckdb"`` (the default, in-process) or ``"spark"``.
     **options
         For DuckDB: ``database`` (path, default in memory), ``threads``, ``memory_limit``
         (e.g. ``"6GB"``), ``temp_directory`` (where to spill).
+        For Spark: ``session`` (an existing ``SparkSession``), or ``remote``
+        (``"sc://host:15002"``, a Spark Connect server); with neither, a local session
+        (``master``, default ``"local[*]"``); any other option is set as a Spark SQL
+        configuration value (``{"spark.sql.shuffle.partitions": "8"}`` style keys).
 
     Returns
     -------
@@ -35,15 +51,55 @@ def connect(backend: str = "duckdb", **options: Any) -> BaseBackend:
         con = ibis.duckdb.connect(database, **options)
         con.raw_sql("SET TimeZone = 'UTC'")
         return con
-    raise ValueError(f"unknown backend {backend!r}; journeylib supports 'duckdb'")
+    if backend == "spark":
+        return _connect_spark(**options)
+    raise ValueError(f"unknown backend {backend!r}; journeylib supports {', '.join(BACKENDS)}")
 
 
-def default_backend() -> BaseBackend:
-    """The shared in-process DuckDB connection, opened on first use."""
-    global _default
-    if _default is None:
-        _default = connect("duckdb")
-    return _default
+def _connect_spark(
+    *, session: Any = None, remote: str | None = None, master: str = "local[*]", **conf: Any
+) -> BaseBackend:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "the Spark backend needs pyspark: pip install 'journeylib[spark]'"
+        ) from exc
+    if session is None:
+        builder = SparkSession.builder
+        builder = builder.remote(remote) if remote else builder.master(master)
+        if not remote:
+            builder = builder.appName("journeylib").config("spark.ui.enabled", "false")
+        session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+    return ibis.pyspark.connect(session, **{k: str(v) for k, v in conf.items()})
+
+
+def backend_name(con: BaseBackend) -> str:
+    """``"duckdb"``, ``"spark"`` (for ibis' ``pyspark``) or the ibis name of another backend."""
+    name = getattr(con, "name", type(con).__module__.split(".")[-1])
+    return "spark" if name == "pyspark" else name
+
+
+def is_spark(con: BaseBackend) -> bool:
+    """Whether ``con`` is a Spark backend."""
+    return backend_name(con) == "spark"
+
+
+def spark_session(con: BaseBackend) -> Any:
+    """The ``SparkSession`` behind an ibis Spark backend."""
+    return con._session
+
+
+def default_backend(name: str = "duckdb") -> BaseBackend:
+    """The shared connection of a kind (in-process DuckDB by default), opened on first use.
+
+    Every ``read_events(..., backend="spark")`` shares one Spark backend, so that tables read
+    separately (events and orders) can be joined.
+    """
+    if name not in _defaults:
+        _defaults[name] = connect(name)
+    return _defaults[name]
 
 
 def resolve_backend(backend: BaseBackend | str | None) -> BaseBackend:
@@ -51,5 +107,5 @@ def resolve_backend(backend: BaseBackend | str | None) -> BaseBackend:
     if backend is None:
         return default_backend()
     if isinstance(backend, str):
-        return default_backend() if backend == "duckdb" else connect(backend)
+        return default_backend(backend)
     return backend

@@ -100,7 +100,7 @@ def _read(
     con = resolve_backend(backend)
     label = "<DataFrame>" if isinstance(source, pd.DataFrame) else os.fspath(source)
     mapping, notes = resolve_mapping(
-        sources.peek_columns(source), columns, source=label, required=required
+        sources.peek_columns(source, con), columns, source=label, required=required
     )
     text_cols = [src for canon, src in mapping.items() if CANONICAL[canon].is_string()]
     raw = sources.load(source, con, string_columns=[*text_cols, mapping["event_time"]])
@@ -134,7 +134,7 @@ def with_user_key(table: ir.Table) -> ir.Table:
 
 
 def _rows_read(flagged: ir.Table, raw: sources.RawSource) -> int:
-    return int(flagged.count().to_pandas()) + len(raw.bad_lines)
+    return int(flagged.count().to_pandas()) + raw.bad_count
 
 
 def _helper_columns(table: ir.Table) -> list[str]:
@@ -222,7 +222,7 @@ def _examples(t: ir.Table, cond: ir.BooleanValue, raw: sources.RawSource, n: int
 
 def _malformed_lines(raw: sources.RawSource) -> Finding:
     shown = [f"{os.path.basename(f)} line {n}: {text!r}" for f, n, text in raw.bad_lines[:5]]
-    return Finding("malformed CSV line", "(all)", len(raw.bad_lines), "removed", "; ".join(shown))
+    return Finding("malformed CSV line", "(all)", raw.bad_count, "removed", "; ".join(shown))
 
 
 def _release(table: ir.Table) -> None:
