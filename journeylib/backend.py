@@ -72,7 +72,24 @@ def _connect_spark(
             builder = builder.appName("journeylib").config("spark.ui.enabled", "false")
         session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
     session.conf.set("spark.sql.session.timeZone", "UTC")
+    _fix_spark_strip()
     return ibis.pyspark.connect(session, **{k: str(v) for k, v in conf.items()})
+
+
+def _fix_spark_strip() -> None:
+    """Make ``StringValue.strip()`` trim whitespace, not the letters v and f, on Spark.
+
+    ibis 12 compiles ``strip()`` to ``TRIM(' \\t\\n\\r\\v\\f' FROM x)``; Spark SQL knows no
+    ``\\v`` or ``\\f`` escape and reads them as the letters, so ``"view_item"`` became
+    ``"iew_item"``. Spark's version trims space, tab, newline and carriage return (vertical tab
+    and form feed, which DuckDB also trims, are kept).
+    """
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    def visit_strip(self: Any, op: Any, *, arg: Any) -> Any:
+        return self.f.trim(arg, " \t\n\r")
+
+    PySparkCompiler.visit_Strip = visit_strip
 
 
 def backend_name(con: BaseBackend) -> str:

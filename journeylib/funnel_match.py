@@ -14,6 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from .eventlog import EventLog
+from .ordered import first_in_order
 from .schema import ROW_ID, USER_KEY
 from .steps import Step
 
@@ -57,7 +58,7 @@ def _with_derived(t: ir.Table, cols: Sequence[str]) -> ir.Table:
         if c == "cohort":
             aggs[c] = t.event_time.min().strftime("%Y-%m")
         else:
-            aggs[c] = t[c.removeprefix("first_")].first(order_by=order, include_null=False)
+            aggs[c] = first_in_order(t[c.removeprefix("first_")], order, include_null=False)
     per_user = t.group_by(USER_KEY).aggregate(**aggs)
     return t.join(per_user, USER_KEY)
 
@@ -103,8 +104,8 @@ def _entries(n: ir.Table, spec: _Spec, s: int) -> ir.Table:
         order = [c.event_time, c[ROW_ID]]
         c = c.group_by(keys).aggregate(
             event_time=c.event_time.min(),
-            **{ROW_ID: c[ROW_ID].first(order_by=order)},
-            **{col: c[col].first(order_by=order) for col in carry},
+            **{ROW_ID: first_in_order(c[ROW_ID], order)},
+            **{col: first_in_order(c[col], order) for col in carry},
         )
     cols = {k: c[k] for k in keys}
     cols |= {col: c[col] for col in spec.by}
@@ -159,9 +160,9 @@ def _step(state: ir.Table, n: ir.Table, spec: _Spec, s: int, k: int) -> ir.Table
         on.append(c.ch == live.H)
     j = live.join(c, on)
     order = [j.ct, j.cr]
-    aggs = {f"T{k}": j.ct.min(), f"R{k}": j.cr.first(order_by=order)}
+    aggs = {f"T{k}": j.ct.min(), f"R{k}": first_in_order(j.cr, order)}
     if spec.order == "strict":
-        aggs[f"P{k}"] = j.cp.first(order_by=order)
+        aggs[f"P{k}"] = first_in_order(j.cp, order)
     found = j.group_by(a_id=j.a_id).aggregate(**aggs).rename(_a="a_id")
     out = state.left_join(found, state.a_id == found._a)
     return out.drop("_a")

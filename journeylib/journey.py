@@ -74,7 +74,11 @@ def steps(
     if level in _RUN_LEVELS:
         w = ibis.window(group_by=s[key], order_by=[s.event_time, s[ROW_ID]])
         previous, prev_part = s.state.lag().over(w), s.part.lag().over(w)
-        s = s.filter(previous.isnull() | (previous != s.state) | (prev_part != s.part))
+        # the flag is a column first: filtering on window values directly is miscompiled
+        # for Spark by ibis 12 (an unresolved column); DuckDB plans both the same way
+        run_start = previous.isnull() | (previous != s.state) | (prev_part != s.part)
+        s = s.mutate(_run_start=run_start)
+        s = s.filter(s._run_start).drop("_run_start")
     return s
 
 

@@ -41,3 +41,26 @@ def shop_events_df(_shop_events: pd.DataFrame) -> pd.DataFrame:
 def shop_truth(shop_dir: Path) -> dict:
     """truth.json of ``shop_dir``: parameters, headline rates, planted truths."""
     return json.loads((shop_dir / "truth.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def spark_backend():
+    """One local Spark session (2 cores, UTC) for the whole test session, as an ibis backend.
+
+    Skips, saying why, when pyspark (``pip install 'journeylib[spark]'``) or Java is missing.
+    """
+    import os
+    import shutil
+
+    pytest.importorskip("pyspark", reason="pyspark not installed: pip install 'journeylib[spark]'")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        pytest.skip("Spark needs Java (17): none on PATH and JAVA_HOME unset")
+    from journeylib.backend import connect
+
+    con = connect(
+        "spark",
+        master="local[2]",
+        **{"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2"},
+    )
+    yield con
+    con.disconnect()
