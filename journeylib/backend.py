@@ -8,12 +8,16 @@ existing ``SparkSession`` or a Spark Connect server); pyspark is imported only t
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import ibis
+import ibis.common.exceptions as ibis_errors
 from ibis.backends import BaseBackend
 
 _defaults: dict[str, BaseBackend] = {}
+F = TypeVar("F", bound=Callable[..., Any])
 
 BACKENDS = ("duckdb", "spark")
 
@@ -25,6 +29,26 @@ class UnsupportedOnBackend(NotImplementedError):
         text = f"{function}() cannot run on the {backend} backend"
         super().__init__(f"{text}: {why}" if why else text)
         self.function, self.backend = function, backend
+
+
+def engine_guard(func: F) -> F:
+    """Turn ibis' "cannot compile this here" into :class:`UnsupportedOnBackend` naming ``func``.
+
+    For analyses taking an event log first: on a backend that lacks an operation they need
+    (ordered string aggregation on Spark, say), the call fails at once with the function's and
+    the backend's names; nothing is pulled into pandas to work around it.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ibis_errors.UnsupportedOperationError as exc:
+            con = getattr(args[0], "backend", None) if args else None
+            name = backend_name(con) if isinstance(con, BaseBackend) else "this"
+            raise UnsupportedOnBackend(func.__name__, name, str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 def connect(backend: str = "duckdb", **options: Any) -> BaseBackend:
@@ -90,6 +114,24 @@ def _fix_spark_strip() -> None:
         return self.f.trim(arg, " \t\n\r")
 
     PySparkCompiler.visit_Strip = visit_strip
+
+
+def use_bigquery_rules() -> None:
+    """Teach ibis' BigQuery compiler the medians and quantiles the analyses use.
+
+    BigQuery has no exact median or quantile aggregate (``PERCENTILE_CONT`` is a window
+    function only), and ibis 12 refuses ``median()`` / ``quantile()`` there. On BigQuery
+    journeylib uses ``APPROX_QUANTILES`` instead (what ``approx_median`` compiles to): the
+    medians in funnel and transition tables are then approximate (BigQuery documents the
+    error bound), every count and share is exact. Call before ``ibis.to_sql(...,
+    dialect="bigquery")`` or before running analyses on an ibis BigQuery connection.
+    """
+    from ibis.backends.sql.compilers.bigquery import BigQueryCompiler
+
+    BigQueryCompiler.visit_Median = BigQueryCompiler.visit_ApproxMedian
+    BigQueryCompiler.visit_Quantile = BigQueryCompiler.visit_ApproxQuantile
+    if hasattr(BigQueryCompiler, "visit_ApproxMultiQuantile"):
+        BigQueryCompiler.visit_MultiQuantile = BigQueryCompiler.visit_ApproxMultiQuantile
 
 
 def backend_name(con: BaseBackend) -> str:

@@ -22,6 +22,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from .backend import engine_guard
 from .eventlog import EventLog
 from .io import as_eventlog
 from .schema import ROW_ID, USER_KEY
@@ -296,6 +297,7 @@ def _before_first_purchase(s: ir.Table, log: EventLog) -> ir.Table:
     return j.filter(keep)
 
 
+@engine_guard
 def purchase_paths(
     events: EventLog | pd.DataFrame, *, level: str = "stage", top: int = 10
 ) -> pd.DataFrame:

@@ -60,7 +60,13 @@ def spark_backend():
     con = connect(
         "spark",
         master="local[2]",
-        **{"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2"},
+        # small data: one shuffle partition, and no code generation (compiling Java for every
+        # query costs more than running it interpreted on a few thousand rows)
+        **{
+            "spark.sql.shuffle.partitions": "1",
+            "spark.sql.codegen.wholeStage": "false",
+            "spark.sql.adaptive.enabled": "false",
+        },
     )
     yield con
     con.disconnect()

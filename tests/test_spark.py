@@ -201,6 +201,9 @@ def test_rfm_summary(logs, options):
     assert_same(duck, spark)
 
 
-def test_unsupported_analysis_names_itself_and_the_backend(logs):
-    with pytest.raises(UnsupportedOnBackend, match=r"customer_value\(\) cannot run on the spark"):
-        jl.customer_value(logs[1])
+@pytest.mark.parametrize("analysis", [jl.purchase_paths, jl.customer_facts])
+def test_unsupported_analysis_names_itself_and_the_backend(sessionized, analysis):
+    name = analysis.__name__
+    with pytest.raises(UnsupportedOnBackend, match=rf"{name}\(\) cannot run on the spark backend"):
+        analysis(sessionized[1])
+    assert len(analysis(sessionized[0])) > 0  # the same call runs on DuckDB
