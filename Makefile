@@ -13,7 +13,7 @@ PIP_FLAGS := --disable-pip-version-check $(if $(CI),--progress-bar off,)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help install data report test lint format lab bench clean
+.PHONY: help install data report test lint format lab bench bench-scale clean
 
 help: ## List the targets, one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -54,6 +54,9 @@ lab: $(STAMP) $(DATA) ## Open JupyterLab on notebooks/
 
 bench: $(STAMP) ## Time the engine on generated shops (python -m journeylib.bench)
 	$(BIN)/python -m journeylib.bench
+
+bench-scale: $(STAMP) ## 100M events out of core on DuckDB vs hand SQL (EVENTS=1e7 for a smaller run)
+	$(BIN)/python -m journeylib.bench_scale $(if $(EVENTS),--events $(EVENTS),)
 
 clean: ## Remove caches and build artefacts (keeps .venv, data/ and reports/)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache
