@@ -106,6 +106,8 @@ def load(
     string_columns
         Columns to read as text from CSV (ids and times, so that "007" stays "007").
     """
+    if isinstance(source, ir.Table):
+        return load_table(source)
     if is_spark(con):
         from . import sources_spark
 
@@ -120,6 +122,26 @@ def load(
     if kinds == {"parquet"}:
         return _load_parquet(files, label, con)
     return _load_csv(files, label, con, set(string_columns))
+
+
+def load_table(table: ir.Table) -> RawSource:
+    """Use a table already on a backend (a BigQuery GA4 export, a Spark or DuckDB table).
+
+    A warehouse table has no row order, so ``row_id`` numbers the rows in the order of all
+    their columns: deterministic, and rows that tie on every column are identical anyway.
+    """
+    reserved = {f"{c}_source": c for c in RESERVED if c in table.columns}
+    table = table.rename(reserved) if reserved else table
+    number = ibis.row_number().over(order_by=[table[c] for c in table.columns])
+    return RawSource(table=table.mutate(**{ROW_ID: number.cast("int64")}), label=table_label(table))
+
+
+def table_label(table: ir.Table) -> str:
+    """The table's name, or ``"<table>"`` for an expression without one."""
+    try:
+        return table.get_name()
+    except Exception:  # a filtered or joined expression has no name
+        return "<table>"
 
 
 def _kind(path: str) -> str:
@@ -228,7 +250,7 @@ def peek_columns(
 
     A path Spark reads from another file system (``s3a://``, ``hdfs://``) is asked of Spark.
     """
-    if isinstance(source, pd.DataFrame):
+    if isinstance(source, pd.DataFrame | ir.Table):
         return [str(c) for c in source.columns]
     if con is not None and is_spark(con):
         from . import sources_spark

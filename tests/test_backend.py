@@ -64,3 +64,21 @@ def test_duckdb_path_never_imports_pyspark(shop_dir):
 def test_spark_without_pyspark_says_which_extra_to_install():
     with pytest.raises(ImportError, match=r"journeylib\[spark\]"):
         jl.connect("spark")
+
+
+def test_an_ibis_table_is_read_where_it_lives(shop_dir):
+    con = jl.connect("duckdb")
+    table = con.read_parquet(shop_dir / "events.parquet")
+    from_table = jl.read_events(table)
+    from_file = jl.read_events(shop_dir / "events.parquet")
+    assert from_table.backend is con
+    assert len(from_table) == len(from_file) > 0
+    cols = ["user_id", "event", "event_time"]
+    pd.testing.assert_frame_equal(
+        from_table.to_pandas()[cols].sort_values(cols, ignore_index=True),
+        from_file.to_pandas()[cols].sort_values(cols, ignore_index=True),
+    )
+    assert (
+        jl.funnel(from_table, ["view_item", "purchase"])["count"].tolist()
+        == jl.funnel(from_file, ["view_item", "purchase"])["count"].tolist()
+    )
