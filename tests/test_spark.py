@@ -201,3 +201,19 @@ def test_unsupported_analysis_names_itself_and_the_backend(sessionized, analysis
     with pytest.raises(UnsupportedOnBackend, match=rf"{name}\(\) cannot run on the spark backend"):
         analysis(sessionized[1])
     assert len(analysis(sessionized[0])) > 0  # the same call runs on DuckDB
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_epoch_times_read_the_same(spark_backend, unit):
+    micros = [1709251200123456, 1709251260000001, 1709337600999999]
+    per = {"s": 1_000_000, "ms": 1_000, "us": 1}[unit]
+    frame = pd.DataFrame(
+        {"user_id": ["a", "a", "b"], "event": ["x", "y", "z"], "t": [m // per for m in micros]}
+    )
+    cols = {"event_time": "t"}
+    duck, spark = (
+        jl.read_events(frame, columns=cols, time_unit=unit, backend=b).to_pandas()
+        for b in (None, spark_backend)
+    )
+    assert_same(duck, spark)
+    assert duck.event_time.iloc[0] == pd.Timestamp(micros[0] // per * per, unit="us", tz="UTC")
