@@ -13,7 +13,7 @@ PIP_FLAGS := --disable-pip-version-check $(if $(CI),--progress-bar off,)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help install data report test lint format lab bench bench-report clean
+.PHONY: help install data report test lint format lab bench bench-report bench-scale clean
 
 help: ## List the targets, one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -23,7 +23,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,spark]'
 	@touch $@
 
 install: $(STAMP) ## Create .venv if missing; install journeylib (again only when pyproject.toml changed)
@@ -61,6 +61,9 @@ bench: $(STAMP) $(DATA) ## Time engine, funnel, transitions, CLV, then the repor
 
 bench-report: $(STAMP) $(DATA) ## Time only the report suite (python -m journeylib.bench_report)
 	$(BIN)/python -m journeylib.bench_report
+
+bench-scale: $(STAMP) ## 100M events out of core on DuckDB vs hand SQL (EVENTS=1e7 for a smaller run)
+	$(BIN)/python -m journeylib.bench_scale $(if $(EVENTS),--events $(EVENTS),)
 
 clean: ## Remove caches and build artefacts (keeps .venv, data/ and reports/)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache

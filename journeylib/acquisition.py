@@ -16,6 +16,7 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from .eventlog import EventLog
 from .io import as_eventlog
+from .ordered import first_in_order
 from .schema import PURCHASE, ROW_ID, USER_KEY
 
 #: Resamples of the bootstrap interval of the median days to first purchase.
@@ -35,7 +36,7 @@ def user_table(events: EventLog | pd.DataFrame, *, by: str = "channel") -> ir.Ta
     is_purchase = t.event == PURCHASE
     revenue = t.revenue.sum().fill_null(0.0) if log.has("revenue") else ibis.literal(0.0)
     users = t.group_by(key).aggregate(
-        value=t[by].cast("string").first(order_by=[t.event_time, t[ROW_ID]], include_null=False),
+        value=first_in_order(t[by].cast("string"), [t.event_time, t[ROW_ID]], include_null=False),
         purchases=is_purchase.sum(),
         revenue=revenue,
         _first=t.event_time.min(),
@@ -223,7 +224,7 @@ def select_users(
             raise ValueError(f"segment column {column!r} is not in the log: {t.columns}")
         col = t[column.strip()].cast("string")
         vals = t.group_by("user_id").aggregate(
-            _v=col.first(order_by=[t.event_time, t[ROW_ID]], include_null=False)
+            _v=first_in_order(col, [t.event_time, t[ROW_ID]], include_null=False)
         )
         users = users.join(vals, "user_id")
         keep &= users._v == value.strip()

@@ -2,15 +2,19 @@
 
 Analyses are ibis expressions; they run on whatever backend their table lives on. By default
 that is an in-process DuckDB connection (nothing to start, spills larger-than-memory work to
-disk). A later backend (Spark, a warehouse) plugs in here and nowhere else.
+disk). ``connect("spark", ...)`` runs the same expressions on Apache Spark (a local session, an
+existing ``SparkSession`` or a Spark Connect server); pyspark is imported only then.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import ibis
+import ibis.common.exceptions as ibis_errors
 from ibis.backends import BaseBackend
 
 # Deprecation notices raised inside ibis about its own calls into DuckDB and pandas: nothing
@@ -24,7 +28,39 @@ THIRD_PARTY_NOISE = (
 for _message, _module in THIRD_PARTY_NOISE:
     warnings.filterwarnings("ignore", message=_message, module=_module)
 
-_default: BaseBackend | None = None
+_defaults: dict[str, BaseBackend] = {}
+F = TypeVar("F", bound=Callable[..., Any])
+
+BACKENDS = ("duckdb", "spark")
+
+
+class UnsupportedOnBackend(NotImplementedError):
+    """An analysis that cannot run on the backend its event log lives on."""
+
+    def __init__(self, function: str, backend: str, why: str = "") -> None:
+        text = f"{function}() cannot run on the {backend} backend"
+        super().__init__(f"{text}: {why}" if why else text)
+        self.function, self.backend = function, backend
+
+
+def engine_guard(func: F) -> F:
+    """Turn ibis' "cannot compile this here" into :class:`UnsupportedOnBackend` naming ``func``.
+
+    For analyses taking an event log first: on a backend that lacks an operation they need
+    (ordered string aggregation on Spark, say), the call fails at once with the function's and
+    the backend's names; nothing is pulled into pandas to work around it.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ibis_errors.UnsupportedOperationError as exc:
+            con = getattr(args[0], "backend", None) if args else None
+            name = backend_name(con) if isinstance(con, BaseBackend) else "this"
+            raise UnsupportedOnBackend(func.__name__, name, str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 def connect(backend: str = "duckdb", **options: Any) -> BaseBackend:
@@ -33,10 +69,14 @@ def connect(backend: str = "duckdb", **options: Any) -> BaseBackend:
     Parameters
     ----------
     backend
-        ``"duckdb"`` (the default, in-process).
+        ``"duckdb"`` (the default, in-process) or ``"spark"``.
     **options
         For DuckDB: ``database`` (path, default in memory), ``threads``, ``memory_limit``
         (e.g. ``"6GB"``), ``temp_directory`` (where to spill).
+        For Spark: ``session`` (an existing ``SparkSession``), or ``remote``
+        (``"sc://host:15002"``, a Spark Connect server); with neither, a local session
+        (``master``, default ``"local[*]"``); any other option is set as a Spark SQL
+        configuration value (``{"spark.sql.shuffle.partitions": "8"}`` style keys).
 
     Returns
     -------
@@ -47,15 +87,90 @@ def connect(backend: str = "duckdb", **options: Any) -> BaseBackend:
         con = ibis.duckdb.connect(database, **options)
         con.raw_sql("SET TimeZone = 'UTC'")
         return con
-    raise ValueError(f"unknown backend {backend!r}; journeylib supports 'duckdb'")
+    if backend == "spark":
+        return _connect_spark(**options)
+    raise ValueError(f"unknown backend {backend!r}; journeylib supports {', '.join(BACKENDS)}")
 
 
-def default_backend() -> BaseBackend:
-    """The shared in-process DuckDB connection, opened on first use."""
-    global _default
-    if _default is None:
-        _default = connect("duckdb")
-    return _default
+def _connect_spark(
+    *, session: Any = None, remote: str | None = None, master: str = "local[*]", **conf: Any
+) -> BaseBackend:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "the Spark backend needs pyspark: pip install 'journeylib[spark]'"
+        ) from exc
+    if session is None:
+        builder = SparkSession.builder
+        builder = builder.remote(remote) if remote else builder.master(master)
+        if not remote:
+            builder = builder.appName("journeylib").config("spark.ui.enabled", "false")
+        session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+    _fix_spark_strip()
+    return ibis.pyspark.connect(session, **{k: str(v) for k, v in conf.items()})
+
+
+def _fix_spark_strip() -> None:
+    """Make ``StringValue.strip()`` trim whitespace, not the letters v and f, on Spark.
+
+    ibis 12 compiles ``strip()`` to ``TRIM(' \\t\\n\\r\\v\\f' FROM x)``; Spark SQL knows no
+    ``\\v`` or ``\\f`` escape and reads them as the letters, so ``"view_item"`` became
+    ``"iew_item"``. Spark's version trims space, tab, newline and carriage return (vertical tab
+    and form feed, which DuckDB also trims, are kept).
+    """
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    def visit_strip(self: Any, op: Any, *, arg: Any) -> Any:
+        return self.f.trim(arg, " \t\n\r")
+
+    PySparkCompiler.visit_Strip = visit_strip
+
+
+def use_bigquery_rules() -> None:
+    """Teach ibis' BigQuery compiler the medians and quantiles the analyses use.
+
+    BigQuery has no exact median or quantile aggregate (``PERCENTILE_CONT`` is a window
+    function only), and ibis 12 refuses ``median()`` / ``quantile()`` there. On BigQuery
+    journeylib uses ``APPROX_QUANTILES`` instead (what ``approx_median`` compiles to): the
+    medians in funnel and transition tables are then approximate (BigQuery documents the
+    error bound), every count and share is exact. Call before ``ibis.to_sql(...,
+    dialect="bigquery")`` or before running analyses on an ibis BigQuery connection.
+    """
+    from ibis.backends.sql.compilers.bigquery import BigQueryCompiler
+
+    BigQueryCompiler.visit_Median = BigQueryCompiler.visit_ApproxMedian
+    BigQueryCompiler.visit_Quantile = BigQueryCompiler.visit_ApproxQuantile
+    if hasattr(BigQueryCompiler, "visit_ApproxMultiQuantile"):
+        BigQueryCompiler.visit_MultiQuantile = BigQueryCompiler.visit_ApproxMultiQuantile
+
+
+def backend_name(con: BaseBackend) -> str:
+    """``"duckdb"``, ``"spark"`` (for ibis' ``pyspark``) or the ibis name of another backend."""
+    name = getattr(con, "name", type(con).__module__.split(".")[-1])
+    return "spark" if name == "pyspark" else name
+
+
+def is_spark(con: BaseBackend) -> bool:
+    """Whether ``con`` is a Spark backend."""
+    return backend_name(con) == "spark"
+
+
+def spark_session(con: BaseBackend) -> Any:
+    """The ``SparkSession`` behind an ibis Spark backend."""
+    return con._session
+
+
+def default_backend(name: str = "duckdb") -> BaseBackend:
+    """The shared connection of a kind (in-process DuckDB by default), opened on first use.
+
+    Every ``read_events(..., backend="spark")`` shares one Spark backend, so that tables read
+    separately (events and orders) can be joined.
+    """
+    if name not in _defaults:
+        _defaults[name] = connect(name)
+    return _defaults[name]
 
 
 def resolve_backend(backend: BaseBackend | str | None) -> BaseBackend:
@@ -63,5 +178,5 @@ def resolve_backend(backend: BaseBackend | str | None) -> BaseBackend:
     if backend is None:
         return default_backend()
     if isinstance(backend, str):
-        return default_backend() if backend == "duckdb" else connect(backend)
+        return default_backend(backend)
     return backend

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import _best_stats as st
+from .backend import engine_guard
 from .crosssell import email_driven_purchases
 from .eventlog import EventLog
 from .patterns import _prepared, best_ids
@@ -30,6 +31,7 @@ MEASURES = ("revenue", "orders", "tenure", "clv")
 HISTORICAL = "historical (no CLV model given)"
 
 
+@engine_guard
 def customer_facts(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     """One row per customer (user with a purchase): everything :func:`profile` compares.
 

@@ -45,7 +45,8 @@ def epoch_to_time(value: ir.NumericValue, unit: str) -> ir.TimestampValue:
         micros = value.cast("int64") // int(round(1 / factor))
     else:
         micros = (value.cast("float64") * factor).round().cast("int64")
-    stamp = (micros // 1000).as_timestamp("ms") + (micros % 1000).as_interval("us")
+    # whole seconds plus microseconds: every backend converts seconds (Spark only those)
+    stamp = (micros // 1_000_000).as_timestamp("s") + (micros % 1_000_000).as_interval("us")
     return stamp.cast(EVENT_TIME_TYPE)
 
 

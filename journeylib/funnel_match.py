@@ -14,6 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from .eventlog import EventLog
+from .ordered import first_in_order
 from .schema import ROW_ID, USER_KEY
 from .steps import Step
 
@@ -57,7 +58,7 @@ def _with_derived(t: ir.Table, cols: Sequence[str]) -> ir.Table:
         if c == "cohort":
             aggs[c] = t.event_time.min().strftime("%Y-%m")
         else:
-            aggs[c] = t[c.removeprefix("first_")].first(order_by=order, include_null=False)
+            aggs[c] = first_in_order(t[c.removeprefix("first_")], order, include_null=False)
     per_user = t.group_by(USER_KEY).aggregate(**aggs)
     return t.join(per_user, USER_KEY)
 
@@ -105,8 +106,8 @@ def _entries(n: ir.Table, spec: _Spec, s: int, need_r: set[int], rows: bool) -> 
         carry = dict.fromkeys([*spec.by, *([spec.hold] if spec.hold else [])])
         aggs = {"event_time": c.event_time.min(), "_id": c[ROW_ID].min()}
         if s in need_r:
-            aggs[ROW_ID] = c[ROW_ID].first(order_by=order)
-        aggs |= {col: c[col].first(order_by=order) for col in carry}
+            aggs[ROW_ID] = first_in_order(c[ROW_ID], order)
+        aggs |= {col: first_in_order(c[col], order) for col in carry}
         if spec.order == "strict":
             aggs["pos"] = c.pos.min()  # positions follow (event_time, row_id)
         c = c.group_by(keys).aggregate(**aggs)
@@ -201,7 +202,7 @@ def _step(live: ir.Table, n: ir.Table, spec: _Spec, s: int, k: int, need_r: set[
         return j.select(**cols)
     aggs = {f"T{k}": j.ct.min()}
     if k in need_r:
-        aggs[f"R{k}"] = j.cr.first(order_by=[j.ct, j.cr])
+        aggs[f"R{k}"] = first_in_order(j.cr, [j.ct, j.cr])
     return j.group_by([j[col] for col in carried]).aggregate(**aggs)
 
 

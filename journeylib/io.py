@@ -27,7 +27,7 @@ from .schema import CANONICAL, REQUIRED, ROW_ID, USER_KEY
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
 
-Source = str | os.PathLike | pd.DataFrame
+Source = str | os.PathLike | pd.DataFrame | ir.Table
 
 #: The removal checks, in the order a row is assigned to one (a row counts once).
 _REASONS: dict[int, tuple[str, str, str]] = {
@@ -52,8 +52,9 @@ def read_events(
     Parameters
     ----------
     source
-        A path to a CSV (optionally ``.gz``) or Parquet file, a folder or glob of them, or a
-        pandas DataFrame. The source is never modified.
+        A path to a CSV (optionally ``.gz``) or Parquet file, a folder or glob of them, a
+        pandas DataFrame, or an ibis table already on a backend (a BigQuery GA4 export, a
+        Spark table). The source is never modified.
     columns
         Canonical name -> source name, e.g. ``{"user_id": "user_pseudo_id", "event":
         "event_name", "event_time": "event_timestamp"}``. Canonical names already present are
@@ -65,7 +66,9 @@ def read_events(
         Unit of epoch-number times (``"s"``, ``"ms"``, ``"us"``, ``"ns"``); inferred from the
         magnitude when None, and the inference is reported.
     backend
-        ibis backend or name to load onto (default: the in-process DuckDB).
+        ibis backend (``journeylib.connect("spark")``) or name (``"duckdb"``, ``"spark"``) to
+        read onto (default: the in-process DuckDB; an ibis table stays on its own backend).
+        Every analysis of the returned log runs there.
 
     Returns
     -------
@@ -97,10 +100,12 @@ def _read(
     required: Sequence[str] = REQUIRED,
     allow_missing_user: bool = False,
 ) -> EventLog:
+    if isinstance(source, ir.Table) and backend is None:
+        backend = source._find_backend(use_default=True)
     con = resolve_backend(backend)
-    label = "<DataFrame>" if isinstance(source, pd.DataFrame) else os.fspath(source)
+    label = _label(source)
     mapping, notes = resolve_mapping(
-        sources.peek_columns(source), columns, source=label, required=required
+        sources.peek_columns(source, con), columns, source=label, required=required
     )
     text_cols = [src for canon, src in mapping.items() if CANONICAL[canon].is_string()]
     raw = sources.load(source, con, string_columns=[*text_cols, mapping["event_time"]])
@@ -121,6 +126,14 @@ def _read(
     return EventLog(table=cleaned, cleaning=report_frame(findings), columns=mapping, source=label)
 
 
+def _label(source: Source) -> str:
+    if isinstance(source, pd.DataFrame):
+        return "<DataFrame>"
+    if isinstance(source, ir.Table):
+        return sources.table_label(source)
+    return os.fspath(source)
+
+
 def with_user_key(table: ir.Table) -> ir.Table:
     """Add ``user_key``: a dense integer per ``user_id`` (0, 1, ... in user_id order).
 
@@ -134,7 +147,7 @@ def with_user_key(table: ir.Table) -> ir.Table:
 
 
 def _rows_read(flagged: ir.Table, raw: sources.RawSource) -> int:
-    return int(flagged.count().to_pandas()) + len(raw.bad_lines)
+    return int(flagged.count().to_pandas()) + raw.bad_count
 
 
 def _helper_columns(table: ir.Table) -> list[str]:
@@ -222,7 +235,7 @@ def _examples(t: ir.Table, cond: ir.BooleanValue, raw: sources.RawSource, n: int
 
 def _malformed_lines(raw: sources.RawSource) -> Finding:
     shown = [f"{os.path.basename(f)} line {n}: {text!r}" for f, n, text in raw.bad_lines[:5]]
-    return Finding("malformed CSV line", "(all)", len(raw.bad_lines), "removed", "; ".join(shown))
+    return Finding("malformed CSV line", "(all)", raw.bad_count, "removed", "; ".join(shown))
 
 
 def _release(table: ir.Table) -> None:

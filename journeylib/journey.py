@@ -22,6 +22,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from .backend import engine_guard
 from .eventlog import EventLog
 from .io import as_eventlog
 from .schema import ROW_ID, USER_KEY
@@ -74,7 +75,11 @@ def steps(
     if level in _RUN_LEVELS:
         w = ibis.window(group_by=s[key], order_by=[s.event_time, s[ROW_ID]])
         previous, prev_part = s.state.lag().over(w), s.part.lag().over(w)
-        s = s.filter(previous.isnull() | (previous != s.state) | (prev_part != s.part))
+        # the flag is a column first: filtering on window values directly is miscompiled
+        # for Spark by ibis 12 (an unresolved column); DuckDB plans both the same way
+        run_start = previous.isnull() | (previous != s.state) | (prev_part != s.part)
+        s = s.mutate(_run_start=run_start)
+        s = s.filter(s._run_start).drop("_run_start")
     return s
 
 
@@ -292,6 +297,7 @@ def _before_first_purchase(s: ir.Table, log: EventLog) -> ir.Table:
     return j.filter(keep)
 
 
+@engine_guard
 def purchase_paths(
     events: EventLog | pd.DataFrame, *, level: str = "stage", top: int = 10
 ) -> pd.DataFrame:

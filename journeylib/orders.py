@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
+from .backend import resolve_backend
 from .cleaning import DataError, Finding, append_findings
 from .eventlog import EventLog
 from .io import Source, _read
@@ -225,7 +226,7 @@ def read_ga4(source: Source, *, strict: bool = False, backend=None) -> EventLog:
     """
     from .sources import peek_columns
 
-    present = peek_columns(source)
+    present = peek_columns(source, None if backend is None else resolve_backend(backend))
     mapping = {}
     for canon, candidates in GA4_COLUMNS.items():
         hit = next((c for c in candidates if c in present), None)

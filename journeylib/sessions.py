@@ -13,6 +13,7 @@ import pandas as pd
 from .cleaning import Finding, append_findings
 from .eventlog import EventLog
 from .io import as_eventlog
+from .ordered import first_in_order
 from .schema import PURCHASE, ROW_ID, USER_KEY
 
 SESSION_KEY = ("user_id", "session_id")
@@ -102,7 +103,7 @@ def session_table(events: EventLog) -> ir.Table:
     for col in ("channel", "device", "campaign", "page_type"):
         if col in t.columns:
             name = "landing_page_type" if col == "page_type" else col
-            aggs[name] = t[col].first(order_by=order, include_null=False)
+            aggs[name] = first_in_order(t[col], order, include_null=False)
     if "revenue" in t.columns:
         aggs["revenue"] = t.revenue.sum(where=t.event == PURCHASE).fill_null(0.0)
     s = t.group_by(SESSION_KEY).aggregate(**aggs)

@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
+from .backend import is_spark
 from .cleaning import DataError
 from .schema import ROW_ID, USER_KEY
 
@@ -45,6 +46,12 @@ class RawSource:
     offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype="int64"))
     bad_lines: list[tuple[str, int | None, str]] = field(default_factory=list)
     kind: str = "dataframe"
+    n_bad_lines: int | None = None
+
+    @property
+    def bad_count(self) -> int:
+        """How many source lines could not be parsed (``bad_lines`` may hold only examples)."""
+        return len(self.bad_lines) if self.n_bad_lines is None else self.n_bad_lines
 
     def describe_rows(self, row_ids: Iterable[int]) -> str:
         """Human-readable positions, e.g. ``"events.csv line 5, events.csv line 9"``."""
@@ -56,7 +63,9 @@ class RawSource:
             i = int(np.searchsorted(self.offsets, rid, side="right") - 1)
             local = int(rid - self.offsets[i])
             name = os.path.basename(self.files[i])
-            if self.kind == "csv":
+            if self.kind == "csv-numbered":  # malformed lines kept their record numbers
+                out.append(f"{name} line {local + 2}")
+            elif self.kind == "csv":
                 bad_here = [n for f, n, _ in self.bad_lines if f == self.files[i]]
                 out.append(f"{name} line {int(kept_lines(np.array([local]), bad_here)[0])}")
             else:
@@ -97,6 +106,12 @@ def load(
     string_columns
         Columns to read as text from CSV (ids and times, so that "007" stays "007").
     """
+    if isinstance(source, ir.Table):
+        return load_table(source)
+    if is_spark(con):
+        from . import sources_spark
+
+        return sources_spark.load(source, con, string_columns=string_columns)
     if isinstance(source, pd.DataFrame):
         return _load_dataframe(source, con)
     files = expand_paths(source)
@@ -107,6 +122,26 @@ def load(
     if kinds == {"parquet"}:
         return _load_parquet(files, label, con)
     return _load_csv(files, label, con, set(string_columns))
+
+
+def load_table(table: ir.Table) -> RawSource:
+    """Use a table already on a backend (a BigQuery GA4 export, a Spark or DuckDB table).
+
+    A warehouse table has no row order, so ``row_id`` numbers the rows in the order of all
+    their columns: deterministic, and rows that tie on every column are identical anyway.
+    """
+    reserved = {f"{c}_source": c for c in RESERVED if c in table.columns}
+    table = table.rename(reserved) if reserved else table
+    number = ibis.row_number().over(order_by=[table[c] for c in table.columns])
+    return RawSource(table=table.mutate(**{ROW_ID: number.cast("int64")}), label=table_label(table))
+
+
+def table_label(table: ir.Table) -> str:
+    """The table's name, or ``"<table>"`` for an expression without one."""
+    try:
+        return table.get_name()
+    except Exception:  # a filtered or joined expression has no name
+        return "<table>"
 
 
 def _kind(path: str) -> str:
@@ -208,10 +243,20 @@ def kept_lines(record_index: np.ndarray, bad_line_numbers: Iterable[int]) -> np.
     return base + np.searchsorted(shifted, base, side="right")
 
 
-def peek_columns(source: str | os.PathLike | pd.DataFrame) -> list[str]:
-    """The column names of ``source`` (first file's header or schema), without reading rows."""
-    if isinstance(source, pd.DataFrame):
+def peek_columns(
+    source: str | os.PathLike | pd.DataFrame, con: BaseBackend | None = None
+) -> list[str]:
+    """The column names of ``source`` (first file's header or schema), without reading rows.
+
+    A path Spark reads from another file system (``s3a://``, ``hdfs://``) is asked of Spark.
+    """
+    if isinstance(source, pd.DataFrame | ir.Table):
         return [str(c) for c in source.columns]
+    if con is not None and is_spark(con):
+        from . import sources_spark
+
+        if not sources_spark.is_local(os.fspath(source)):
+            return sources_spark.peek_columns(os.fspath(source), con)
     first = expand_paths(source)[0]
     if _kind(first) == "parquet":
         return list(pq.read_schema(first).names)

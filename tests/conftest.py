@@ -91,3 +91,32 @@ def report_run(shop_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     return report.run_report(
         data=data, out=root / "reports", notebooks=notebooks, progress=False, timeout=600
     )
+
+
+@pytest.fixture(scope="session")
+def spark_backend():
+    """One local Spark session (2 cores, UTC) for the whole test session, as an ibis backend.
+
+    Skips, saying why, when pyspark (``pip install 'journeylib[spark]'``) or Java is missing.
+    """
+    import os
+    import shutil
+
+    pytest.importorskip("pyspark", reason="pyspark not installed: pip install 'journeylib[spark]'")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        pytest.skip("Spark needs Java (17): none on PATH and JAVA_HOME unset")
+    from journeylib.backend import connect
+
+    con = connect(
+        "spark",
+        master="local[2]",
+        # small data: one shuffle partition, and no code generation (compiling Java for every
+        # query costs more than running it interpreted on a few thousand rows)
+        **{
+            "spark.sql.shuffle.partitions": "1",
+            "spark.sql.codegen.wholeStage": "false",
+            "spark.sql.adaptive.enabled": "false",
+        },
+    )
+    yield con
+    con.disconnect()

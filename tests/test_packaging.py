@@ -44,7 +44,8 @@ def _key(requirement: Requirement) -> str:
 
 def pypi_requirements() -> dict[str, SpecifierSet]:
     project = pyproject()["project"]
-    lines = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    extras = project["optional-dependencies"]
+    lines = [*project["dependencies"], *extras["dev"], *extras["spark"]]
     found = {_key(r): r.specifier for r in map(Requirement, lines)}
     assert len(found) == len(lines), "a dependency is listed twice in pyproject.toml"
     return {**found, "python": SpecifierSet(project["requires-python"])}
@@ -154,6 +155,9 @@ def test_every_dependency_has_a_lower_bound():
         ("ibis-framework[duckdb]", "13.0.0", False),
         ("sqlglot", "30.17.0", True),
         ("sqlglot", "30.18.0", False),  # ibis 12.0 then emits DROP VIEW IF EXISTS without a name
+        ("pyspark", "3.5.0", True),
+        ("pyspark", "4.0.1", True),
+        ("pyspark", "4.1.0", False),  # ibis 12's pyspark backend supports >=3.5,<4.1
     ],
 )
 def test_known_pins(name, version, allowed):

@@ -1,0 +1,219 @@
+"""Differential tests: the same analyses give the DuckDB results on Spark.
+
+A small generated shop (about 3,500 events) is altered so that it has ties on (user, time),
+NULLs in optional columns and a session that crosses midnight, written once as Parquet and
+once as two CSV files, and read on both engines. Every comparison is DuckDB vs Spark on the
+same input; floats compare to 1e-12 relative (sums in another order), times as UTC instants
+(ibis reports Spark's TIMESTAMP as a naive UTC time).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import journeylib as jl
+from journeylib.backend import UnsupportedOnBackend, default_backend
+from journeylib.synth import generate_shop
+
+pytestmark = pytest.mark.spark
+
+FUNNEL = ["view_item", "add_to_cart", "begin_checkout", "purchase"]
+
+
+def _shop_frame(out: Path) -> pd.DataFrame:
+    generate_shop(n_customers=200, seed=11, out=out)
+    df = pd.read_parquet(out / "events.parquet")
+    # ties on (user, time): every 7th event takes the time of the user's previous event
+    prev = df.groupby("user_id").event_time.shift()
+    tie = (np.arange(len(df)) % 7 == 3) & prev.notna().to_numpy()
+    df.loc[tie, "event_time"] = prev[tie]
+    night = pd.DataFrame(
+        {
+            "user_id": "night_owl",
+            "event": ["session_start", "view_item", "add_to_cart", "begin_checkout", "purchase"],
+            "event_time": pd.to_datetime(
+                [
+                    "2024-03-01 23:50",
+                    "2024-03-01 23:55",
+                    "2024-03-02 00:05",
+                    "2024-03-02 00:05",
+                    "2024-03-02 00:20",
+                ],
+                utc=True,
+            ),
+            "session_id": "night_owl:1",
+            "channel": ["email", None, None, None, None],
+            "revenue": [None, None, None, None, 42.5],
+            "order_id": [None, None, None, None, "night-1"],
+        }
+    )
+    return pd.concat([df, night], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("spark_shop")
+    df = _shop_frame(out)
+    assert df.event_time.dt.normalize().ne(df.event_time).any()
+    df.to_parquet(out / "log.parquet", index=False)
+    half = len(df) // 2
+    (out / "csv").mkdir()
+    df.iloc[:half].to_csv(out / "csv" / "part-1.csv", index=False)
+    df.iloc[half:].to_csv(out / "csv" / "part-2.csv", index=False)
+    return {"parquet": out / "log.parquet", "csv": out / "csv" / "part-*.csv", "dir": out}
+
+
+@pytest.fixture(scope="module")
+def logs(shop, spark_backend) -> tuple[jl.EventLog, jl.EventLog]:
+    return (
+        jl.read_events(shop["parquet"], backend=default_backend()),
+        jl.read_events(shop["parquet"], backend=spark_backend),
+    )
+
+
+@pytest.fixture(scope="module")
+def sessionized(logs) -> tuple[jl.EventLog, jl.EventLog]:
+    return tuple(jl.sessionize(log, recompute=True) for log in logs)
+
+
+def _utc(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.reset_index(drop=True).copy()
+    for col in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            s = frame[col].dt.as_unit("us")
+            frame[col] = s.dt.tz_localize("UTC") if s.dt.tz is None else s.dt.tz_convert("UTC")
+    return frame
+
+
+def assert_same(duck: pd.DataFrame, spark: pd.DataFrame) -> None:
+    """Equal values (dtypes may differ: int32 vs int64, object vs str), column for column."""
+    assert list(duck.columns) == list(spark.columns)
+    pd.testing.assert_frame_equal(
+        _utc(duck), _utc(spark), check_dtype=False, check_exact=False, rtol=1e-12
+    )
+
+
+def test_the_spark_log_lives_on_spark(logs, spark_backend):
+    assert logs[1].backend is spark_backend
+    assert jl.sessionize(logs[1]).backend is spark_backend
+
+
+def test_read_events_parquet(logs):
+    duck, spark = logs
+    assert len(duck) == len(spark) > 3000
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    cols = ["check", "column", "rows", "action"]
+    assert_same(duck.cleaning[cols], spark.cleaning[cols])
+
+
+def test_read_events_csv_glob(shop, logs, spark_backend):
+    duck = jl.read_events(shop["csv"])
+    spark = jl.read_events(shop["csv"], backend=spark_backend)
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    assert_same(duck.cleaning, spark.cleaning)
+    assert len(spark) == len(logs[0])
+
+
+def test_malformed_csv_lines_are_counted_on_spark(tmp_path, spark_backend):
+    (tmp_path / "e.csv").write_text(
+        "user_id,event,event_time\n"
+        "u1,page_view,2024-01-01T10:00:00Z\n"
+        "u2,purchase\n"  # too few fields: malformed on both engines
+        "u3,page_view,2024-01-01T11:00:00Z\n"
+    )
+    for backend in (None, spark_backend):
+        log = jl.read_events(tmp_path / "e.csv", backend=backend)
+        report = log.cleaning.set_index("check")
+        assert report.loc["malformed CSV line", "rows"] == 1
+        assert "e.csv line 3" in report.loc["malformed CSV line", "examples"]
+        assert report.loc["rows read", "rows"] == 3
+        assert sorted(log.to_pandas().user_id) == ["u1", "u3"]
+
+
+def test_sessionize_and_sessions(sessionized, logs):
+    duck, spark = sessionized
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    night = jl.sessions(duck).query("user_id == 'night_owl'")
+    assert len(night) == 1 and night.events.iloc[0] == 5  # 23:50 -> 00:20 is one visit
+    assert_same(jl.sessions(duck), jl.sessions(spark))
+    source = [jl.sessions(log) for log in logs]  # the source's own session ids
+    assert_same(*source)
+
+
+def test_stage_mapping(logs):
+    duck, spark = (jl.map_stages(log) for log in logs)
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    assert_same(jl.user_stages(logs[0]), jl.user_stages(logs[1]))
+    assert_same(jl.stage_reach(logs[0]), jl.stage_reach(logs[1]))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [  # every order, every count, the open funnel, and each option at least once
+        {"window": "7D", "exclude": [("view_cart", 2, 3)]},
+        {"order": "strict", "by": "channel"},
+        {"order": "any", "window": "2D"},
+        {"count": "sessions", "step_windows": ["1h", None, "1D"]},
+        {"count": "totals", "window": "1D", "hold_constant": "device"},
+        {"open_funnel": True, "by": "first_device"},
+    ],
+    ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()),
+)
+def test_funnel_every_mode(sessionized, options):
+    duck, spark = (jl.funnel(log, FUNNEL, **options) for log in sessionized)
+    assert duck["count"].iloc[0] > 0
+    assert_same(duck, spark)
+
+
+@pytest.mark.parametrize("level", ["event", "stage", "channel"])
+@pytest.mark.parametrize("within", ["session", "user"])
+def test_transitions(sessionized, level, within):
+    duck, spark = (jl.transitions(log, level=level, within=within) for log in sessionized)
+    assert_same(duck, spark)
+
+
+@pytest.mark.parametrize("by", ["channel", "device"])
+def test_first_touch(logs, by):
+    duck, spark = (jl.first_touch(log, by=by) for log in logs)
+    assert_same(duck, spark)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"value": "revenue", "freq": "D"},
+        {"value": "revenue", "freq": "M", "calibration_end": "2024-09-30", "returns": "drop"},
+    ],
+)
+def test_rfm_summary(logs, options):
+    duck, spark = (jl.rfm_summary(log, **options) for log in logs)
+    assert len(duck) > 5
+    assert_same(duck, spark)
+
+
+@pytest.mark.parametrize("analysis", [jl.purchase_paths, jl.customer_facts])
+def test_unsupported_analysis_names_itself_and_the_backend(sessionized, analysis):
+    name = analysis.__name__
+    with pytest.raises(UnsupportedOnBackend, match=rf"{name}\(\) cannot run on the spark backend"):
+        analysis(sessionized[1])
+    assert len(analysis(sessionized[0])) > 0  # the same call runs on DuckDB
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_epoch_times_read_the_same(spark_backend, unit):
+    micros = [1709251200123456, 1709251260000001, 1709337600999999]
+    per = {"s": 1_000_000, "ms": 1_000, "us": 1}[unit]
+    frame = pd.DataFrame(
+        {"user_id": ["a", "a", "b"], "event": ["x", "y", "z"], "t": [m // per for m in micros]}
+    )
+    cols = {"event_time": "t"}
+    duck, spark = (
+        jl.read_events(frame, columns=cols, time_unit=unit, backend=b).to_pandas()
+        for b in (None, spark_backend)
+    )
+    assert_same(duck, spark)
+    assert duck.event_time.iloc[0] == pd.Timestamp(micros[0] // per * per, unit="us", tz="UTC")
