@@ -91,6 +91,20 @@ def run_size(n_events: int, repeat: int) -> list[dict]:
     return rows
 
 
+def rows_from_subprocesses(module: str, sizes: str, repeat: int) -> list[dict]:
+    """Run ``python -m <module> --one <size>`` for each of the comma-separated ``sizes``.
+
+    Each size runs in a fresh process, so the peak memory printed is that size's own; the
+    module prints its rows as JSON on its last line.
+    """
+    rows: list[dict] = []
+    for size in (int(float(s)) for s in sizes.split(",")):
+        cmd = [sys.executable, "-m", module, "--one", str(size), "--repeat", str(repeat)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        rows.extend(json.loads(out.strip().splitlines()[-1]))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every size in its own process and print one table."""
     parser = argparse.ArgumentParser(prog="python -m journeylib.bench", description=__doc__)
@@ -101,19 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(run_size(args.one, args.repeat)))
         return 0
-    rows = []
-    for size in (int(float(s)) for s in args.sizes.split(",")):
-        cmd = [
-            sys.executable,
-            "-m",
-            "journeylib.bench",
-            "--one",
-            str(size),
-            "--repeat",
-            str(args.repeat),
-        ]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        rows.extend(json.loads(out.strip().splitlines()[-1]))
+    rows = rows_from_subprocesses("journeylib.bench", args.sizes, args.repeat)
     print(f"{'step':<26}{'events':>12}{'median s':>10}{'peak GB':>9}  target")
     for r in rows:
         target = TARGETS_S.get((r["step"], r["size"]))

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 
-from .bench import _time, ensure_log, peak_rss_gb
+from .bench import _time, ensure_log, peak_rss_gb, rows_from_subprocesses
 
 TARGET_1M_S = 1.1 / 5
 
@@ -53,12 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(run_size(args.one, args.repeat)))
         return 0
-    rows = []
-    for size in (int(float(s)) for s in args.sizes.split(",")):
-        cmd = [sys.executable, "-m", "journeylib.bench_journey", "--one", str(size)]
-        cmd += ["--repeat", str(args.repeat)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        rows.extend(json.loads(out.strip().splitlines()[-1]))
+    rows = rows_from_subprocesses("journeylib.bench_journey", args.sizes, args.repeat)
     print(f"{'step':<32}{'events':>12}{'median s':>10}{'peak GB':>9}  target")
     for r in rows:
         verdict = ""
