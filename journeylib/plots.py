@@ -27,6 +27,13 @@ def _thousands(ax: Axes, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
+def label_bars(ax: Axes, labels, *, fontsize: int = 9) -> None:
+    """Write ``labels`` (one per bar, in drawing order) at the end of horizontal bars."""
+    for patch, text in zip(ax.patches, labels, strict=False):
+        y = patch.get_y() + patch.get_height() / 2
+        ax.annotate(text, (patch.get_width(), y), va="center", fontsize=fontsize)
+
+
 def events_per_day(daily: pd.DataFrame, *, ax: Axes | None = None, week=None) -> Axes:
     """Line plot of events and active users per day (from ``overview.events_per_day``)."""
     ax = _axes(ax)
@@ -45,13 +52,7 @@ def session_mix(mix: pd.DataFrame, *, attribute: str, ax: Axes | None = None) ->
     ax = _axes(ax, (6, 3.5))
     data = mix[mix.attribute == attribute] if "attribute" in mix.columns else mix
     sns.barplot(data=data, y="value", x="share", ax=ax, color="steelblue", orient="h")
-    for patch, conv in zip(ax.patches, data.conversion, strict=False):
-        ax.annotate(
-            f" {conv:.1%} convert",
-            (patch.get_width(), patch.get_y() + patch.get_height() / 2),
-            va="center",
-            fontsize=9,
-        )
+    label_bars(ax, [f" {conv:.1%} convert" for conv in data.conversion])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(title=f"Sessions by {attribute}", xlabel="share of sessions (%)", ylabel=attribute)
     ax.set_xlim(0, max(data.share.max() * 1.35, 0.01))
@@ -62,13 +63,7 @@ def stage_reach(reach: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Horizontal bars: users who reached each of the five stages, with the share of all."""
     ax = _axes(ax, (7, 3.5))
     sns.barplot(data=reach, y="stage", x="reached", ax=ax, color="seagreen", orient="h")
-    for patch, share in zip(ax.patches, reach.share_reached, strict=False):
-        ax.annotate(
-            f" {share:.1%}",
-            (patch.get_width(), patch.get_y() + patch.get_height() / 2),
-            va="center",
-            fontsize=9,
-        )
+    label_bars(ax, [f" {share:.1%}" for share in reach.share_reached])
     _thousands(ax, "x")
     ax.set(title="Users reaching each journey stage", xlabel="users (count)", ylabel="stage")
     ax.set_xlim(0, max(reach.reached.max() * 1.15, 1))

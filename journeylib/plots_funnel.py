@@ -11,7 +11,14 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from .plots import _axes, _thousands
+from .plots import _axes, _thousands, label_bars
+
+
+def _funnel_label(r) -> str:
+    text = f" {r.count:,} ({r.conversion:.1%})"
+    if r.step_index > 1 and pd.notna(r.drop_off):
+        text += f"   −{r.drop_off:,.0f} people ({1 - r.step_conversion:.1%} drop)"
+    return text
 
 
 def funnel_chart(f: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
@@ -19,12 +26,7 @@ def funnel_chart(f: pd.DataFrame, *, ax: Axes | None = None, title: str | None =
     with its count and conversion, and the drop from the previous step in people and percent."""
     ax = _axes(ax, (9, 0.7 * len(f) + 1.5))
     sns.barplot(data=f, y="step", x="count", ax=ax, color="steelblue", orient="h")
-    for patch, r in zip(ax.patches, f.itertuples(), strict=False):
-        text = f" {r.count:,} ({r.conversion:.1%})"
-        if r.step_index > 1 and pd.notna(r.drop_off):
-            text += f"   −{r.drop_off:,.0f} people ({1 - r.step_conversion:.1%} drop)"
-        y = patch.get_y() + patch.get_height() / 2
-        ax.annotate(text, (patch.get_width(), y), va="center", fontsize=9)
+    label_bars(ax, [_funnel_label(r) for r in f.itertuples()])
     _thousands(ax, "x")
     ax.set_xlim(0, max(f["count"].max() * 1.9, 1))
     ax.set(
@@ -100,14 +102,7 @@ def recovery(by_contact: pd.DataFrame, *, days: int, ax: Axes | None = None) -> 
         group=by_contact.contacted.map({True: "contacted", False: "not contacted"})
     )
     sns.barplot(data=data, y="group", x="recovery_rate", ax=ax, color="seagreen", orient="h")
-    for patch, r in zip(ax.patches, data.itertuples(), strict=False):
-        y = patch.get_y() + patch.get_height() / 2
-        ax.annotate(
-            f" {r.recovery_rate:.1%} of {r.abandoned:,}",
-            (patch.get_width(), y),
-            va="center",
-            fontsize=9,
-        )
+    label_bars(ax, [f" {r.recovery_rate:.1%} of {r.abandoned:,}" for r in data.itertuples()])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlim(0, max(data.recovery_rate.max() * 1.4, 0.01))
     ax.set(
@@ -123,14 +118,9 @@ def returns(r: pd.DataFrame, *, by: str, ax: Axes | None = None) -> Axes:
     revenue lost."""
     ax = _axes(ax, (7, 3.5))
     sns.barplot(data=r, y=by, x="refund_rate", ax=ax, color="indianred", orient="h")
-    for patch, row in zip(ax.patches, r.itertuples(), strict=False):
-        y = patch.get_y() + patch.get_height() / 2
-        ax.annotate(
-            f" {row.refund_rate:.1%}, {row.revenue_lost:,.0f} lost",
-            (patch.get_width(), y),
-            va="center",
-            fontsize=9,
-        )
+    label_bars(
+        ax, [f" {row.refund_rate:.1%}, {row.revenue_lost:,.0f} lost" for row in r.itertuples()]
+    )
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlim(0, max(r.refund_rate.max() * 1.5, 0.01))
     ax.set(title=f"Refunded orders by {by}", xlabel="orders refunded (%)", ylabel=by)

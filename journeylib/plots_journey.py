@@ -13,8 +13,15 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from .plots import _axes, _thousands
+from .plots import _axes, _thousands, label_bars
 from .stages import STAGES
+
+
+def _stage_label(row) -> str:
+    text = f" {row.share_reached:.1%} of users"
+    if pd.notna(row.conversion_to_next):
+        text += f"; {row.conversion_to_next:.1%} go on, median {row.median_days_to_next:.1f} d"
+    return text
 
 
 def stage_journey(view: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
@@ -23,12 +30,7 @@ def stage_journey(view: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = _axes(ax, (8, 3.8))
     data = view[view.cohort == view.cohort.iloc[0]] if "cohort" in view.columns else view
     sns.barplot(data=data, y="stage", x="reached", ax=ax, color="seagreen", orient="h")
-    for patch, row in zip(ax.patches, data.itertuples(), strict=False):
-        text = f" {row.share_reached:.1%} of users"
-        if pd.notna(row.conversion_to_next):
-            text += f"; {row.conversion_to_next:.1%} go on, median {row.median_days_to_next:.1f} d"
-        y = patch.get_y() + patch.get_height() / 2
-        ax.annotate(text, (patch.get_width(), y), va="center", fontsize=8)
+    label_bars(ax, [_stage_label(row) for row in data.itertuples()], fontsize=8)
     _thousands(ax, "x")
     ax.set_xlim(0, max(data.reached.max() * 1.9, 1))
     ax.set(
