@@ -120,3 +120,22 @@ def spark_backend():
     )
     yield con
     con.disconnect()
+
+
+# --- lifetimes and the CDNOW sample it ships (tests of the CLV models and the guard) ----------
+
+
+@pytest.fixture(scope="session")
+def lifetimes():
+    """The lifetimes package, imported through journeylib's guard."""
+    from journeylib import _lifetimes
+
+    return _lifetimes.import_lifetimes()
+
+
+@pytest.fixture(scope="session")
+def transactions() -> pd.DataFrame:
+    """CDNOW transactions as shipped with lifetimes."""
+    from journeylib import _lifetimes
+
+    return _lifetimes.load_cdnow_transactions()

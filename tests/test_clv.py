@@ -15,16 +15,6 @@ from journeylib import _lifetimes, clv
 CDNOW = {"customer": "customer_id", "time": "date"}
 
 
-@pytest.fixture(scope="module")
-def lifetimes():
-    return _lifetimes.import_lifetimes()
-
-
-@pytest.fixture(scope="module")
-def transactions() -> pd.DataFrame:
-    return _lifetimes.load_cdnow_transactions()
-
-
 def test_summary_equals_lifetimes_on_cdnow_in_weeks_of_days(lifetimes, transactions):
     ours = clv.rfm_summary(
         transactions,

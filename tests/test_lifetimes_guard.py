@@ -54,16 +54,6 @@ def fresh_process() -> dict:
     return json.loads(done.stdout)
 
 
-@pytest.fixture(scope="module")
-def lifetimes():
-    return _lifetimes.import_lifetimes()
-
-
-@pytest.fixture(scope="module")
-def transactions() -> pd.DataFrame:
-    return _lifetimes.load_cdnow_transactions()
-
-
 def test_lifetimes_is_the_pinned_release():
     assert metadata.version("lifetimes") == "0.11.3"
 
