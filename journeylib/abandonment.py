@@ -18,6 +18,7 @@ import pandas as pd
 from . import funnel_match, funnels
 from .eventlog import EventLog
 from .io import as_eventlog
+from .ordered import first_in_order
 from .schema import PURCHASE, REFUND, ROW_ID, USER_KEY
 from .steps import StepSpec, as_step
 
@@ -59,7 +60,7 @@ def _after_drop(log: EventLog, steps: Sequence[StepSpec], options: dict) -> ir.T
     after = (later.event_time > d.t) | ((later.event_time == d.t) & (later[ROW_ID] > d.r))
     j = d.join(later, [d.uk == later[USER_KEY], d.sid == later.session_id, after])
     nxt = j.group_by(["a_id", "step_index"]).aggregate(
-        next_event=j.event.first(order_by=[j.event_time, j[ROW_ID]]),
+        next_event=first_in_order(j.event, [j.event_time, j[ROW_ID]], include_null=False),
         end=j.event_time.max(),
     )
     out = d.left_join(nxt, [d.a_id == nxt.a_id, d.step_index == nxt.step_index])
@@ -134,7 +135,7 @@ def _cart_sessions(log: EventLog, by: str | None) -> ir.Table:
     aggs |= {"bought": (t.event == PURCHASE).any(), "end": t.event_time.max()}
     if by:
         t = funnel_match._with_derived(t, [by])
-        aggs["segment"] = t[by].first(order_by=[t.event_time, t[ROW_ID]], include_null=False)
+        aggs["segment"] = first_in_order(t[by], [t.event_time, t[ROW_ID]], include_null=False)
     s = t.group_by([USER_KEY, "session_id"]).aggregate(**aggs)
     return s.filter(s[CHECKOUT[0]])
 
@@ -237,7 +238,7 @@ def cart_recovery(
     order = [j.event_time, j[ROW_ID]]
     aggs = {"bought_at": j.event_time.min()}
     if cols:
-        aggs["channel"] = j.channel.first(order_by=order)
+        aggs["channel"] = first_in_order(j.channel, order, include_null=False)
     rec = j.group_by(["uk", "sid"]).aggregate(**aggs)
     c = as_step(contact)
     touches = ev.filter(c.matches(ev)).select(cu=ev[USER_KEY], ct=ev.event_time)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from .eventlog import EventLog
 from .io import as_eventlog
+from .ordered import first_in_order
 from .schema import PURCHASE, ROW_ID, USER_KEY
 from .sessions import sessionize
 
@@ -48,11 +49,15 @@ def touchpoints(events: EventLog | pd.DataFrame) -> ir.Table:
         log = sessionize(log)
     t = log.table.filter(log.table.session_id.notnull())
     key = USER_KEY if USER_KEY in t.columns else "user_id"
-    channel = t.channel.first(order_by=[t.event_time, t[ROW_ID]], include_null=False)
+    order = [t.event_time, t[ROW_ID]]
+    if "channel" in t.columns:
+        channel = first_in_order(t.channel, order, include_null=False)
+    else:
+        channel = ibis.null("string")
     v = t.group_by([key, "session_id"]).aggregate(
         start=t.event_time.min(),
         first_row=t[ROW_ID].min(),
-        channel=channel if "channel" in t.columns else ibis.null("string"),
+        channel=channel,
         purchases=(t.event == PURCHASE).sum(),
     )
     v = v.mutate(channel=v.channel.fill_null("(none)"), _conv=(v.purchases > 0).cast("int64"))

@@ -23,6 +23,7 @@ from . import _best_stats as st
 from .backend import engine_guard
 from .crosssell import email_driven_purchases
 from .eventlog import EventLog
+from .ordered import first_in_order
 from .patterns import _prepared, best_ids
 from .schema import PURCHASE, ROW_ID
 from .sessions import session_table
@@ -53,8 +54,8 @@ def customer_facts(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     fp = pur.group_by("user_id").aggregate(
         first_purchase=pur.event_time.min(),
         last_purchase=pur.event_time.max(),
-        first_category=_col(pur, "category").first(order_by=porder),
-        _fp_session=pur.session_id.first(order_by=porder),
+        first_category=first_in_order(_col(pur, "category"), porder, include_null=False),
+        _fp_session=first_in_order(pur.session_id, porder, include_null=False),
         orders=pur.count(),
         purchase_revenue=_col(pur, "revenue", "float64").sum(),
     )
@@ -67,9 +68,9 @@ def customer_facts(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     users = t.group_by("user_id").aggregate(
         first_seen=t.event_time.min(),
         last_seen=t.event_time.max(),
-        first_channel=_col(t, "channel").first(order_by=order, where=on),
-        first_device=_col(t, "device").first(order_by=order, where=on),
-        first_touchpoint=touch.first(order_by=order),
+        first_channel=first_in_order(_col(t, "channel"), order, include_null=False, where=on),
+        first_device=first_in_order(_col(t, "device"), order, include_null=False, where=on),
+        first_touchpoint=first_in_order(touch, order, include_null=False),
         net_revenue=_col(t, "revenue", "float64").sum().fill_null(0.0),
         reviewed=(t.event == "write_review").any(),
         referred=(t.event == "refer_friend").any(),
@@ -107,9 +108,9 @@ def _next_visit(log: EventLog, fp):
     s = session_table(log)
     j = s.join(fp.select("user_id", "first_purchase", "_fp_session"), "user_id")
     j = j.filter((j.start > j.first_purchase) & (j.session_id != j._fp_session.fill_null("")))
-    return j.group_by("user_id").aggregate(
-        next_visit=j.start.min(), next_visit_channel=_col(j, "channel").first(order_by=j.start)
-    )
+    # session_number orders sessions by start, then first row: ties on start are broken
+    channel = first_in_order(_col(j, "channel"), j.session_number, include_null=False)
+    return j.group_by("user_id").aggregate(next_visit=j.start.min(), next_visit_channel=channel)
 
 
 def _derived(f: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,8 @@ import pandas as pd
 from .clv import _model_input, fit_weighted
 from .eventlog import EventLog
 from .io import as_eventlog
-from .schema import PURCHASE
+from .ordered import first_in_order
+from .schema import PURCHASE, ROW_ID
 
 __all__ = [
     "Bootstrap",
@@ -136,9 +137,8 @@ def customer_segments(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     for col, name in (("channel", "first_channel"), ("device", "first_device")):
         if col in t.columns:
             has = t.filter(t[col].notnull())
-            parts.append(
-                has.group_by("user_id").aggregate(**{name: has[col].argmin(has.event_time)})
-            )
+            first = first_in_order(has[col], [has.event_time, has[ROW_ID]])
+            parts.append(has.group_by("user_id").aggregate(**{name: first}))
     expr = parts[0]
     for part in parts[1:]:
         expr = expr.left_join(part, "user_id").drop("user_id_right")

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .eventlog import EventLog
 from .io import as_eventlog
+from .ordered import first_in_order
 from .patterns import best_ids
 from .schema import PURCHASE, ROW_ID
 
@@ -128,7 +129,7 @@ def first_purchases(
     t = as_eventlog(events).table
     pur = t.filter(t.event == PURCHASE)
     first = pur.group_by("user_id").aggregate(
-        item=pur[level].first(order_by=[pur.event_time, pur[ROW_ID]])
+        item=first_in_order(pur[level], [pur.event_time, pur[ROW_ID]], include_null=False)
     )
     f = first.to_pandas()
     f["group"] = f.user_id.isin(best_ids(best)).map({True: "best", False: "rest"})

@@ -314,11 +314,13 @@ def purchase_paths(
     """
     if level not in _RUN_LEVELS:
         raise ValueError(f"level must be one of {_RUN_LEVELS}, got {level!r}")
+    from .ordered import concat_in_order  # (Spark has no ordered group_concat)
+
     log = _log(events, level)
     s = _before_first_purchase(steps(log, level=level, within="user"), log)
     key = _key(s)
     per_buyer = s.group_by(key).aggregate(
-        path=s.state.group_concat(" > ", order_by=[s.event_time, s[ROW_ID]]),
+        path=concat_in_order(s.state, [s.event_time, s[ROW_ID]], " > "),
         steps=s.count(),
     )
     agg = per_buyer.group_by(["path", "steps"]).aggregate(buyers=per_buyer.count())

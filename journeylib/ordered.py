@@ -57,5 +57,54 @@ def first_in_order(
     cond = where
     if not include_null:
         cond = value.notnull() if cond is None else cond & value.notnull()
-    key = keys[0] if len(keys) == 1 else ibis.struct({f"k{i}": k for i, k in enumerate(keys)})
-    return value.argmin(key, where=cond)
+    return value.argmin(_key(keys), where=cond)
+
+
+def last_in_order(
+    value: ir.Value,
+    order: ir.Value | Sequence[ir.Value],
+    *,
+    include_null: bool = True,
+    where: ir.BooleanValue | None = None,
+) -> ir.Scalar:
+    """The value of the last row in ``order`` (the largest key tuple); see :func:`first_in_order`.
+
+    Written as ``first(order_by=<keys descending>)`` where ordered aggregates exist, and as
+    ``max_by(value, struct(keys...))`` on Spark.
+    """
+    keys = [order] if isinstance(order, ir.Value) else list(order)
+    if _backend_of(value) not in NO_ORDERED_AGGREGATES:
+        desc = [k.desc() for k in keys]
+        return value.first(order_by=desc, include_null=include_null, where=where)
+    cond = where
+    if not include_null:
+        cond = value.notnull() if cond is None else cond & value.notnull()
+    return value.argmax(_key(keys), where=cond)
+
+
+def concat_in_order(
+    value: ir.StringValue,
+    order: ir.Value | Sequence[ir.Value],
+    sep: str,
+    *,
+    where: ir.BooleanValue | None = None,
+) -> ir.StringScalar:
+    """The non-NULL values joined by ``sep`` in ``order`` (ascending keys); NULL when none.
+
+    ``group_concat(sep, order_by=...)`` where ordered aggregates exist (DuckDB's
+    ``string_agg``, BigQuery's ``STRING_AGG ... ORDER BY``). Spark has no ordered string
+    aggregate: there the rows are collected as structs ``(keys..., value)``, the array is
+    sorted (structs compare field by field, so by the keys) and its values joined
+    (``array_join(transform(array_sort(collect_list(...)), ...))``), all inside Spark.
+    """
+    keys = [order] if isinstance(order, ir.Value) else list(order)
+    if _backend_of(value) not in NO_ORDERED_AGGREGATES:
+        return value.group_concat(sep, order_by=keys, where=where)
+    cond = value.notnull() if where is None else where & value.notnull()
+    fields = {f"k{i}": k for i, k in enumerate(keys)} | {"v": value}
+    rows = ibis.struct(fields).collect(where=cond)
+    return rows.sort().map(lambda row: row.v).join(sep)
+
+
+def _key(keys: list[ir.Value]) -> ir.Value:
+    return keys[0] if len(keys) == 1 else ibis.struct({f"k{i}": k for i, k in enumerate(keys)})

@@ -16,6 +16,7 @@ from .backend import resolve_backend
 from .cleaning import DataError, Finding, append_findings
 from .eventlog import EventLog
 from .io import Source, _read
+from .ordered import first_in_order
 from .schema import PURCHASE, REFUND, ROW_ID
 
 _ORDER_REQUIRED = ("user_id", "order_id", "event_time")
@@ -111,7 +112,7 @@ def _orders(t: ir.Table, *, has_qty: bool) -> tuple[ir.Table, list[Finding]]:
         aggs["quantity"] = usable.quantity.abs().sum()
     for col in ("product_id", "category"):
         if col in usable.columns:
-            aggs[col] = usable[col].first(order_by=usable[ROW_ID], include_null=False)
+            aggs[col] = first_in_order(usable[col], usable[ROW_ID], include_null=False)
     grouped = usable.group_by(["order_id", "_return"]).aggregate(**aggs)
     event = ibis.ifelse(grouped._return, ibis.literal(REFUND), ibis.literal(PURCHASE))
     revenue = ibis.ifelse(grouped._return, -grouped.revenue, grouped.revenue)

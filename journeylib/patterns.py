@@ -30,6 +30,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from .eventlog import EventLog
 from .io import as_eventlog, with_user_key
+from .ordered import first_in_order, last_in_order
 from .schema import OPTIONAL, PURCHASE, ROW_ID, USER_KEY
 from .sessions import sessionize
 
@@ -141,8 +142,9 @@ def horizon_events(log: EventLog, horizon: str | int) -> ir.Table:
     t = log.table
     on_site = t.filter(t.session_id.notnull())
     if horizon == "first_session":
+        order = [on_site.event_time, on_site[ROW_ID]]
         first = on_site.group_by(USER_KEY).aggregate(
-            _first_session=on_site.session_id.first(order_by=[on_site.event_time, on_site[ROW_ID]])
+            _first_session=first_in_order(on_site.session_id, order, include_null=False)
         )
         joined = on_site.join(first, USER_KEY)
         return joined.filter(joined.session_id == joined._first_session).drop("_first_session")
@@ -181,9 +183,11 @@ def user_items(log: EventLog, horizon: str | int) -> tuple[ir.Table, ir.Table]:
     firsts = {}
     for col in ("channel", "device"):
         if col in h.columns:
-            firsts[col] = h[col].first(order_by=order, where=h.session_id.notnull())
+            on = h.session_id.notnull()
+            firsts[col] = first_in_order(h[col], order, include_null=False, where=on)
     if "page_type" in h.columns:
-        firsts["page_type"] = h.page_type.first(order_by=order, where=h.event == "page_view")
+        view = h.event == "page_view"
+        firsts["page_type"] = first_in_order(h.page_type, order, include_null=False, where=view)
     items = [_steps_distinct(h)]
     if firsts:
         per_user = h.group_by(USER_KEY).aggregate(**firsts)
@@ -194,9 +198,9 @@ def user_items(log: EventLog, horizon: str | int) -> tuple[ir.Table, ir.Table]:
     s = h.filter(h._item.notnull())
     steps = s.group_by([USER_KEY, s._item.name("item")]).aggregate(
         first_time=s.event_time.min(),
-        first_row=s[ROW_ID].first(order_by=[s.event_time, s[ROW_ID]]),
+        first_row=first_in_order(s[ROW_ID], [s.event_time, s[ROW_ID]], include_null=False),
         last_time=s.event_time.max(),
-        last_row=s[ROW_ID].first(order_by=[s.event_time.desc(), s[ROW_ID].desc()]),
+        last_row=last_in_order(s[ROW_ID], [s.event_time, s[ROW_ID]], include_null=False),
     )
     return ibis.union(*items, distinct=True), steps
 
@@ -324,16 +328,16 @@ def _improvement(t: pd.DataFrame, n_pop: int, n_best: int) -> pd.DataFrame:
 
 def _parents(t: pd.DataFrame) -> pd.DataFrame:
     """Child rows (index kept) with the counts of each non-equivalent part they contain."""
-    single = t[t.kind == "single"].set_index("item_a")
-    pair = t[t.kind == "pair"].set_index(["item_a", "item_b"])
+    counts = ["users", "best_users", "_group"]
+    single = t[t.kind == "single"].set_index("item_a")[counts].add_suffix("_p")
+    pair = t[t.kind == "pair"].set_index(["item_a", "item_b"])[counts].add_suffix("_p")
     rows = []
     for part in ("item_a", "item_b"):
-        child = t[t.kind != "single"]
-        rows.append(child.join(single[["users", "best_users", "_group"]], on=part, rsuffix="_p"))
+        rows.append(t[t.kind != "single"].join(single, on=part))
     seq = t[t.kind == "sequence"].copy()
     seq["_lo"] = seq[["item_a", "item_b"]].min(axis=1)
     seq["_hi"] = seq[["item_a", "item_b"]].max(axis=1)
-    rows.append(seq.join(pair[["users", "best_users", "_group"]], on=["_lo", "_hi"], rsuffix="_p"))
+    rows.append(seq.join(pair, on=["_lo", "_hi"]))
     out = pd.concat(rows).dropna(subset=["users_p"])
     out = out[out._group != out._group_p]
     return out.rename(columns={"users_p": "users_parent", "best_users_p": "best_parent"})
