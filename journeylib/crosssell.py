@@ -111,8 +111,9 @@ def _rules(baskets: pd.DataFrame, min_support: float) -> pd.DataFrame:
     both = pairs.groupby(["item_a", "item_b"]).size().rename("customers").reset_index()
     both = both.rename(columns={"item_a": "antecedent", "item_b": "consequent"})
     both["support"] = both.customers / n
-    both["confidence"] = both.customers / both.antecedent.map(item_n)
-    both["lift"] = both.confidence / (both.consequent.map(item_n) / n)
+    # reindex, not map: mapping an empty column keeps its string dtype (pandas 3)
+    both["confidence"] = both.customers / item_n.reindex(both.antecedent).to_numpy()
+    both["lift"] = both.confidence / (item_n.reindex(both.consequent).to_numpy() / n)
     return both[both.support >= min_support]
 
 

@@ -14,6 +14,8 @@ import pytest
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 import journeylib as jl
+from journeylib import clv_value, overview
+from journeylib.abandonment import time_before_leaving
 from journeylib.backend import use_bigquery_rules
 
 
@@ -77,6 +79,24 @@ ANALYSES = {
     "rfm_summary": lambda log: jl.rfm_summary(log, value="revenue", freq="D"),
     "purchase_paths": lambda log: jl.purchase_paths(log),
     "time_to_first_purchase": lambda log: jl.time_to_first_purchase(log),
+    "stage_view": lambda log: jl.stage_view(log),
+    "step_matrix": lambda log: jl.step_matrix(log, max_steps=4),
+    "channel_attribution": lambda log: jl.channel_attribution(log),
+    "overview": lambda log: overview.summarize(log).mix,
+    "funnel_times": lambda log: jl.funnel_times(log, ["view_item", "add_to_cart"]),
+    "drop_off_next": lambda log: jl.drop_off_next(log, ["view_item", "add_to_cart", "purchase"]),
+    "time_before_leaving": lambda log: time_before_leaving(log, ["view_item", "purchase"]),
+    "cart_abandonment": lambda log: jl.cart_abandonment(log, by="channel"),
+    "cart_recovery": lambda log: jl.cart_recovery(log, days=7, contact="page_view").by_contact,
+    "returns": lambda log: jl.returns(log, by="first_device"),
+    "customer_facts": lambda log: jl.customer_facts(log),
+    "best_customers": lambda log: jl.best_customers(log, top=0.5),
+    "who_they_are": lambda log: jl.who_they_are(log, ["a"]),
+    "channel_quality": lambda log: jl.channel_quality(log),
+    "profile": lambda log: jl.profile(log, ["a"]),
+    "early_patterns": lambda log: jl.early_patterns(log, ["a"], population="users"),
+    "bought_together": lambda log: jl.bought_together(log, ["a"], level="order_id"),
+    "customer_segments": lambda log: clv_value.customer_segments(log),
 }
 
 

@@ -46,3 +46,16 @@ def test_email_driven_purchases():
     pref = jl.communication_preference(f, ["u"]).set_index("group")
     assert pref.loc["best", "purchases"] == 3 and pref.loc["best", "email_driven"] == 2
     assert pref.loc["rest", "share"] == 0.0
+
+
+def test_bought_together_with_no_pair_is_an_empty_table():
+    # every customer buys one category: no rule (this used to raise a dtype TypeError)
+    f = purchases([
+        ("w", "purchase", "2024-01-01", "direct", "A"),
+        ("x", "purchase", "2024-01-02", "direct", "B"),
+    ])  # fmt: skip
+    rules = jl.bought_together(f, ["w"])
+    assert rules.empty
+    assert list(rules.columns) == [
+        "group", "antecedent", "consequent", "customers", "support", "confidence", "lift"
+    ]  # fmt: skip
