@@ -16,7 +16,9 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib.backend import UnsupportedOnBackend, default_backend
+from journeylib import clv_value, crosssell
+from journeylib.abandonment import time_before_leaving
+from journeylib.backend import UnsupportedOnBackend, default_backend, engine_guard
 from journeylib.synth import generate_shop
 
 pytestmark = pytest.mark.spark
@@ -195,12 +197,109 @@ def test_rfm_summary(logs, options):
     assert_same(duck, spark)
 
 
-@pytest.mark.parametrize("analysis", [jl.purchase_paths, jl.customer_facts])
-def test_unsupported_analysis_names_itself_and_the_backend(sessionized, analysis):
-    name = analysis.__name__
-    with pytest.raises(UnsupportedOnBackend, match=rf"{name}\(\) cannot run on the spark backend"):
-        analysis(sessionized[1])
-    assert len(analysis(sessionized[0])) > 0  # the same call runs on DuckDB
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in one order whatever the engine returned: by every column, floats last."""
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    keys = [c for c in frame.columns if c not in floats] + floats
+    return frame.sort_values(keys, ignore_index=True, na_position="first")
+
+
+def assert_same_rows(duck: pd.DataFrame, spark: pd.DataFrame, what: str = "") -> None:
+    """:func:`assert_same` on both frames sorted the same way (row order is not compared)."""
+    assert len(duck) > 0, f"{what}: no rows on DuckDB"
+    try:
+        assert_same(_sorted(duck), _sorted(spark))
+    except AssertionError as exc:
+        raise AssertionError(f"{what}: Spark differs from DuckDB\n{exc}") from None
+
+
+def _both(logs, analysis) -> list[pd.DataFrame]:
+    return [analysis(log) for log in logs]
+
+
+def test_journey_analyses(sessionized):
+    # ordered first values (first channel of a visit) and ordered paths (group_concat)
+    cases = {
+        "channel_attribution": jl.channel_attribution,
+        "purchase_paths": lambda log: jl.purchase_paths(log, level="stage", top=50),
+        "purchase_paths channel": lambda log: jl.purchase_paths(log, level="channel", top=50),
+        "time_to_first_purchase": jl.time_to_first_purchase,
+        "stage_view": jl.stage_view,
+        "step_matrix": lambda log: jl.step_matrix(log, max_steps=6, level="stage"),
+    }
+    for name, analysis in cases.items():
+        duck, spark = _both(sessionized, analysis)
+        assert_same_rows(duck, spark, name)
+    paths = jl.purchase_paths(sessionized[1], level="stage", top=50)
+    assert paths.path.str.contains(" > ").any()  # paths of several steps, joined in order
+
+
+def test_funnel_breaks(sessionized):
+    steps = ["session_start", "view_item", "add_to_cart", "begin_checkout", "purchase"]
+    opts = {"order": "ordered", "window": "7D", "count": "sessions"}
+    contact = ("email_click", {"campaign": "abandoned_cart"})
+    cases = {
+        "drop_off_next": lambda log: jl.drop_off_next(log, steps, top=3, **opts),
+        "time_before_leaving": lambda log: time_before_leaving(log, steps, **opts),
+        "cart_abandonment": lambda log: jl.cart_abandonment(log, by="channel"),
+        "returns": lambda log: jl.returns(log, by="first_device"),
+    }
+    for name, analysis in cases.items():
+        duck, spark = _both(sessionized, analysis)
+        assert_same_rows(duck, spark, name)
+    duck, spark = _both(sessionized, lambda log: jl.cart_recovery(log, days=7, contact=contact))
+    assert_same_rows(duck.by_contact, spark.by_contact)
+    assert_same_rows(duck.by_channel, spark.by_channel)
+
+
+def test_best_customer_analyses(sessionized):
+    duck_log, spark_log = sessionized
+    best = jl.best_customers(duck_log, by="revenue", top=0.2)
+    assert_same_rows(best, jl.best_customers(spark_log, by="revenue", top=0.2), "best")
+    facts = _both(sessionized, jl.customer_facts)
+    assert_same_rows(*facts, "customer_facts")
+    assert facts[0].first_touchpoint.notna().all()
+    patterns = _both(sessionized, lambda log: jl.early_patterns(log, best, min_support=0.05))
+    assert_same_rows(*patterns, "early_patterns")
+    pairs = list(zip(sessionized, facts, patterns, strict=True))
+    profiles = [jl.profile(log, best, facts=f) for log, f, _ in pairs]
+    assert_same_rows(*profiles, "profile")
+    lists = [jl.on_the_path(log, p, best=best) for log, _, p in pairs]
+    assert_same_rows(*lists, "on_the_path")
+    cases = {
+        "who_they_are": lambda log: jl.who_they_are(log, best),
+        "channel_quality": jl.channel_quality,
+        "bought_together": lambda log: jl.bought_together(log, best, min_support=0.0),
+        "first_purchases": lambda log: crosssell.first_purchases(log, best),
+    }
+    for name, analysis in cases.items():
+        duck, spark = _both(sessionized, analysis)
+        assert_same_rows(duck, spark, name)
+
+
+def test_orders_and_clv_segments(shop, logs, spark_backend):
+    lines = shop["dir"] / "order_lines.parquet"
+    duck, spark = (jl.read_orders(lines, backend=b) for b in (None, spark_backend))
+    assert_same_rows(duck.to_pandas(), spark.to_pandas())
+    cols = ["check", "column", "rows", "action"]
+    assert_same(duck.cleaning[cols], spark.cleaning[cols])
+    duck, spark = (clv_value.customer_segments(log).reset_index() for log in logs)
+    assert_same_rows(duck, spark)
+
+
+@engine_guard
+def ordered_events(events: jl.EventLog) -> pd.DataFrame:
+    """Each user's events joined in time order by an ordered ``group_concat`` (none on Spark)."""
+    t = events.table
+    path = t.event.group_concat(",", order_by=[t.event_time, t.row_id])
+    return t.group_by("user_id").aggregate(path=path).to_pandas()
+
+
+def test_unsupported_analysis_names_itself_and_the_backend(logs):
+    match = r"ordered_events\(\) cannot run on the spark backend"
+    with pytest.raises(UnsupportedOnBackend, match=match):
+        ordered_events(logs[1])
+    assert len(ordered_events(logs[0])) > 0  # the same call runs on DuckDB
 
 
 @pytest.mark.parametrize("unit", ["s", "ms", "us"])
