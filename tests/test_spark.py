@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import clv_value, crosssell
+from journeylib import clv_value, crosssell, overview
 from journeylib.abandonment import time_before_leaving
 from journeylib.backend import UnsupportedOnBackend, default_backend, engine_guard
 from journeylib.synth import generate_shop
@@ -226,6 +226,8 @@ def test_journey_analyses(sessionized):
         "time_to_first_purchase": jl.time_to_first_purchase,
         "stage_view": jl.stage_view,
         "step_matrix": lambda log: jl.step_matrix(log, max_steps=6, level="stage"),
+        "session_mix": lambda log: overview.session_mix(log, by="device"),
+        "events_per_day": lambda log: overview.events_per_day(log, by="channel"),
     }
     for name, analysis in cases.items():
         duck, spark = _both(sessionized, analysis)
@@ -243,6 +245,8 @@ def test_funnel_breaks(sessionized):
         "time_before_leaving": lambda log: time_before_leaving(log, steps, **opts),
         "cart_abandonment": lambda log: jl.cart_abandonment(log, by="channel"),
         "returns": lambda log: jl.returns(log, by="first_device"),
+        "funnel_times": lambda log: jl.funnel_times(log, steps, **opts),
+        "ab_test": lambda log: jl.ab_test(log, "variant", steps=steps[-2:]).variants,
     }
     for name, analysis in cases.items():
         duck, spark = _both(sessionized, analysis)
