@@ -4,7 +4,9 @@
 none, and ibis refuses to compile it there. :func:`first_in_order` keeps the ordered
 aggregate where it exists (DuckDB plans are unchanged) and otherwise writes the same thing as
 ``min_by(value, struct(keys...))``: the value on the row with the smallest key tuple, which is
-the first row in key order because structs compare field by field.
+the first row in key order because structs compare field by field. :func:`last_in_order`
+is its mirror (``max_by``), and :func:`concat_in_order` joins a column's values in key order
+(``group_concat(order_by=...)``; on Spark a sorted ``collect_list`` of structs).
 """
 
 from __future__ import annotations

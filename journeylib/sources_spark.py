@@ -106,7 +106,13 @@ def _load_dataframe(frame: pd.DataFrame, con: BaseBackend, spark: Any) -> source
     data = pa.Table.from_pandas(frame, preserve_index=False)
     data = sources._null_columns_as_text(sources._rename_reserved(data))
     data = data.append_column(ROW_ID, pa.array(np.arange(len(frame), dtype="int64")))
-    df = spark.createDataFrame(data.to_pandas(), schema=_spark_schema(data.schema)).cache()
+    rows = data.to_pandas()
+    for name, column in zip(data.column_names, data.columns, strict=True):
+        # missing values as None: from to_pandas() Spark would store a missing text as the
+        # string "NaN" and a missing float as NaN, and refuse an integer column with gaps
+        if column.null_count and not pa.types.is_timestamp(column.type):
+            rows[name] = pd.Series(column.to_pylist(), dtype=object)
+    df = spark.createDataFrame(rows, schema=_spark_schema(data.schema)).cache()
     return sources.RawSource(table=_view(con, df, "jl_source"), label="<DataFrame>")
 
 

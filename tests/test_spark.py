@@ -19,6 +19,7 @@ import journeylib as jl
 from journeylib import clv_value, crosssell, overview
 from journeylib.abandonment import time_before_leaving
 from journeylib.backend import UnsupportedOnBackend, default_backend, engine_guard
+from journeylib.ordered import concat_in_order, first_in_order, last_in_order
 from journeylib.synth import generate_shop
 
 pytestmark = pytest.mark.spark
@@ -289,6 +290,64 @@ def test_orders_and_clv_segments(shop, logs, spark_backend):
     assert_same(duck.cleaning[cols], spark.cleaning[cols])
     duck, spark = (clv_value.customer_segments(log).reset_index() for log in logs)
     assert_same_rows(duck, spark)
+
+
+def test_a_frame_with_missing_values_reads_the_same(spark_backend):
+    t = pd.Timestamp("2024-03-01 10:00", tz="UTC")
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c"],
+            "event": ["purchase", "page_view", "purchase"],
+            "event_time": [t, t, t + pd.Timedelta("1s")],
+            "channel": ["email", None, None],  # a missing text is NULL, not the text "NaN"
+            "revenue": [10.0, None, 2.5],  # a missing float is NULL, not NaN
+            "quantity": pd.array([1, None, 3], dtype="Int64"),  # an integer column with a gap
+        }
+    )
+    duck, spark = (jl.read_events(frame, backend=b) for b in (None, spark_backend))
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    t = spark.table
+    row = t.aggregate(
+        channels=t.channel.isnull().sum(), revenue=t.revenue.sum(), quantity=t.quantity.sum()
+    ).to_pandas()
+    assert row.to_dict("records") == [{"channels": 2, "revenue": 12.5, "quantity": 4}]
+
+
+def test_ordered_aggregates_by_hand(spark_backend):
+    t0 = pd.Timestamp("2024-03-01 10:00", tz="UTC")
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "a", "b"],
+            "event": ["x", "y", "z", "w"],  # a: z (an hour earlier), then x and y tied on time
+            "event_time": [t0, t0, t0 - pd.Timedelta("1h"), t0],
+            "channel": ["email", None, "direct", None],
+        }
+    )
+    expected = pd.DataFrame(
+        {
+            "user_id": ["a", "b"],
+            "first": ["z", "w"],
+            "last": ["y", "w"],  # the tie goes to the later source row
+            "last_channel": [None, None],  # y has none
+            "last_known": ["email", None],
+            "path": ["z>x>y", "w"],
+            "channels": ["direct>email", None],  # NULLs skipped; none at all: NULL
+        },
+        dtype="str",
+    )
+    for backend in (None, spark_backend):
+        t = jl.read_events(frame, backend=backend).table
+        order = [t.event_time, t.row_id]
+        out = t.group_by("user_id").aggregate(
+            first=first_in_order(t.event, order),
+            last=last_in_order(t.event, order),
+            last_channel=last_in_order(t.channel, order),
+            last_known=last_in_order(t.channel, order, include_null=False),
+            path=concat_in_order(t.event, order, ">"),
+            channels=concat_in_order(t.channel, order, ">"),
+        )
+        got = out.order_by("user_id").to_pandas()
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
 
 
 @engine_guard
