@@ -14,6 +14,10 @@ a step; at ``"page_type"`` every page view (events with a ``page_type``); at ``"
 ``"channel"`` a step is a *run*: consecutive events with the same stage or channel are one step,
 so a step is a change of stage or channel. Events whose value at the level is NULL (unmapped
 stages, refunds without a channel) are left out. Order is (``event_time``, ``row_id``).
+
+The pseudo states that open and close a journey in :func:`transitions` are ``"(start)"`` and
+``"(end)"``: parenthesised so that a real state called ``start`` or ``end`` (an event, a
+channel) stays apart from them.
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ import pandas as pd
 from .backend import engine_guard
 from .eventlog import EventLog
 from .io import as_eventlog
-from .schema import ROW_ID, USER_KEY
+from .schema import ROW_ID, SESSION_KEY, USER_KEY
 from .stages import STAGES, first_purchases, map_stages, user_stage_table
 
 LEVELS = ("event", "stage", "channel", "page_type")
 WITHIN = ("session", "user")
-START, END, ENDED = "start", "end", "ended"
+START, END, ENDED = "(start)", "(end)", "ended"
 _RUN_LEVELS = ("stage", "channel")
 
 
@@ -54,7 +58,8 @@ def steps(
 ) -> ir.Table:
     """The steps of every journey as a narrow ibis table (see the module docstring).
 
-    Columns: ``user_id``, the user key, ``part`` (the session id, or ``""`` when
+    Columns: ``user_id``, the user key, ``part`` (the session: ``session_key`` when the log
+    has it (an integer compares faster than text), else ``session_id``; ``""`` when
     ``within="user"``), ``event_time``, ``row_id``, ``state``. ``within="session"`` leaves out
     off-site events (NULL ``session_id``: e-mail opens, refunds), which belong to no visit.
     """
@@ -67,7 +72,7 @@ def steps(
         if not log.has("session_id"):
             raise ValueError("within='session' needs session ids: call journeylib.sessionize")
         t = t.filter(t.session_id.notnull())
-        part = t.session_id
+        part = t[SESSION_KEY] if SESSION_KEY in t.columns else t.session_id
     else:
         part = ibis.literal("")
     s = t.select("user_id", key, "event_time", ROW_ID, part=part, state=t[level].cast("string"))
@@ -94,29 +99,36 @@ def transition_table(
 
     One window pass, partitioned by the user key and ordered by (``event_time``, ``row_id``):
     a step continues the journey of the step before it when both have the same ``part``
-    (session), so a session is a run of a user's events with one session id.
+    (session), so a session is a run of a user's events with one session id. The same pass
+    finds each journey's last step (the next step is in another journey, or there is none),
+    which gives the ``"(end)"`` edges.
     """
     s = steps(events, level=level, within=within)
     key = _key(s)
     w = ibis.window(group_by=s[key], order_by=[s.event_time, s[ROW_ID]])
-    prev_part, next_part = s.part.lag().over(w), s.part.lead().over(w)
-    starts = prev_part.isnull() | (prev_part != s.part)
-    gap = s.event_time.delta(s.event_time.lag().over(w), unit="microsecond") / 1e6
+    prev_time = s.event_time.lag().over(w)
+    if within == "session":
+        prev_part, next_part = s.part.lag().over(w), s.part.lead().over(w)
+        starts = prev_part.isnull() | (prev_part != s.part)
+        is_last = next_part.isnull() | (next_part != s.part)
+    else:  # one journey per user: it starts and ends where the user's steps do
+        starts, is_last = prev_time.isnull(), s.event_time.lead().over(w).isnull()
+    gap = s.event_time.delta(prev_time, unit="microsecond") / 1e6
     edges = s.select(
         key,
         frm=ibis.ifelse(starts, ibis.literal(START), s.state.lag().over(w)),
         to=s.state,
         seconds=ibis.ifelse(starts, ibis.null("float64"), gap),
-        is_last=next_part.isnull() | (next_part != s.part),
+        is_first=starts,
+        is_last=is_last,
     )
-    inner = edges
     if add_start_end:
         end = edges.filter(edges.is_last).select(
             key, frm=edges.to, to=ibis.literal(END), seconds=ibis.null("float64")
         )
-        inner = edges.drop("is_last").union(end, distinct=False)
+        inner = edges.drop("is_first", "is_last").union(end, distinct=False)
     else:
-        inner = edges.filter(edges.frm != START).drop("is_last")
+        inner = edges.filter(~edges.is_first).drop("is_first", "is_last")
     return inner.group_by(["frm", "to"]).aggregate(
         transitions=inner.count(),
         users=inner[key].nunique(),
@@ -146,8 +158,9 @@ def transitions(
         with a NULL ``session_id`` (e-mail opens, refunds) are left out. ``"user"``: one
         journey per user over the whole log, off-site events included.
     add_start_end
-        Add a ``"start"`` state before each journey's first step and an ``"end"`` state after
-        its last.
+        Add a ``"(start)"`` state before each journey's first step and an ``"(end)"`` state
+        after its last (in parentheses, so that they never merge with real states called
+        ``start`` or ``end``; :data:`START` and :data:`END`).
 
     Returns
     -------
