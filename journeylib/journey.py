@@ -22,6 +22,8 @@ channel) stays apart from them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
@@ -53,15 +55,24 @@ def _key(t: ir.Table) -> str:
     return USER_KEY if USER_KEY in t.columns else "user_id"
 
 
+def _journeys(s: ir.Table, within: str) -> Any:
+    """The window over one journey's steps: a user's, or a session's (user key and ``part``),
+    in (``event_time``, ``row_id``) order."""
+    key = [s[_key(s)], s.part] if within == "session" else [s[_key(s)]]
+    return ibis.window(group_by=key, order_by=[s.event_time, s[ROW_ID]])
+
+
 def steps(
     events: EventLog | pd.DataFrame, *, level: str = "event", within: str = "user"
 ) -> ir.Table:
     """The steps of every journey as a narrow ibis table (see the module docstring).
 
     Columns: ``user_id``, the user key, ``part`` (the session: ``session_key`` when the log
-    has it (an integer compares faster than text), else ``session_id``; ``""`` when
+    has it (an integer sorts faster than text), else ``session_id``; ``""`` when
     ``within="user"``), ``event_time``, ``row_id``, ``state``. ``within="session"`` leaves out
-    off-site events (NULL ``session_id``: e-mail opens, refunds), which belong to no visit.
+    off-site events (NULL ``session_id``: e-mail opens, refunds), which belong to no visit;
+    a session is all of a user's events with its session id (as in :func:`sessions`), and
+    stage and channel runs end where the session does.
     """
     if within not in WITHIN:
         raise ValueError(f"within must be one of {WITHIN}, got {within!r}")
@@ -78,12 +89,10 @@ def steps(
     s = t.select("user_id", key, "event_time", ROW_ID, part=part, state=t[level].cast("string"))
     s = s.filter(s.state.notnull())
     if level in _RUN_LEVELS:
-        w = ibis.window(group_by=s[key], order_by=[s.event_time, s[ROW_ID]])
-        previous, prev_part = s.state.lag().over(w), s.part.lag().over(w)
+        previous = s.state.lag().over(_journeys(s, within))
         # the flag is a column first: filtering on window values directly is miscompiled
         # for Spark by ibis 12 (an unresolved column); DuckDB plans both the same way
-        run_start = previous.isnull() | (previous != s.state) | (prev_part != s.part)
-        s = s.mutate(_run_start=run_start)
+        s = s.mutate(_run_start=previous.isnull() | (previous != s.state))
         s = s.filter(s._run_start).drop("_run_start")
     return s
 
@@ -97,26 +106,20 @@ def transition_table(
 ) -> ir.Table:
     """The (from, to) counts of :func:`transitions` as an ibis expression (before probabilities).
 
-    One window pass, partitioned by the user key and ordered by (``event_time``, ``row_id``):
-    a step continues the journey of the step before it when both have the same ``part``
-    (session), so a session is a run of a user's events with one session id. The same pass
-    finds each journey's last step (the next step is in another journey, or there is none),
-    which gives the ``"(end)"`` edges.
+    One window pass over each journey (a session: the user's events with one session id,
+    partitioned by user key and ``part``; or a user) in (``event_time``, ``row_id``) order:
+    a step without a previous one starts the journey (a ``"(start)"`` edge), one without a
+    next one ends it (an ``"(end)"`` edge).
     """
     s = steps(events, level=level, within=within)
     key = _key(s)
-    w = ibis.window(group_by=s[key], order_by=[s.event_time, s[ROW_ID]])
-    prev_time = s.event_time.lag().over(w)
-    if within == "session":
-        prev_part, next_part = s.part.lag().over(w), s.part.lead().over(w)
-        starts = prev_part.isnull() | (prev_part != s.part)
-        is_last = next_part.isnull() | (next_part != s.part)
-    else:  # one journey per user: it starts and ends where the user's steps do
-        starts, is_last = prev_time.isnull(), s.event_time.lead().over(w).isnull()
+    w = _journeys(s, within)
+    prev_state, prev_time = s.state.lag().over(w), s.event_time.lag().over(w)
+    starts, is_last = prev_state.isnull(), s.state.lead().over(w).isnull()
     gap = s.event_time.delta(prev_time, unit="microsecond") / 1e6
     edges = s.select(
         key,
-        frm=ibis.ifelse(starts, ibis.literal(START), s.state.lag().over(w)),
+        frm=ibis.ifelse(starts, ibis.literal(START), prev_state),
         to=s.state,
         seconds=ibis.ifelse(starts, ibis.null("float64"), gap),
         is_first=starts,

@@ -199,3 +199,25 @@ def test_gap_sessions_use_their_integer_key_with_the_same_result(shop_dir):
             stages.replace(table=stages.table.drop("session_key")), level="stage", within="session"
         ),
     )
+
+
+def test_a_session_is_all_its_events_even_when_another_interleaves():
+    """Sessions are keyed by (user, session_id), as in jl.sessions: a visit in a second tab
+    (s2) between two events of s1 does not split s1 into two journeys."""
+    s = pd.Timedelta(seconds=1)
+    rows = [
+        ("u", "page_view", T0, "s1"),
+        ("u", "search", T0 + s, "s2"),
+        ("u", "view_item", T0 + 3 * s, "s1"),
+    ]
+    frame = pd.DataFrame(rows, columns=["user_id", "event", "event_time", "session_id"])
+    out = journey.transitions(frame, within="session")
+    assert _edges(out) == {
+        ("(start)", "page_view"): 1,
+        ("page_view", "view_item"): 1,
+        ("view_item", "(end)"): 1,
+        ("(start)", "search"): 1,
+        ("search", "(end)"): 1,
+    }
+    assert out.set_index(["from", "to"]).loc[("page_view", "view_item"), "median_seconds"] == 3
+    assert len(jl.sessions(frame)) == 2
