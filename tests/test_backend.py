@@ -120,3 +120,14 @@ def test_duckdb_strip_trims_exactly_what_trim_does():
     got = jl.connect().execute(t.select(s=t.v.strip())).s.tolist()
     expected = [None if v is None else v.strip(" \t\n\r\x0b\x0c") for v in values]
     assert [None if pd.isna(g) else g for g in got] == expected
+
+
+def test_duckdb_hash_is_a_63_bit_integer_equal_for_equal_values():
+    import ibis
+
+    t = ibis.memtable(pd.DataFrame({"v": ["a", "b", "a", None, None]}, dtype="object"))
+    expr = t.select(h=t.v.hash())
+    assert "BIT)" not in ibis.to_sql(expr, dialect="duckdb").upper()  # no bit-string detour
+    h = jl.connect().execute(expr).h.tolist()
+    assert h[0] == h[2] and h[3] == h[4] and len({h[0], h[1], h[3]}) == 3
+    assert all(0 <= x < 2**63 for x in h)
