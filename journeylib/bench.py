@@ -4,7 +4,9 @@ Each size runs in a fresh process (so peak memory is that size's own), generatin
 once into a cache folder outside the repository (``$JOURNEYLIB_BENCH_DIR``, default
 ``/tmp/journeylib-bench``). Every step runs ``--repeat`` times; the median is printed with the
 process's peak resident memory after the step. Targets (issue 3): sessionize 1M events in under
-0.3 s and 10M in under 3 s, peak memory under 3 GB at 10M.
+0.3 s and 10M in under 3 s, peak memory under 3 GB at 10M. For scale on a busy machine, the
+same sessionization written by hand in plain DuckDB SQL (:func:`hand_sessionize_sql`) is
+timed in the same process on the same table, last (its table is dropped after each run).
 
 Usage: ``python -m journeylib.bench [--sizes 1000000,10000000] [--repeat 3]``.
 """
@@ -72,6 +74,29 @@ def _release(result: object) -> None:
         release()
 
 
+def hand_sessionize_sql(table: str, out: str) -> str:
+    """``sessionize(recompute=True)`` as an analyst writes it in DuckDB SQL: two window passes
+    over the whole table, the gap in integer microseconds (DuckDB's fastest form)."""
+    w = "PARTITION BY user_key ORDER BY event_time, row_id"
+    gap = f"epoch_us(event_time) - epoch_us(lag(event_time) OVER ({w}))"
+    return f"""CREATE TEMP TABLE {out} AS
+        SELECT * EXCLUDE (new), user_id || ':' || sum(new) OVER ({w}) AS session_id
+        FROM (SELECT * RENAME (session_id AS source_session_id),
+          CASE WHEN lag(event_time) OVER ({w}) IS NULL
+          OR {gap} > 1800000000 THEN 1 ELSE 0 END AS new FROM {table})"""
+
+
+def _hand_sessionize(log, repeat: int) -> float:
+    con, times = log.backend, []
+    sql = hand_sessionize_sql(log.table.get_name(), "jl_bench_hand_sessions")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        con.raw_sql(sql)
+        times.append(time.perf_counter() - start)
+        con.raw_sql("DROP TABLE jl_bench_hand_sessions")
+    return statistics.median(times)
+
+
 def run_size(n_events: int, repeat: int) -> list[dict]:
     """Time read, sessionize and stage mapping on one log; a row per step."""
     import journeylib as jl
@@ -85,6 +110,8 @@ def run_size(n_events: int, repeat: int) -> list[dict]:
     rows.append({"step": "sessionize (30 min gap)", "seconds": sess_s, "peak_gb": peak_rss_gb()})
     stage_s, _ = _time(lambda: jl.map_stages(sess), repeat)
     rows.append({"step": "map_stages", "seconds": stage_s, "peak_gb": peak_rss_gb()})
+    hand_s = _hand_sessionize(log, repeat)
+    rows.append({"step": "sessionize, hand SQL", "seconds": hand_s, "peak_gb": peak_rss_gb()})
     for row in rows:
         row["events"] = n
         row["size"] = n_events

@@ -5,6 +5,12 @@ for its transition matrix at 1M events, i.e. under 0.22 s at 1M. Each size runs 
 process on the log of :func:`journeylib.bench.ensure_log` (read and sessionized once, not
 timed); every step runs ``--repeat`` times and the median is printed.
 
+Beside the event-level transitions within sessions, the same table written by hand in plain
+DuckDB SQL (:func:`hand_sql`: one window partitioned by user and session, the end edges from a
+second scan of it, the same counts, users and quantiles) is timed in the same process, on the
+source's session ids and on gap-rule sessions; the two must give the same table, or the run
+fails. SQL strings live here only: the library writes ibis expressions.
+
 Usage: ``python -m journeylib.bench_journey [--sizes 1000000,10000000] [--repeat 3]``.
 """
 
@@ -22,20 +28,65 @@ STEPS = {
     "transitions (event, user)": {"level": "event", "within": "user"},
     "transitions (stage, user)": {"level": "stage", "within": "user"},
 }
+GAP_STEP = "transitions (event, gap sessions)"
+
+
+def hand_sql(table: str) -> str:
+    """``transitions(level="event", within="session")`` as an analyst writes it in DuckDB SQL.
+
+    ``table`` has ``user_key``, ``session_id``, ``event``, ``event_time`` and ``row_id``. Time
+    differences use ``epoch_us`` (integer microseconds, the fastest DuckDB form).
+    """
+    return f"""
+    WITH w AS (
+      SELECT user_key, event,
+        lag(event) OVER s AS prev, lead(event) OVER s AS nxt,
+        (epoch_us(event_time) - epoch_us(lag(event_time) OVER s)) / 1e6 AS seconds
+      FROM {table}
+      WHERE session_id IS NOT NULL AND event IS NOT NULL
+      WINDOW s AS (PARTITION BY user_key, session_id ORDER BY event_time, row_id)
+    ), edges AS (
+      SELECT user_key, coalesce(prev, '(start)') AS frm, event AS "to", seconds FROM w
+      UNION ALL
+      SELECT user_key, event, '(end)', NULL FROM w WHERE nxt IS NULL
+    )
+    SELECT frm, "to", count(*) AS transitions, count(DISTINCT user_key) AS users,
+      quantile_cont(seconds, 0.5) AS median_seconds, quantile_cont(seconds, 0.9) AS p90_seconds
+    FROM edges GROUP BY frm, "to"
+    """
+
+
+def _check_same(lib, rows: list[tuple]) -> None:
+    got = sorted((r["from"], r["to"], int(r.transitions), int(r.users)) for _, r in lib.iterrows())
+    want = sorted((f, t, int(n), int(u)) for f, t, n, u, *_ in rows)
+    if got != want:
+        raise AssertionError("journeylib's transitions differ from the hand-written SQL's")
 
 
 def run_size(n_events: int, repeat: int) -> list[dict]:
-    """Time each transitions step on one log; a row per step."""
+    """Time each transitions step, and the hand SQL beside the session ones; a row per step."""
     import journeylib as jl
 
     log = jl.sessionize(jl.read_events(ensure_log(n_events)))
+    gap = jl.sessionize(log, recompute=True)
     staged = jl.map_stages(log)
     n = len(log)
     rows = []
+
+    def add(name: str, seconds: float) -> None:
+        rows.append({"step": name, "seconds": seconds, "peak_gb": peak_rss_gb(), "events": n})
+
     for name, options in STEPS.items():
         source = staged if options["level"] == "stage" else log
         seconds, _ = _time(lambda s=source, o=options: jl.transitions(s, **o), repeat)
-        rows.append({"step": name, "seconds": seconds, "peak_gb": peak_rss_gb(), "events": n})
+        add(name, seconds)
+    add(GAP_STEP, _time(lambda: jl.transitions(gap), repeat)[0])
+    for name, sessions in (("transitions (event, session)", log), (GAP_STEP, gap)):
+        sql = hand_sql(sessions.table.get_name())
+        con = sessions.backend
+        seconds, result = _time(lambda q=sql, c=con: c.raw_sql(q).fetchall(), repeat)
+        _check_same(jl.transitions(sessions), result)
+        add(name.replace("transitions", "hand SQL"), seconds)
     for row in rows:
         row["size"] = n_events
     return rows
@@ -52,14 +103,18 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_size(args.one, args.repeat)))
         return 0
     rows = rows_from_subprocesses("journeylib.bench_journey", args.sizes, args.repeat)
-    print(f"{'step':<32}{'events':>12}{'median s':>10}{'peak GB':>9}  target")
+    print(f"{'step':<36}{'events':>12}{'median s':>10}{'peak GB':>9}  target / vs hand SQL")
+    by = {(r["size"], r["step"]): r["seconds"] for r in rows}
     for r in rows:
         verdict = ""
         if r["size"] == 1_000_000 and r["step"].startswith("transitions (event"):
             met = "met" if r["seconds"] < TARGET_1M_S else "MISSED"
             verdict = f"< {TARGET_1M_S:.2f} s: {met}"
+        sql = by.get((r["size"], r["step"].replace("transitions", "hand SQL")))
+        if sql and r["step"].startswith("transitions"):
+            verdict += f"; {r['seconds'] / sql:.2f}x hand SQL"
         print(
-            f"{r['step']:<32}{r['events']:>12,}{r['seconds']:>10.2f}{r['peak_gb']:>9.2f}  {verdict}"
+            f"{r['step']:<36}{r['events']:>12,}{r['seconds']:>10.2f}{r['peak_gb']:>9.2f}  {verdict}"
         )
     return 0
 

@@ -6,8 +6,12 @@ times, each in a fresh process so that the peak resident memory is its own:
 
 - ``journeylib``: ``read_events``, ``sessionize`` (30-minute gap), a 5-step ordered funnel with
   a 7-day window, and ``transitions`` (events within sessions);
-- ``hand SQL``: the same four steps written by hand in plain DuckDB SQL (a window pass for
-  sessions, ``lag`` for transitions, a join per funnel step).
+- ``hand SQL``: the same four steps written by hand in plain DuckDB SQL, doing the same work:
+  reading checks the required columns for NULLs and counts exact duplicates (hash, then exact
+  comparison of the repeated hashes), numbers users and keeps the rows it can use; a window
+  pass for sessions; a join per funnel step; transitions with start and end edges, users and
+  time quantiles (:func:`journeylib.bench_journey.hand_sql`). Funnel counts and transition
+  tables must agree.
 
 Both run on DuckDB with ``memory_limit`` (default 6GB), ``threads`` (default 2) and a spill
 folder. Targets (issue 10): the four journeylib steps together under 60 s and peak RSS under
@@ -30,6 +34,7 @@ from pathlib import Path
 
 from .bench import bench_dir, peak_rss_gb
 from .bench_funnel import hand_sql as funnel_sql
+from .bench_journey import hand_sql as transitions_sql
 
 STEPS = ("session_start", "view_item", "add_to_cart", "begin_checkout", "purchase")
 COLUMNS = {"user_id": "user_pseudo_id", "event": "event_name", "event_time": "event_timestamp"}
@@ -111,21 +116,52 @@ def run_journeylib(path: Path, backend) -> list[dict]:
     funnel = _timed(
         rows, "funnel (5 steps, 7 days)", lambda: jl.funnel(sess, list(STEPS), window="7D")
     )
-    _timed(rows, "transitions (sessions)", lambda: jl.transitions(sess))
+    edges = _timed(rows, "transitions (sessions)", lambda: jl.transitions(sess))
     rows[-1]["funnel"] = funnel["count"].tolist()
+    rows[-1]["edges"] = sorted(
+        [r["from"], r["to"], int(r.transitions), int(r.users)] for _, r in edges.iterrows()
+    )
     return rows
+
+
+def hand_read_sql(path: Path) -> tuple[str, str, str]:
+    """Reading by hand: the checks (rows, NULLs in the required columns), the exact duplicate
+    count (rows whose hash repeats, compared exactly), and the typed table of usable rows
+    with its row number and user number."""
+    src = f"read_parquet('{path}', file_row_number = true)"
+    cols = "user_pseudo_id, event_name, event_timestamp, ga_session_id, device_category, "
+    cols += "ecommerce_purchase_revenue"
+    checks = f"""SELECT count(*), count(*) FILTER (WHERE user_pseudo_id IS NULL),
+        count(*) FILTER (WHERE event_name IS NULL), count(*) FILTER (WHERE event_timestamp IS NULL)
+        FROM {src}"""
+    dups = f"""WITH rep AS (SELECT hash({cols}) AS h FROM {src} GROUP BY 1 HAVING count(*) > 1)
+        SELECT count(*) - count(DISTINCT ({cols})) FROM {src}
+        WHERE hash({cols}) IN (SELECT h FROM rep)"""
+    create = f"""CREATE TABLE ev AS
+        WITH ok AS (SELECT * FROM {src} WHERE user_pseudo_id IS NOT NULL
+          AND event_name IS NOT NULL AND event_timestamp IS NOT NULL),
+        users AS (SELECT user_pseudo_id, row_number() OVER (ORDER BY user_pseudo_id) - 1
+          AS user_key FROM (SELECT DISTINCT user_pseudo_id FROM ok))
+        SELECT user_pseudo_id AS user_id, event_name AS event,
+          make_timestamp(event_timestamp) AS event_time,
+          CAST(ga_session_id AS VARCHAR) AS source_session_id, device_category AS device,
+          ecommerce_purchase_revenue AS revenue, file_row_number AS row_id, user_key
+        FROM ok JOIN users USING (user_pseudo_id)"""
+    return checks, dups, create
 
 
 def run_sql(path: Path, memory_limit: str, threads: int) -> list[dict]:
     """The same four steps written by hand in DuckDB SQL."""
     con = _duckdb(memory_limit, threads)
     rows: list[dict] = []
-    read = f"""CREATE TABLE ev AS SELECT user_pseudo_id AS user_id, event_name AS event,
-        make_timestamp(event_timestamp) AS event_time, device_category AS device,
-        ecommerce_purchase_revenue AS revenue, row_number() OVER () - 1 AS row_id,
-        dense_rank() OVER (ORDER BY user_pseudo_id) - 1 AS user_key
-        FROM read_parquet('{path}')"""
-    _timed(rows, "read_events", lambda: con.execute(read))
+    checks, dups, create = hand_read_sql(path)
+
+    def read() -> None:
+        con.execute(checks).fetchall()
+        con.execute(dups).fetchall()
+        con.execute(create)
+
+    _timed(rows, "read_events", read)
     sessionize = """CREATE TABLE sess AS SELECT *, user_id || ':' || sum(new) OVER (
           PARTITION BY user_key ORDER BY event_time, row_id) AS session_id
         FROM (SELECT *, CASE WHEN lag(event_time) OVER w IS NULL OR event_time - lag(event_time)
@@ -135,11 +171,13 @@ def run_sql(path: Path, memory_limit: str, threads: int) -> list[dict]:
     funnel = _timed(
         rows, "funnel (5 steps, 7 days)", lambda: con.execute(funnel_sql("sess")).fetchall()[0]
     )
-    transitions = """SELECT frm, event AS to_, count(*) FROM (SELECT event, lag(event) OVER (
-          PARTITION BY user_key, session_id ORDER BY event_time, row_id) AS frm FROM sess)
-        GROUP BY ALL"""
-    _timed(rows, "transitions (sessions)", lambda: con.execute(transitions).fetchall())
+    edges = _timed(
+        rows,
+        "transitions (sessions)",
+        lambda: con.execute(transitions_sql("sess")).fetchall(),
+    )
     rows[-1]["funnel"] = list(funnel)
+    rows[-1]["edges"] = sorted([f, t, int(n), int(u)] for f, t, n, u, *_ in edges)
     return rows
 
 
@@ -207,11 +245,16 @@ def main(argv: list[str] | None = None) -> int:
         cmd += ["--memory-limit", args.memory_limit, "--threads", str(args.threads)]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         rows = json.loads(out.strip().splitlines()[-1])
-        results[kind] = (_print(kind, rows), max(r["peak_gb"] for r in rows), rows[-1]["funnel"])
+        results[kind] = (_print(kind, rows), max(r["peak_gb"] for r in rows), rows[-1])
     if "sql" in results:
-        (lib_s, lib_gb, lib_f), (sql_s, _, sql_f) = results["journeylib"], results["sql"]
+        (lib_s, lib_gb, lib_r), (sql_s, _, sql_r) = results["journeylib"], results["sql"]
         ok = lib_s < TARGET_TOTAL_S and lib_gb < TARGET_RSS_GB and lib_s <= sql_s
-        print(f"funnel counts: journeylib {lib_f}, hand SQL {sql_f}")
+        print(f"funnel counts: journeylib {lib_r['funnel']}, hand SQL {sql_r['funnel']}")
+        same = "agree" if lib_r["edges"] == sql_r["edges"] else "DIFFER"
+        print(
+            f"transition tables (counts and users): {same}; journeylib/hand SQL: "
+            f"{lib_s / sql_s:.2f}x"
+        )
         print(
             f"targets (all four < {TARGET_TOTAL_S:.0f} s, peak < {TARGET_RSS_GB:.0f} GB, "
             f"not slower than hand SQL): {'met' if ok else 'MISSED'}"

@@ -110,19 +110,24 @@ def _read(
     text_cols = [src for canon, src in mapping.items() if CANONICAL[canon].is_string()]
     raw = sources.load(source, con, string_columns=[*text_cols, mapping["event_time"]])
     table = rename_to_canonical(raw.table, mapping)
-    flagged, findings = _flag(
-        table, raw, time_unit=time_unit, allow_missing_user=allow_missing_user
+    dups = duplicate_rows(table)
+    flagged, bad_flags, time_notes = _flag(
+        table, raw, dups, time_unit=time_unit, allow_missing_user=allow_missing_user
     )
-    cleaned = flagged.filter(flagged._reason == 0).drop(*_helper_columns(flagged))
-    cleaned = with_user_key(cleaned).cache()
+    counts = _counts(flagged, bad_flags)
+    findings = [_malformed_lines(raw), *_findings(flagged, raw, counts, bad_flags), *time_notes]
+    if allow_missing_user:
+        findings = [f for f in findings if f.column != "user_id"]
     findings = [
-        Finding("rows read", "(all)", _rows_read(flagged, raw), "read"),
+        Finding("rows read", "(all)", int(counts["rows"]) + raw.bad_count, "read"),
         *findings,
         *notes,
-        Finding("rows kept", "(all)", int(cleaned.count().to_pandas()), "kept"),
+        Finding("rows kept", "(all)", int(counts["kept"]), "kept"),
     ]
     raise_if_strict(raw.label, findings, strict=strict)
-    _release(flagged)
+    cleaned = flagged.filter(flagged._reason == 0).drop(*_helper_columns(flagged))
+    cleaned = with_user_key(cleaned).cache()
+    _release(dups)
     return EventLog(table=cleaned, cleaning=report_frame(findings), columns=mapping, source=label)
 
 
@@ -146,23 +151,31 @@ def with_user_key(table: ir.Table) -> ir.Table:
     return table.left_join(keys, "user_id").select(*table.columns, USER_KEY)
 
 
-def _rows_read(flagged: ir.Table, raw: sources.RawSource) -> int:
-    return int(flagged.count().to_pandas()) + raw.bad_count
-
-
 def _helper_columns(table: ir.Table) -> list[str]:
     return [c for c in table.columns if c.startswith("_")]
 
 
 def _flag(
-    table: ir.Table, raw: sources.RawSource, *, time_unit: str | None, allow_missing_user: bool
-) -> tuple[ir.Table, list[Finding]]:
-    """Type the canonical columns, flag each row's removal reason and count everything."""
-    time_text = table.event_time.cast("string").strip()
-    table = table.mutate(
-        _duplicate=table[ROW_ID].isin(duplicate_rows(table)[ROW_ID]),
-        _time_missing=time_text.isnull() | (time_text == ""),
-    )
+    table: ir.Table,
+    raw: sources.RawSource,
+    dups: ir.Table | None,
+    *,
+    time_unit: str | None,
+    allow_missing_user: bool,
+) -> tuple[ir.Table, list[str], list[Finding]]:
+    """Type the canonical columns and flag each row's removal reason (``_reason``, lazily).
+
+    Returns the flagged table, the names of its ``_bad_<column>`` flags (numbers that could
+    not be read) and the notes on how times were read.
+    """
+    time_col = table.event_time
+    if time_col.type().is_string():
+        time_text = time_col.strip()
+        time_missing = time_text.isnull() | (time_text == "")
+    else:  # a typed time is missing only when NULL (no need to print every value)
+        time_missing = time_col.isnull()
+    duplicate = ibis.literal(False) if dups is None else table[ROW_ID].isin(dups[ROW_ID])
+    table = table.mutate(_duplicate=duplicate, _time_missing=time_missing)
     event_time, time_notes = parse_time(table, "event_time", unit=time_unit, source=raw.label)
     typed, bad_flags = {"event_time": event_time}, {}
     for name in CANONICAL:
@@ -171,26 +184,35 @@ def _flag(
             if bad is not None:
                 bad_flags[f"_bad_{name}"] = bad
     table = table.mutate(**typed, **bad_flags)
-    table = table.mutate(_reason=_reason(table, allow_missing_user)).cache()
-    findings = [_malformed_lines(raw), *_count(table, raw, bad_flags), *time_notes]
-    if allow_missing_user:
-        findings = [f for f in findings if f.column != "user_id"]
-    return table, findings
+    table = table.mutate(_reason=_reason(table, allow_missing_user))
+    return table, list(bad_flags), time_notes
 
 
-def duplicate_rows(table: ir.Table) -> ir.Table:
+def duplicate_rows(table: ir.Table) -> ir.Table | None:
     """``row_id`` of every row that repeats an earlier row exactly (all source columns equal).
 
-    A hash aggregate finds the repeated value combinations (usually few), and only the rows
-    of those are joined back (NULLs compare equal); the first copy (lowest ``row_id``) is
-    not returned. Cheaper than a window partitioned by every column, which sorts the log.
+    Returns a small cached table, or None when no row repeats another. A hash of each row's
+    values is aggregated first (one narrow pass; rows with different hashes differ, so only
+    rows whose hash repeats can be duplicates, and these are usually none). Only the rows of
+    repeated hashes are then compared on every column (NULLs compare equal), so a hash
+    collision never removes a row; the first copy (lowest ``row_id``) is not returned. The
+    caller releases the table (:func:`_release`).
     """
     cols = [c for c in table.columns if c != ROW_ID]
-    groups = table.group_by(cols).aggregate(_first=table[ROW_ID].min(), _n=table.count())
+    row_hash = ibis.struct({c: table[c] for c in cols}).hash()
+    counted = table.group_by(_h=row_hash).aggregate(_n=table.count())
+    repeated = counted.filter(counted._n > 1).select("_h").cache()
+    if int(repeated.count().to_pandas()) == 0:
+        _release(repeated)
+        return None
+    cand = table.filter(row_hash.isin(repeated._h))
+    groups = cand.group_by(cols).aggregate(_first=cand[ROW_ID].min(), _n=cand.count())
     groups = groups.filter(groups._n > 1)
-    on = [table[c].identical_to(groups[c]) for c in cols]
-    joined = table.join(groups, on)
-    return joined.filter(joined[ROW_ID] != joined._first).select(ROW_ID)
+    on = [cand[c].identical_to(groups[c]) for c in cols]
+    joined = cand.join(groups, on)
+    dups = joined.filter(joined[ROW_ID] != joined._first).select(ROW_ID).cache()
+    _release(repeated)
+    return dups
 
 
 def _reason(t: ir.Table, allow_missing_user: bool) -> ir.IntegerValue:
@@ -206,10 +228,17 @@ def _reason(t: ir.Table, allow_missing_user: bool) -> ir.IntegerValue:
     ).cast("int8")
 
 
-def _count(t: ir.Table, raw: sources.RawSource, bad_flags: Mapping) -> list[Finding]:
+def _counts(t: ir.Table, bad_flags: list[str]) -> pd.Series:
+    """Every count of the report in one pass: ``rows``, ``kept``, ``r<k>`` and each flag."""
     sums = {f"r{k}": (t._reason == k).sum() for k in _REASONS}
     sums |= {name: (t[name] & (t._reason == 0)).sum() for name in bad_flags}
-    counts = t.aggregate(**sums).to_pandas().iloc[0].fillna(0).astype(int)
+    sums |= {"rows": t.count(), "kept": (t._reason == 0).sum()}
+    return t.aggregate(**sums).to_pandas().iloc[0].fillna(0).astype(int)
+
+
+def _findings(
+    t: ir.Table, raw: sources.RawSource, counts: pd.Series, bad_flags: list[str]
+) -> list[Finding]:
     findings = []
     for k, (check, column, action) in _REASONS.items():
         if column == "event" and "event" not in t.columns:

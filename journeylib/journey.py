@@ -14,9 +14,15 @@ a step; at ``"page_type"`` every page view (events with a ``page_type``); at ``"
 ``"channel"`` a step is a *run*: consecutive events with the same stage or channel are one step,
 so a step is a change of stage or channel. Events whose value at the level is NULL (unmapped
 stages, refunds without a channel) are left out. Order is (``event_time``, ``row_id``).
+
+The pseudo states that open and close a journey in :func:`transitions` are ``"(start)"`` and
+``"(end)"``: parenthesised so that a real state called ``start`` or ``end`` (an event, a
+channel) stays apart from them.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -25,12 +31,12 @@ import pandas as pd
 from .backend import engine_guard
 from .eventlog import EventLog
 from .io import as_eventlog
-from .schema import ROW_ID, USER_KEY
+from .schema import ROW_ID, SESSION_KEY, USER_KEY
 from .stages import STAGES, first_purchases, map_stages, user_stage_table
 
 LEVELS = ("event", "stage", "channel", "page_type")
 WITHIN = ("session", "user")
-START, END, ENDED = "start", "end", "ended"
+START, END, ENDED = "(start)", "(end)", "ended"
 _RUN_LEVELS = ("stage", "channel")
 
 
@@ -49,14 +55,28 @@ def _key(t: ir.Table) -> str:
     return USER_KEY if USER_KEY in t.columns else "user_id"
 
 
+def _journeys(s: ir.Table, within: str) -> Any:
+    """The window over one journey's steps: a user's, or a session's (``session_key`` alone,
+    which is unique in the log, or user key and ``session_id``), in (``event_time``,
+    ``row_id``) order."""
+    if within == "user":
+        key = [s[_key(s)]]
+    else:
+        key = [s.part] if s.part.type().is_integer() else [s[_key(s)], s.part]
+    return ibis.window(group_by=key, order_by=[s.event_time, s[ROW_ID]])
+
+
 def steps(
     events: EventLog | pd.DataFrame, *, level: str = "event", within: str = "user"
 ) -> ir.Table:
     """The steps of every journey as a narrow ibis table (see the module docstring).
 
-    Columns: ``user_id``, the user key, ``part`` (the session id, or ``""`` when
+    Columns: ``user_id``, the user key, ``part`` (the session: ``session_key`` when the log
+    has it (an integer sorts faster than text), else ``session_id``; ``""`` when
     ``within="user"``), ``event_time``, ``row_id``, ``state``. ``within="session"`` leaves out
-    off-site events (NULL ``session_id``: e-mail opens, refunds), which belong to no visit.
+    off-site events (NULL ``session_id``: e-mail opens, refunds), which belong to no visit;
+    a session is all of a user's events with its session id (as in :func:`sessions`), and
+    stage and channel runs end where the session does.
     """
     if within not in WITHIN:
         raise ValueError(f"within must be one of {WITHIN}, got {within!r}")
@@ -67,18 +87,16 @@ def steps(
         if not log.has("session_id"):
             raise ValueError("within='session' needs session ids: call journeylib.sessionize")
         t = t.filter(t.session_id.notnull())
-        part = t.session_id
+        part = t[SESSION_KEY] if SESSION_KEY in t.columns else t.session_id
     else:
         part = ibis.literal("")
     s = t.select("user_id", key, "event_time", ROW_ID, part=part, state=t[level].cast("string"))
     s = s.filter(s.state.notnull())
     if level in _RUN_LEVELS:
-        w = ibis.window(group_by=s[key], order_by=[s.event_time, s[ROW_ID]])
-        previous, prev_part = s.state.lag().over(w), s.part.lag().over(w)
+        previous = s.state.lag().over(_journeys(s, within))
         # the flag is a column first: filtering on window values directly is miscompiled
         # for Spark by ibis 12 (an unresolved column); DuckDB plans both the same way
-        run_start = previous.isnull() | (previous != s.state) | (prev_part != s.part)
-        s = s.mutate(_run_start=run_start)
+        s = s.mutate(_run_start=previous.isnull() | (previous != s.state))
         s = s.filter(s._run_start).drop("_run_start")
     return s
 
@@ -92,36 +110,61 @@ def transition_table(
 ) -> ir.Table:
     """The (from, to) counts of :func:`transitions` as an ibis expression (before probabilities).
 
-    One window pass, partitioned by the user key and ordered by (``event_time``, ``row_id``):
-    a step continues the journey of the step before it when both have the same ``part``
-    (session), so a session is a run of a user's events with one session id.
+    One window pass over each journey (a session: the user's events with one session id,
+    partitioned by ``session_key``, or by user key and ``session_id``; or a user) in
+    (``event_time``, ``row_id``) order: a step without a previous one starts the journey (a
+    ``"(start)"`` edge), one without a next one ends it (an ``"(end)"`` edge). States travel
+    through the window and the aggregation as small integer codes (0 for ``"(start)"``, -1
+    for ``"(end)"``), named again at the end: sorting, hashing and counting distinct users
+    per edge on integers is several times cheaper than on text.
     """
-    s = steps(events, level=level, within=within)
+    log = _log(events, level)
+    s = steps(log, level=level, within=within)
     key = _key(s)
-    w = ibis.window(group_by=s[key], order_by=[s.event_time, s[ROW_ID]])
-    prev_part, next_part = s.part.lag().over(w), s.part.lead().over(w)
-    starts = prev_part.isnull() | (prev_part != s.part)
-    gap = s.event_time.delta(s.event_time.lag().over(w), unit="microsecond") / 1e6
+    t = log.table
+    names = t.select(state=t[level].cast("string")).distinct()
+    names = names.mutate(_code=(ibis.row_number() + 1).cast("int64"))
+    s = s.join(names, "state")
+    w = _journeys(s, within)
+    prev_code, prev_time = s._code.lag().over(w), s.event_time.lag().over(w)
+    starts, is_last = prev_code.isnull(), s._code.lead().over(w).isnull()
+    gap = s.event_time.delta(prev_time, unit="microsecond") / 1e6
     edges = s.select(
         key,
-        frm=ibis.ifelse(starts, ibis.literal(START), s.state.lag().over(w)),
-        to=s.state,
+        frm=prev_code.fill_null(0),
+        to=s._code,
         seconds=ibis.ifelse(starts, ibis.null("float64"), gap),
-        is_last=next_part.isnull() | (next_part != s.part),
+        is_first=starts,
+        is_last=is_last,
     )
-    inner = edges
     if add_start_end:
         end = edges.filter(edges.is_last).select(
-            key, frm=edges.to, to=ibis.literal(END), seconds=ibis.null("float64")
+            key, frm=edges.to, to=ibis.literal(-1, "int64"), seconds=ibis.null("float64")
         )
-        inner = edges.drop("is_last").union(end, distinct=False)
+        inner = edges.drop("is_first", "is_last").union(end, distinct=False)
     else:
-        inner = edges.filter(edges.frm != START).drop("is_last")
-    return inner.group_by(["frm", "to"]).aggregate(
+        inner = edges.filter(~edges.is_first).drop("is_first", "is_last")
+    counts = inner.group_by(["frm", "to"]).aggregate(
         transitions=inner.count(),
         users=inner[key].nunique(),
         median_seconds=inner.seconds.median(),
         p90_seconds=inner.seconds.quantile(0.9),
+    )
+    return _named(counts, names)
+
+
+def _named(counts: ir.Table, names: ir.Table) -> ir.Table:
+    """Replace the state codes in ``frm`` and ``to`` by the states' names."""
+    frm = names.select(_f=names._code, _fn=names.state)
+    to = names.select(_t=names._code, _tn=names.state)
+    j = counts.left_join(frm, counts.frm == frm._f).left_join(to, counts.to == to._t)
+    return j.select(
+        frm=ibis.cases((j.frm == 0, ibis.literal(START)), else_=j._fn),
+        to=ibis.cases((j.to == -1, ibis.literal(END)), else_=j._tn),
+        transitions=j.transitions,
+        users=j.users,
+        median_seconds=j.median_seconds,
+        p90_seconds=j.p90_seconds,
     )
 
 
@@ -146,8 +189,9 @@ def transitions(
         with a NULL ``session_id`` (e-mail opens, refunds) are left out. ``"user"``: one
         journey per user over the whole log, off-site events included.
     add_start_end
-        Add a ``"start"`` state before each journey's first step and an ``"end"`` state after
-        its last.
+        Add a ``"(start)"`` state before each journey's first step and an ``"(end)"`` state
+        after its last (in parentheses, so that they never merge with real states called
+        ``start`` or ``end``; :data:`START` and :data:`END`).
 
     Returns
     -------

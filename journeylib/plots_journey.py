@@ -13,6 +13,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
+from .journey import END, ENDED, START
 from .plots import _axes, _thousands, label_bars
 from .stages import STAGES
 
@@ -42,8 +43,8 @@ def stage_journey(view: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def _order(states: pd.Index) -> list[str]:
-    rank = {s: i for i, s in enumerate(("start", *STAGES, "end", "ended"))}
-    return sorted(states, key=lambda s: (rank.get(s, len(STAGES) + 1), s == "end", s))
+    rank = {s: i for i, s in enumerate((START, *STAGES, END, ENDED))}
+    return sorted(states, key=lambda s: (rank.get(s, len(STAGES) + 1), s == END, s))
 
 
 def transition_heatmap(

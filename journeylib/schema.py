@@ -45,6 +45,10 @@ ROW_ID = "row_id"
 #: Column the engine adds: a dense integer per user, for fast partitioning.
 USER_KEY = "user_key"
 
+#: Column :func:`journeylib.sessionize` adds with gap-rule sessions: an integer per (user,
+#: session), unique in the log, for partitioning and comparing sessions as numbers.
+SESSION_KEY = "session_key"
+
 #: Event names that are purchases and refunds in the canonical log.
 PURCHASE = "purchase"
 REFUND = "refund"

@@ -14,10 +14,12 @@ from .cleaning import Finding, append_findings
 from .eventlog import EventLog
 from .io import as_eventlog
 from .ordered import first_in_order
-from .schema import PURCHASE, ROW_ID, USER_KEY
+from .schema import PURCHASE, ROW_ID, SESSION_KEY, USER_KEY
 
-SESSION_KEY = ("user_id", "session_id")
+SESSION_COLUMNS = ("user_id", "session_id")
 OFFSITE = "events outside sessions"
+#: ``session_key = user_key * SESSIONS_PER_USER + session number``.
+SESSIONS_PER_USER = 2**32
 
 
 def _order(t: ir.Table) -> list[ir.Value]:
@@ -43,11 +45,19 @@ def gap_session_numbers(table: ir.Table, gap_us: int) -> ir.Table:
 
 
 def with_gap_sessions(table: ir.Table, gap_us: int, *, name: str = "session_id") -> ir.Table:
-    """Add column ``name`` with ids ``"<user_id>:<n>"`` from :func:`gap_session_numbers`."""
+    """Add column ``name`` with ids ``"<user_id>:<n>"`` from :func:`gap_session_numbers`.
+
+    With ``name="session_id"`` and a ``user_key`` column, also ``session_key``: ``user_key *
+    2**32 + n``, an integer unique per session that sorts like (user, session number)
+    (exact for up to 2**31 users with up to 2**32 sessions each).
+    """
     numbers = gap_session_numbers(table, gap_us)
     joined = table.join(numbers, ROW_ID)
-    session = joined.user_id.concat(":", joined.session_number.cast("string"))
-    return joined.mutate(**{name: session}).drop("session_number")
+    n = joined.session_number
+    added = {name: joined.user_id.concat(":", n.cast("string"))}
+    if name == "session_id" and USER_KEY in joined.columns:
+        added[SESSION_KEY] = joined[USER_KEY].cast("int64") * SESSIONS_PER_USER + n
+    return joined.mutate(**added).drop("session_number")
 
 
 def sessionize(
@@ -71,7 +81,9 @@ def sessionize(
         The same events with ``session_id`` (text). Source session ids are kept as they are;
         events without one (off-site events such as e-mail opens or refunds) stay outside
         any session and are counted in the cleaning report; ``recompute=True`` puts every
-        event in a gap-rule session.
+        event in a gap-rule session. Gap-rule sessions also get ``session_key`` (int64,
+        unique per session, ``user_key * 2**32 + n`` for the user's ``n``-th session): engine
+        code partitions and compares sessions by it, as by ``user_key`` for users.
     """
     log = as_eventlog(events)
     gap_us = int(pd.Timedelta(gap).total_seconds() * 1_000_000)
@@ -86,6 +98,8 @@ def sessionize(
         return log.replace(cleaning=append_findings(log.cleaning, [note]))
     if log.has("session_id"):
         table = table.rename(source_session_id="session_id")
+    if SESSION_KEY in table.columns:
+        table = table.drop(SESSION_KEY)
     return log.replace(table=with_gap_sessions(table, gap_us).cache())
 
 
@@ -106,7 +120,7 @@ def session_table(events: EventLog) -> ir.Table:
             aggs[name] = first_in_order(t[col], order, include_null=False)
     if "revenue" in t.columns:
         aggs["revenue"] = t.revenue.sum(where=t.event == PURCHASE).fill_null(0.0)
-    s = t.group_by(SESSION_KEY).aggregate(**aggs)
+    s = t.group_by(SESSION_COLUMNS).aggregate(**aggs)
     s = s.mutate(duration_seconds=s.end.delta(s.start, unit="microsecond") / 1e6)
     number = ibis.row_number().over(group_by=s.user_id, order_by=[s.start, s.first_row]) + 1
     return s.mutate(session_number=number).drop("first_row")

@@ -24,9 +24,9 @@ from ibis.backends import BaseBackend
 
 from .backend import is_spark
 from .cleaning import DataError
-from .schema import ROW_ID, USER_KEY
+from .schema import ROW_ID, SESSION_KEY, USER_KEY
 
-RESERVED = (ROW_ID, USER_KEY)
+RESERVED = (ROW_ID, USER_KEY, SESSION_KEY)
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -283,7 +283,8 @@ def _null_columns_as_text(data: pa.Table) -> pa.Table:
 
 
 def _rename_reserved(data: pa.Table) -> pa.Table:
-    """Columns named like the engine's own (``row_id``, ``user_key``) get a ``_source`` suffix.
+    """Columns named like the engine's own (``row_id``, ``user_key``, ``session_key``) get a
+    ``_source`` suffix.
 
     This lets a frame that came out of an EventLog be read again.
     """

@@ -82,3 +82,52 @@ def test_an_ibis_table_is_read_where_it_lives(shop_dir):
         jl.funnel(from_table, ["view_item", "purchase"])["count"].tolist()
         == jl.funnel(from_file, ["view_item", "purchase"])["count"].tolist()
     )
+
+
+def test_duckdb_microsecond_deltas_are_exact():
+    """The epoch_us rewrite gives DATE_DIFF's numbers: exact microseconds, either sign."""
+    import ibis
+
+    times = pd.to_datetime(
+        [
+            "2024-03-31 00:59:59.999999",  # the night European clocks change (UTC here)
+            "2024-03-31 01:00:00",
+            "1969-12-31 23:59:59.5",
+            "2024-01-01 10:00:00.000001",
+            "2024-01-01 10:30:00.000002",
+        ],
+        utc=True,
+        format="ISO8601",
+    )
+    frame = pd.DataFrame({"a": times, "b": times[::-1]})
+    t = ibis.memtable(frame)
+    expr = t.select(d=t.a.delta(t.b, unit="microsecond"))
+    assert "EPOCH_US" in ibis.to_sql(expr, dialect="duckdb").upper()
+    got = jl.connect().execute(expr)
+    expected = (frame.a - frame.b) // pd.Timedelta(microseconds=1)
+    assert got.d.tolist() == expected.tolist()
+    # other units keep ibis' DATE_DIFF (their boundaries are the calendar's business)
+    seconds = ibis.to_sql(t.select(s=t.a.delta(t.b, unit="second")), dialect="duckdb")
+    assert "EPOCH_US" not in seconds.upper()
+
+
+def test_duckdb_strip_trims_exactly_what_trim_does():
+    import ibis
+
+    values = ["", " ", "a", " a", "a ", "\ta\n", "é", " é\x0b", "\x01x", "x\x01", "\r\n", "a b"]
+    values += ["ab\r\n", "\x0cb", None]
+    t = ibis.memtable(pd.DataFrame({"v": values}, dtype="object"))
+    got = jl.connect().execute(t.select(s=t.v.strip())).s.tolist()
+    expected = [None if v is None else v.strip(" \t\n\r\x0b\x0c") for v in values]
+    assert [None if pd.isna(g) else g for g in got] == expected
+
+
+def test_duckdb_hash_is_a_63_bit_integer_equal_for_equal_values():
+    import ibis
+
+    t = ibis.memtable(pd.DataFrame({"v": ["a", "b", "a", None, None]}, dtype="object"))
+    expr = t.select(h=t.v.hash())
+    assert "BIT)" not in ibis.to_sql(expr, dialect="duckdb").upper()  # no bit-string detour
+    h = jl.connect().execute(expr).h.tolist()
+    assert h[0] == h[2] and h[3] == h[4] and len({h[0], h[1], h[3]}) == 3
+    assert all(0 <= x < 2**63 for x in h)

@@ -36,32 +36,32 @@ def test_transitions_within_session_with_start_end():
     out = journey.transitions(_tiny(), level="event", within="session")
     # the e-mail open has no session: left out
     assert _edges(out) == {
-        ("start", "page_view"): 3,  # s1, s2, s3
+        ("(start)", "page_view"): 3,  # s1, s2, s3
         ("page_view", "view_item"): 1,
         ("page_view", "purchase"): 1,
         ("page_view", "search"): 1,  # b's tie, broken by row order
         ("view_item", "add_to_cart"): 1,
-        ("add_to_cart", "end"): 1,
-        ("purchase", "end"): 1,
-        ("search", "end"): 1,
+        ("add_to_cart", "(end)"): 1,
+        ("purchase", "(end)"): 1,
+        ("search", "(end)"): 1,
     }
     row = out.set_index(["from", "to"])
-    assert row.loc[("start", "page_view"), "users"] == 2
+    assert row.loc[("(start)", "page_view"), "users"] == 2
     assert row.loc[("page_view", "view_item"), "probability"] == pytest.approx(1 / 3)
     assert row.loc[("page_view", "purchase"), "median_seconds"] == 60
     assert row.loc[("page_view", "search"), "median_seconds"] == 0
     assert row.loc[("view_item", "add_to_cart"), "median_seconds"] == 20
-    assert pd.isna(row.loc[("start", "page_view"), "median_seconds"])
+    assert pd.isna(row.loc[("(start)", "page_view"), "median_seconds"])
     assert out.groupby("from").probability.sum().round(12).eq(1).all()
 
 
 def test_transitions_within_user_includes_off_site_events():
     out = journey.transitions(_tiny(), level="event", within="user")
     edges = _edges(out)
-    assert edges[("start", "page_view")] == 2  # one journey per user
+    assert edges[("(start)", "page_view")] == 2  # one journey per user
     assert edges[("add_to_cart", "email_open")] == 1
     assert edges[("email_open", "page_view")] == 1
-    assert ("add_to_cart", "end") not in edges
+    assert ("add_to_cart", "(end)") not in edges
     row = out.set_index(["from", "to"])
     assert row.loc[("add_to_cart", "email_open"), "median_seconds"] == 1770
     assert sum(edges.values()) == 8 + 2  # 8 steps + 2 end edges
@@ -88,14 +88,14 @@ def test_stage_and_channel_steps_are_runs():
     assert stages[("Awareness", "Consideration")] == 2
     assert stages[("Conversion", "Consideration")] == 1
     assert stages[("Consideration", "Awareness")] == 1
-    assert stages[("Conversion", "end")] == 1
+    assert stages[("Conversion", "(end)")] == 1
     channels = _edges(journey.transitions(_tiny(), level="channel", within="user"))
     assert channels == {
-        ("start", "organic_search"): 1,
+        ("(start)", "organic_search"): 1,
         ("organic_search", "email"): 1,  # the e-mail open and visit s2 are one run
-        ("email", "end"): 1,
-        ("start", "direct"): 1,
-        ("direct", "end"): 1,
+        ("email", "(end)"): 1,
+        ("(start)", "direct"): 1,
+        ("direct", "(end)"): 1,
     }
 
 
@@ -155,12 +155,69 @@ def test_shop_transitions_match_pandas(shop_dir):
     out = journey.transitions(log, level="event", within="session")
     ev = pd.read_parquet(shop_dir / "events.parquet").reset_index(names="row")
     ev = ev[ev.session_id.notna()].sort_values(["user_id", "session_id", "event_time", "row"])
-    nxt = ev.groupby(["user_id", "session_id"]).event.shift(-1).fillna("end")
+    nxt = ev.groupby(["user_id", "session_id"]).event.shift(-1).fillna("(end)")
     expected = pd.crosstab(ev.event, nxt).stack()
     expected = expected[expected > 0]
-    got = out[out["from"] != "start"].set_index(["from", "to"]).transitions
+    got = out[out["from"] != "(start)"].set_index(["from", "to"]).transitions
     assert got.sort_index().to_dict() == expected.sort_index().to_dict()
     assert (
-        out.loc[out["from"] == "start", "transitions"].sum()
+        out.loc[out["from"] == "(start)", "transitions"].sum()
         == ev.groupby(["user_id", "session_id"]).ngroups
     )
+
+
+def test_real_states_named_start_and_end_stay_apart_from_the_pseudo_states():
+    s = pd.Timedelta(seconds=1)
+    rows = [("u", "start", T0), ("u", "end", T0 + s), ("u", "start", T0 + 2 * s)]
+    frame = pd.DataFrame(rows, columns=["user_id", "event", "event_time"]).assign(session_id="s")
+    assert _edges(journey.transitions(frame, within="session")) == {
+        ("(start)", "start"): 1,
+        ("start", "end"): 1,
+        ("end", "start"): 1,
+        ("start", "(end)"): 1,
+    }
+    # an event literally called "(start)" is a step like any other
+    odd = frame.assign(event=["(start)", "x", "(end)"])
+    assert _edges(journey.transitions(odd, within="user", add_start_end=False)) == {
+        ("(start)", "x"): 1,
+        ("x", "(end)"): 1,
+    }
+
+
+def test_gap_sessions_use_their_integer_key_with_the_same_result(shop_dir):
+    log = jl.sessionize(jl.read_events(shop_dir / "events.parquet"), recompute=True)
+    assert "session_key" in log.table.columns
+    by_key = journey.transitions(log, level="event", within="session")
+    by_text = journey.transitions(
+        log.replace(table=log.table.drop("session_key")), level="event", within="session"
+    )
+    pd.testing.assert_frame_equal(by_key, by_text)
+    stages = jl.map_stages(log)
+    pd.testing.assert_frame_equal(
+        journey.transitions(stages, level="stage", within="session"),
+        journey.transitions(
+            stages.replace(table=stages.table.drop("session_key")), level="stage", within="session"
+        ),
+    )
+
+
+def test_a_session_is_all_its_events_even_when_another_interleaves():
+    """Sessions are keyed by (user, session_id), as in jl.sessions: a visit in a second tab
+    (s2) between two events of s1 does not split s1 into two journeys."""
+    s = pd.Timedelta(seconds=1)
+    rows = [
+        ("u", "page_view", T0, "s1"),
+        ("u", "search", T0 + s, "s2"),
+        ("u", "view_item", T0 + 3 * s, "s1"),
+    ]
+    frame = pd.DataFrame(rows, columns=["user_id", "event", "event_time", "session_id"])
+    out = journey.transitions(frame, within="session")
+    assert _edges(out) == {
+        ("(start)", "page_view"): 1,
+        ("page_view", "view_item"): 1,
+        ("view_item", "(end)"): 1,
+        ("(start)", "search"): 1,
+        ("search", "(end)"): 1,
+    }
+    assert out.set_index(["from", "to"]).loc[("page_view", "view_item"), "median_seconds"] == 3
+    assert len(jl.sessions(frame)) == 2

@@ -96,3 +96,35 @@ def test_sessions_table_by_hand():
 def test_non_positive_gap_is_rejected():
     with pytest.raises(ValueError, match="positive"):
         jl.sessionize(log([("a", "x", "2024-01-01")]), gap="0s")
+
+
+def test_gap_sessions_get_an_integer_key_per_session():
+    events = log(
+        [
+            ("a", "view", "2024-01-01 10:00:00"),
+            ("a", "view", "2024-01-01 11:00:00"),
+            ("b", "view", "2024-01-01 10:00:00"),
+            ("b", "view", "2024-01-01 10:05:00"),
+        ]
+    )
+    out = jl.sessionize(events).to_pandas()
+    # user_key: a -> 0, b -> 1; session_key = user_key * 2**32 + session number
+    assert out.session_id.tolist() == ["a:1", "a:2", "b:1", "b:1"]
+    assert out.session_key.tolist() == [1, 2, 2**32 + 1, 2**32 + 1]
+
+
+def test_source_sessions_have_no_key_and_a_read_back_key_is_renamed():
+    events = log(
+        [
+            ("a", "view", "2024-01-01 10:00:00", "s1"),
+            ("a", "view", "2024-01-01 12:00:00", "s1"),
+        ],
+        session_id=None,
+    )
+    kept = jl.sessionize(events)
+    assert "session_key" not in kept.table.columns  # source ids are used as they are
+    frame = jl.sessionize(kept, gap="3h", recompute=True).to_pandas()
+    assert frame.session_key.tolist() == [1, 1]
+    again = jl.read_events(frame.drop(columns=["source_session_id"]))
+    assert again.to_pandas().session_key_source.tolist() == [1, 1]  # the engine's name is free
+    assert "session_key" not in again.table.columns
