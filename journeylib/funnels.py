@@ -140,14 +140,14 @@ def funnel_times(
     r = _reached(log, spec, rows=True)
     k = len(spec.steps)
     done = sum(r[f"T{i}"].notnull().cast("int64") for i in range(1, k + 1))
-    users = log.table.select(ROW_ID, "user_id")
-    out = r.join(users, r.a_id == users[ROW_ID]).select(
+    anchors = log.table.select(ROW_ID, "user_id", "event_time")
+    out = r.join(anchors, r.a_id == anchors[ROW_ID]).select(
         "user_id",
         *spec.by,
-        started_at=r.T1,
+        started_at=anchors.event_time,
         steps_reached=done,
         converted=r[f"T{k}"].notnull(),
-        _us=r[f"T{k}"].delta(r.T1, unit="microsecond"),
+        _us=r[f"T{k}"] - r.T1,
     )
     df = out.order_by(["user_id", "started_at"]).to_pandas()
     df["time_to_convert"] = pd.to_timedelta(df.pop("_us"), unit="us")
@@ -235,10 +235,9 @@ def _exclusion(x: Any, n_steps: int) -> Exclusion:
 
 
 def _summarise(reached: ir.Table, spec: _Spec) -> pd.DataFrame:
-    aggs = {}
-    for k in range(1, len(spec.steps) + 1):
-        t = reached[f"T{k}"]
-        aggs[f"count_{k}"] = t.notnull().sum()
+    k_max = len(spec.steps)
+    aggs = {f"count_{k}": reached[f"T{k}"].count() for k in range(1, k_max + 1)}
+    for k in range(2, k_max + 1):
         aggs[f"start_{k}"] = reached[f"D{k}"].median()
         aggs[f"prev_{k}"] = reached[f"Q{k}"].median()
     if spec.by:
@@ -246,6 +245,9 @@ def _summarise(reached: ir.Table, spec: _Spec) -> pd.DataFrame:
         wide = g.order_by(spec.by).to_pandas()
     else:
         wide = reached.aggregate(**aggs).to_pandas()
+    # step 1 is the start: no time from a previous step, zero from the start
+    wide["start_1"] = np.where(wide["count_1"] > 0, 0.0, np.nan)
+    wide["prev_1"] = np.nan
     long = []
     for k, step in enumerate(spec.steps, 1):
         part = wide[spec.by].copy()

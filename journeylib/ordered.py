@@ -5,6 +5,9 @@ none, and ibis refuses to compile it there. :func:`first_in_order` keeps the ord
 aggregate where it exists (DuckDB plans are unchanged) and otherwise writes the same thing as
 ``min_by(value, struct(keys...))``: the value on the row with the smallest key tuple, which is
 the first row in key order because structs compare field by field.
+
+:func:`epoch_us` gives an instant as integer microseconds since 1970 on every backend, so
+that order keys, windows and durations can be plain integer arithmetic.
 """
 
 from __future__ import annotations
@@ -12,7 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
+import ibis.expr.rules as rlz
 import ibis.expr.types as ir
+from ibis.backends.sql.compilers.base import SQLGlotCompiler
+from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
 
 from .backend import backend_name
 
@@ -59,3 +67,26 @@ def first_in_order(
         cond = value.notnull() if cond is None else cond & value.notnull()
     key = keys[0] if len(keys) == 1 else ibis.struct({f"k{i}": k for i, k in enumerate(keys)})
     return value.argmin(key, where=cond)
+
+
+class EpochMicros(ops.Value):
+    """Microseconds since 1970-01-01 UTC of a timestamp, as int64."""
+
+    arg: ops.Value[dt.Timestamp]
+    dtype = dt.int64
+    shape = rlz.shape_like("arg")
+
+
+# Spark SQL (3.1+) and BigQuery spell it UNIX_MICROS, DuckDB EPOCH_US.
+SQLGlotCompiler.visit_EpochMicros = lambda self, op, *, arg: self.f.unix_micros(arg)
+DuckDBCompiler.visit_EpochMicros = lambda self, op, *, arg: self.f.epoch_us(arg)
+
+
+def epoch_us(value: ir.TimestampValue) -> ir.IntegerValue:
+    """``value`` as integer microseconds since 1970-01-01 UTC (exact; NULL stays NULL).
+
+    Comparing, adding a window to, or subtracting these integers is cheaper than the same on
+    time-zone-aware timestamps (DuckDB does interval arithmetic and ``date_diff`` on them
+    through its calendar), and means the same on every backend.
+    """
+    return EpochMicros(value).to_expr()
