@@ -235,6 +235,8 @@ def _exclusion(x: Any, n_steps: int) -> Exclusion:
 
 
 def _summarise(reached: ir.Table, spec: _Spec) -> pd.DataFrame:
+    """One query for every segment's counts and medians (a row per segment), then the long
+    frame built with numpy (segments x steps)."""
     k_max = len(spec.steps)
     aggs = {f"count_{k}": reached[f"T{k}"].count() for k in range(1, k_max + 1)}
     for k in range(2, k_max + 1):
@@ -245,48 +247,45 @@ def _summarise(reached: ir.Table, spec: _Spec) -> pd.DataFrame:
         wide = g.order_by(spec.by).to_pandas()
     else:
         wide = reached.aggregate(**aggs).to_pandas()
+    steps = range(1, k_max + 1)
+    counts = np.column_stack([_floats(wide[f"count_{k}"]) for k in steps])
+    counts = np.nan_to_num(counts).astype("int64")
     # step 1 is the start: no time from a previous step, zero from the start
-    wide["start_1"] = np.where(wide["count_1"] > 0, 0.0, np.nan)
-    wide["prev_1"] = np.nan
-    long = []
-    for k, step in enumerate(spec.steps, 1):
-        part = wide[spec.by].copy()
-        part["step_index"] = k
-        part["step"] = step.name
-        part["count"] = wide[f"count_{k}"].fillna(0).astype("int64")
-        part["median_time_from_previous"] = pd.to_timedelta(wide[f"prev_{k}"], unit="us")
-        part["median_time_from_start"] = pd.to_timedelta(wide[f"start_{k}"], unit="us")
-        long.append(part)
-    return pd.concat(long, ignore_index=True)
+    first = np.where(counts[:, 0] > 0, 0.0, np.nan)
+    start = np.column_stack([first, *(_floats(wide[f"start_{k}"]) for k in steps[1:])])
+    prev = np.column_stack([first * np.nan, *(_floats(wide[f"prev_{k}"]) for k in steps[1:])])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conversion = counts / counts[:, :1]
+        step_conversion = np.full(counts.shape, np.nan)
+        step_conversion[:, 1:] = counts[:, 1:] / counts[:, :-1]
+    drop_off = np.full(counts.shape, np.nan)
+    drop_off[:, 1:] = counts[:, :-1] - counts[:, 1:]
+    n = len(wide)
+    frame = pd.DataFrame({c: np.repeat(wide[c].to_numpy(), k_max) for c in spec.by})
+    frame["step_index"] = np.tile(np.arange(1, k_max + 1), n)
+    frame["step"] = np.tile(np.array([s.name for s in spec.steps], dtype=object), n)
+    frame["count"] = counts.ravel()
+    frame["conversion"] = conversion.ravel()
+    frame["step_conversion"] = step_conversion.ravel()
+    frame["drop_off"] = drop_off.ravel()
+    frame["median_time_from_previous"] = pd.to_timedelta(prev.ravel(), unit="us")
+    frame["median_time_from_start"] = pd.to_timedelta(start.ravel(), unit="us")
+    return frame
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    return column.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _finish(frame: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
+    """Segment labels as strings (``"(none)"`` for missing), rows in segment then step
+    order, and the chi-square columns with ``by``."""
     by = spec.by
-    keys = frame[by].astype("string").fillna("(none)") if by else None
-    if by:
-        frame[by] = keys
-    groups = frame.groupby(by, sort=False, dropna=False) if by else None
-    first = groups["count"].transform("first") if by else frame["count"].iloc[0]
-    prev = groups["count"].shift(1) if by else frame["count"].shift(1)
-    frame["conversion"] = frame["count"] / first
-    frame["step_conversion"] = frame["count"] / prev
-    frame["drop_off"] = prev - frame["count"]
-    frame.loc[frame.step_index == 1, ["step_conversion", "drop_off"]] = np.nan
-    cols = [
-        *by,
-        "step_index",
-        "step",
-        "count",
-        "conversion",
-        "step_conversion",
-        "drop_off",
-        "median_time_from_previous",
-        "median_time_from_start",
-    ]
-    frame = frame[cols].sort_values([*by, "step_index"], ignore_index=True)
-    if by:
-        frame = frame.merge(_chi2(frame, by), on="step_index", how="left")
-    return frame
+    if not by:
+        return frame
+    frame[by] = frame[by].astype("string").fillna("(none)")
+    frame = frame.sort_values([*by, "step_index"], ignore_index=True)
+    return frame.merge(_chi2(frame, by), on="step_index", how="left")
 
 
 def _chi2(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
