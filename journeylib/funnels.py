@@ -234,19 +234,25 @@ def _exclusion(x: Any, n_steps: int) -> Exclusion:
 # --------------------------------------------------------------------------- summary
 
 
-def _summarise(reached: ir.Table, spec: _Spec) -> pd.DataFrame:
-    """One query for every segment's counts and medians (a row per segment), then the long
-    frame built with numpy (segments x steps)."""
+def _summary_query(reached: ir.Table, spec: _Spec) -> ir.Table:
+    """The one query behind :func:`funnel`: a row per segment with ``count_{k}``,
+    ``start_{k}`` and ``prev_{k}`` (median microseconds from the start and from the previous
+    step, k >= 2)."""
     k_max = len(spec.steps)
     aggs = {f"count_{k}": reached[f"T{k}"].count() for k in range(1, k_max + 1)}
     for k in range(2, k_max + 1):
         aggs[f"start_{k}"] = reached[f"D{k}"].median()
         aggs[f"prev_{k}"] = reached[f"Q{k}"].median()
-    if spec.by:
-        g = reached.group_by([reached[c] for c in spec.by]).aggregate(**aggs)
-        wide = g.order_by(spec.by).to_pandas()
-    else:
-        wide = reached.aggregate(**aggs).to_pandas()
+    if not spec.by:
+        return reached.aggregate(**aggs)
+    g = reached.group_by([reached[c] for c in spec.by]).aggregate(**aggs)
+    return g.order_by(spec.by)
+
+
+def _summarise(reached: ir.Table, spec: _Spec) -> pd.DataFrame:
+    """Run the summary query, then build the long frame with numpy (segments x steps)."""
+    wide = _summary_query(reached, spec).to_pandas()
+    k_max = len(spec.steps)
     steps = range(1, k_max + 1)
     counts = np.column_stack([_floats(wide[f"count_{k}"]) for k in steps])
     counts = np.nan_to_num(counts).astype("int64")
