@@ -108,7 +108,7 @@ def _phases(log, repeat: int) -> dict[str, float]:
         spec = funnels._spec(
             log, list(STEPS), "ordered", "7D", None, "users", None, None, None, False
         )
-        return funnels._summary_query(funnel_match._reached(log, spec), spec)
+        return funnels._summary_query(funnel_match._reach_rows(log, spec), spec)
 
     expr = build()
     con.execute(expr)  # registers the small code table

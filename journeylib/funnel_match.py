@@ -219,11 +219,20 @@ def _carried(spec: _Spec, need_r: set[int], k: int) -> list[str]:
     return cols
 
 
-def _step(live: ir.Table, n: ir.Table, spec: _Spec, s: int, k: int, need_r: set[int]) -> ir.Table:
+def _step(
+    live: ir.Table,
+    n: ir.Table,
+    spec: _Spec,
+    s: int,
+    k: int,
+    need_r: set[int],
+    keep: Sequence[str] = (),
+) -> ir.Table:
     """Match step ``k`` for the attempts of ``live`` (entered at step ``s``): one row per
-    attempt that reaches it, with the carried columns, ``T{k}`` and, when needed, ``R{k}``
-    and ``P{k}``. ``live`` holds only attempts that reached the step matched from (the
-    previous step; step ``s`` for ``order="any"``), so each step joins a shrinking table."""
+    attempt that reaches it, with the carried columns (and those of ``keep``), ``T{k}`` and,
+    when needed, ``R{k}`` and ``P{k}``. ``live`` holds only attempts that reached the step
+    matched from (the previous step; step ``s`` for ``order="any"``), so each step joins a
+    shrinking table."""
     prev = s if spec.order == "any" else k - 1
     overlaps = [
         j
@@ -246,7 +255,7 @@ def _step(live: ir.Table, n: ir.Table, spec: _Spec, s: int, k: int, need_r: set[
     if spec.hold:
         on.append(c.ch == live.H)
     j = live.join(c, on)
-    carried = [col for col in _carried(spec, need_r, k) if col in live.columns]
+    carried = [col for col in dict.fromkeys([*_carried(spec, need_r, k), *keep]) if col in live]
     if spec.order == "strict":
         # (user, position) is unique: at most one candidate per attempt, no aggregate
         cols = {col: j[col] for col in carried} | {f"T{k}": j.ct, f"P{k}": j.cp}
@@ -352,12 +361,64 @@ def _reached(log: EventLog, spec: _Spec, *, rows: bool = False) -> ir.Table:
     return u.group_by([*group, *spec.by]).aggregate(**aggs)
 
 
+def _reach_rows(log: EventLog, spec: _Spec) -> ir.Table:
+    """One row per attempt and step it reached (per unit and step for open funnels): the
+    ``by`` columns, ``k`` (1-based step), ``D`` and ``Q`` (microseconds from the start and
+    from the previous step; ``Q`` is NULL at the entry step). What :func:`journeylib.funnel`
+    summarises."""
+    n = _narrow(log, spec, epoch=True)
+    group = ["a_id"] if spec.count == "totals" else _unit_keys(spec)
+    keep = [*(group if spec.open_funnel else []), *spec.by]
+    parts = [_rows_from(n, spec, s, keep) for s in _entry_steps(spec)]
+    u = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    if not spec.open_funnel:
+        return u
+    return u.group_by([*keep, "k"]).aggregate(D=u.D.min(), Q=u.Q.min()).drop(*group)
+
+
+def _entry_steps(spec: _Spec) -> range:
+    return range(1, len(spec.steps) + 1) if spec.open_funnel else range(1, 2)
+
+
+def _rows_from(n: ir.Table, spec: _Spec, s: int, keep: list[str]) -> ir.Table:
+    """:func:`_reach_rows` for the attempts entering at step ``s``. Ordered and strict
+    funnels without exclusions take each step's rows straight from its match (the match
+    carries the start and the previous step's time); the others unpivot the per-attempt
+    table of :func:`_attempts`."""
+    k_max = len(spec.steps)
+    zero, null = ibis.literal(0, "int64"), ibis.null("int64")
+    if spec.order == "any" or any(x.after >= s for x in spec.exclude):
+        a = _attempts(n, spec, s, rows=False)
+        a = a.mutate(**_durations(a, k_max, s))
+        return ibis.union(
+            *(
+                a.filter(a[f"T{k}"].notnull()).select(
+                    *keep,
+                    k=ibis.literal(k, "int64"),
+                    D=zero if k == s else a[f"D{k}"],
+                    Q=null if k == s else a[f"Q{k}"],
+                )
+                for k in range(s, k_max + 1)
+            )
+        )
+    need_r = _row_steps(spec, s, rows=False)
+    live = _entries(n, spec, s, need_r, rows=False)
+    parts = [live.select(*keep, k=ibis.literal(s, "int64"), D=zero, Q=null)]
+    for k in range(s + 1, k_max + 1):
+        live = _step(live, n, spec, s, k, need_r, keep=[*keep, "A", f"T{k - 1}"])
+        t = live[f"T{k}"]
+        parts.append(
+            live.select(*keep, k=ibis.literal(k, "int64"), D=t - live.A, Q=t - live[f"T{k - 1}"])
+        )
+    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+
+
 def _durations(a: ir.Table, k_max: int, s: int) -> dict[str, ir.Value]:
     """``D{k}`` (from the attempt's start) and ``Q{k}`` (from the previous step), in
     microseconds, for k >= 2; NULL where the step is before the entry ``s``."""
     out = {}
     for k in range(2, k_max + 1):
-        t = a[f"T{k}"]
+        t = a[f"T{k}"] if k >= s else None
         out[f"D{k}"] = _minus(t, a.A) if k >= s else ibis.null("int64")
         out[f"Q{k}"] = _minus(t, a[f"T{k - 1}"]) if k > s else ibis.null("int64")
     return out

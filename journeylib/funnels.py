@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from .eventlog import EventLog
-from .funnel_match import _DERIVED, Exclusion, _reached, _Spec
+from .funnel_match import _DERIVED, Exclusion, _reach_rows, _reached, _Spec
 from .io import as_eventlog
 from .schema import ROW_ID
 from .steps import StepSpec, as_step, as_steps
@@ -115,8 +115,7 @@ def funnel(
         hold_constant,
         open_funnel,
     )
-    reached = _reached(log, spec)
-    frame = _summarise(reached, spec)
+    frame = _summarise(_reach_rows(log, spec), spec)
     return _finish(frame, spec)
 
 
@@ -234,24 +233,26 @@ def _exclusion(x: Any, n_steps: int) -> Exclusion:
 # --------------------------------------------------------------------------- summary
 
 
-def _summary_query(reached: ir.Table, spec: _Spec) -> ir.Table:
-    """The one query behind :func:`funnel`: a row per segment with ``count_{k}``,
-    ``start_{k}`` and ``prev_{k}`` (median microseconds from the start and from the previous
-    step, k >= 2)."""
-    k_max = len(spec.steps)
-    aggs = {f"count_{k}": reached[f"T{k}"].count() for k in range(1, k_max + 1)}
-    for k in range(2, k_max + 1):
-        aggs[f"start_{k}"] = reached[f"D{k}"].median()
-        aggs[f"prev_{k}"] = reached[f"Q{k}"].median()
+def _summary_query(rows: ir.Table, spec: _Spec) -> ir.Table:
+    """The one query behind :func:`funnel`, from :func:`_reach_rows`: a row per segment
+    with ``count_{k}``, ``start_{k}`` and ``prev_{k}`` (median microseconds from the start
+    and from the previous step, k >= 2)."""
+    aggs = {}
+    for k in range(1, len(spec.steps) + 1):
+        at = rows.k == k
+        aggs[f"count_{k}"] = at.sum()
+        if k > 1:
+            aggs[f"start_{k}"] = rows.D.median(where=at)
+            aggs[f"prev_{k}"] = rows.Q.median(where=at)
     if not spec.by:
-        return reached.aggregate(**aggs)
-    g = reached.group_by([reached[c] for c in spec.by]).aggregate(**aggs)
+        return rows.aggregate(**aggs)
+    g = rows.group_by([rows[c] for c in spec.by]).aggregate(**aggs)
     return g.order_by(spec.by)
 
 
-def _summarise(reached: ir.Table, spec: _Spec) -> pd.DataFrame:
+def _summarise(rows: ir.Table, spec: _Spec) -> pd.DataFrame:
     """Run the summary query, then build the long frame with numpy (segments x steps)."""
-    wide = _summary_query(reached, spec).to_pandas()
+    wide = _summary_query(rows, spec).to_pandas()
     k_max = len(spec.steps)
     steps = range(1, k_max + 1)
     counts = np.column_stack([_floats(wide[f"count_{k}"]) for k in steps])
