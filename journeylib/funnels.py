@@ -234,41 +234,40 @@ def _exclusion(x: Any, n_steps: int) -> Exclusion:
 
 
 def _summary_query(rows: ir.Table, spec: _Spec) -> ir.Table:
-    """The one query behind :func:`funnel`, from :func:`_reach_rows`: a row per segment
-    with ``count_{k}``, ``start_{k}`` and ``prev_{k}`` (median microseconds from the start
-    and from the previous step, k >= 2)."""
-    aggs = {}
-    for k in range(1, len(spec.steps) + 1):
-        at = rows.k == k
-        aggs[f"count_{k}"] = at.sum()
-        if k > 1:
-            aggs[f"start_{k}"] = rows.D.median(where=at)
-            aggs[f"prev_{k}"] = rows.Q.median(where=at)
-    if not spec.by:
-        return rows.aggregate(**aggs)
-    g = rows.group_by([rows[c] for c in spec.by]).aggregate(**aggs)
-    return g.order_by(spec.by)
+    """The one query behind :func:`funnel`, from :func:`_reach_rows`: a row per segment and
+    step ``k`` with ``count``, ``start`` and ``prev`` (median microseconds from the start
+    and from the previous step)."""
+    keys = [*(rows[c] for c in spec.by), rows.k]
+    return rows.group_by(keys).aggregate(
+        count=rows.k.count(), start=rows.D.median(), prev=rows.Q.median()
+    )
 
 
 def _summarise(rows: ir.Table, spec: _Spec) -> pd.DataFrame:
     """Run the summary query, then build the long frame with numpy (segments x steps)."""
-    wide = _summary_query(rows, spec).to_pandas()
+    long = _summary_query(rows, spec).to_pandas()
     k_max = len(spec.steps)
-    steps = range(1, k_max + 1)
-    counts = np.column_stack([_floats(wide[f"count_{k}"]) for k in steps])
-    counts = np.nan_to_num(counts).astype("int64")
+    if spec.by:
+        groups = long.groupby(spec.by, sort=True, dropna=False)
+        segment, n = groups.ngroup().to_numpy(), groups.ngroups
+        keys = groups.size().reset_index()[spec.by]
+    else:
+        segment, n, keys = np.zeros(len(long), dtype="int64"), 1, None
+    at = (segment, long.k.to_numpy(dtype="int64") - 1)
+    counts = np.zeros((n, k_max), dtype="int64")
+    counts[at] = long["count"].to_numpy(dtype="int64")
+    start, prev = np.full((n, k_max), np.nan), np.full((n, k_max), np.nan)
+    start[at], prev[at] = _floats(long.start), _floats(long.prev)
     # step 1 is the start: no time from a previous step, zero from the start
-    first = np.where(counts[:, 0] > 0, 0.0, np.nan)
-    start = np.column_stack([first, *(_floats(wide[f"start_{k}"]) for k in steps[1:])])
-    prev = np.column_stack([first * np.nan, *(_floats(wide[f"prev_{k}"]) for k in steps[1:])])
+    start[:, 0] = np.where(counts[:, 0] > 0, 0.0, np.nan)
+    prev[:, 0] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         conversion = counts / counts[:, :1]
         step_conversion = np.full(counts.shape, np.nan)
         step_conversion[:, 1:] = counts[:, 1:] / counts[:, :-1]
     drop_off = np.full(counts.shape, np.nan)
     drop_off[:, 1:] = counts[:, :-1] - counts[:, 1:]
-    n = len(wide)
-    frame = pd.DataFrame({c: np.repeat(wide[c].to_numpy(), k_max) for c in spec.by})
+    frame = pd.DataFrame({c: np.repeat(keys[c].to_numpy(), k_max) for c in spec.by})
     frame["step_index"] = np.tile(np.arange(1, k_max + 1), n)
     frame["step"] = np.tile(np.array([s.name for s in spec.steps], dtype=object), n)
     frame["count"] = counts.ravel()
