@@ -65,9 +65,10 @@ def _with_derived(t: ir.Table, cols: Sequence[str]) -> ir.Table:
 
 
 #: Internal columns of the narrowed log: the time (a timestamp, or integer microseconds with
-#: ``epoch=True``), the event's code (its index among the names the funnel uses) and, for
-#: ``order="strict"``, its position among all the user's events.
-T, CODE, POS = "_t", "_code", "_pos"
+#: ``epoch=True``), the event's code (its index among the names the funnel uses), for
+#: ``order="strict"`` its position among all the user's events; and the name column of the
+#: code table. Prefixed so that they cannot meet a column of the log.
+T, CODE, POS, NAME = "_funnel_t", "_funnel_code", "_funnel_pos", "_funnel_event"
 
 
 def _codes(spec: _Spec) -> dict[str, int]:
@@ -101,7 +102,7 @@ def _narrow(log: EventLog, spec: _Spec, *, epoch: bool = False) -> ir.Table:
     # an inner join with the (name, code) table keeps the funnel's events and codes them in
     # one hash lookup per row: cheaper than IN plus CASE on every row
     codes = _code_table(tuple(_codes(spec).items()))
-    t = t.join(codes, t.event == codes._name)
+    t = t.join(codes, t.event == codes[NAME])
     cols = {
         USER_KEY: t[USER_KEY],
         T: epoch_us(t.event_time) if epoch else t.event_time,
@@ -120,10 +121,10 @@ def _narrow(log: EventLog, spec: _Spec, *, epoch: bool = False) -> ir.Table:
 
 @functools.lru_cache(maxsize=64)
 def _code_table(codes: tuple[tuple[str, int], ...]) -> ir.Table:
-    """The small (``_name``, ``CODE``) table of event names and their codes (one per set of
+    """The small (``NAME``, ``CODE``) table of event names and their codes (one per set of
     names, so each backend registers it once)."""
     names, values = zip(*codes, strict=True)
-    return ibis.memtable({"_name": list(names), CODE: list(values)})
+    return ibis.memtable({NAME: list(names), CODE: list(values)})
 
 
 def _plus(time: ir.Value, us: int) -> ir.Value:
