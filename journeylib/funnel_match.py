@@ -145,12 +145,15 @@ def _unit_keys(spec: _Spec) -> list[str]:
     return [USER_KEY, "session_id"] if spec.count == "sessions" else [USER_KEY]
 
 
-def _entries(n: ir.Table, spec: _Spec, s: int, need_r: set[int], rows: bool) -> ir.Table:
+def _entries(
+    n: ir.Table, spec: _Spec, s: int, need_r: set[int], rows: bool, *, ids: bool = True
+) -> ir.Table:
     """Attempts starting at step ``s``: one per unit (its earliest step-``s`` event) or, for
     ``count="totals"``, one per step-``s`` event. Columns: unit keys, ``a_id`` (the attempt's
     id: the anchor's row_id with ``rows`` or ``count="totals"``, else the user key or, per
-    session, any row_id of the session), ``A`` (the anchor's time), the ``by`` columns, ``H``
-    (held value), ``T{s}``, ``R{s}`` (when in ``need_r``), ``P{s}``."""
+    session, any row_id of the session; left out when not ``ids`` and the unit keys identify
+    the attempt), ``A`` (the anchor's time), the ``by`` columns, ``H`` (held value), ``T{s}``,
+    ``R{s}`` (when in ``need_r``), ``P{s}``."""
     c = n.filter(_match(n, spec.steps[s - 1], spec))
     keys = _unit_keys(spec)
     if spec.count != "totals":
@@ -160,7 +163,7 @@ def _entries(n: ir.Table, spec: _Spec, s: int, need_r: set[int], rows: bool) -> 
         aggs = {T: c[T].min()}
         if rows or s in need_r:
             aggs[ROW_ID] = first_in_order(c[ROW_ID], order)
-        elif spec.count == "sessions":
+        elif spec.count == "sessions" and ids:
             aggs[ROW_ID] = c[ROW_ID].min()  # a one-column id for the session
         aggs |= {col: first_in_order(c[col], order) for col in carry}
         if spec.order == "strict":
@@ -169,7 +172,9 @@ def _entries(n: ir.Table, spec: _Spec, s: int, need_r: set[int], rows: bool) -> 
     a_id = c[USER_KEY] if ROW_ID not in c.columns else c[ROW_ID]
     cols = {k: c[k] for k in keys}
     cols |= {col: c[col] for col in spec.by}
-    cols |= {"a_id": a_id, "A": c[T], f"T{s}": c[T]}
+    if ids or spec.count == "totals":
+        cols["a_id"] = a_id
+    cols |= {"A": c[T], f"T{s}": c[T]}
     if s in need_r:
         cols[f"R{s}"] = c[ROW_ID]
     if spec.hold:
@@ -403,7 +408,8 @@ def _rows_from(n: ir.Table, spec: _Spec, s: int, keep: list[str]) -> ir.Table:
             )
         )
     need_r = _row_steps(spec, s, rows=False)
-    live = _entries(n, spec, s, need_r, rows=False)
+    # the unit keys identify an attempt (except for totals): no separate id to carry
+    live = _entries(n, spec, s, need_r, rows=False, ids=False)
     parts = [live.select(*keep, k=ibis.literal(s, "int64"), D=zero, Q=null)]
     for k in range(s + 1, k_max + 1):
         live = _step(live, n, spec, s, k, need_r, keep=[*keep, "A", f"T{k - 1}"])
