@@ -7,6 +7,7 @@ Private machinery behind :func:`journeylib.funnel` and the drop-off analyses; se
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from .eventlog import EventLog
-from .ordered import first_in_order
+from .ordered import epoch_us, first_in_order
 from .schema import ROW_ID, USER_KEY
 from .steps import Step
 
@@ -63,71 +64,129 @@ def _with_derived(t: ir.Table, cols: Sequence[str]) -> ir.Table:
     return t.join(per_user, USER_KEY)
 
 
-def _narrow(log: EventLog, spec: _Spec) -> ir.Table:
-    """Only the columns matching needs (the step conditions' columns among them), only rows
-    with an event name some step or exclusion uses."""
+#: Internal columns of the narrowed log: the time (a timestamp, or integer microseconds with
+#: ``epoch=True``), the event's code (its index among the names the funnel uses), for
+#: ``order="strict"`` its position among all the user's events; and the name column of the
+#: code table. Prefixed so that they cannot meet a column of the log.
+T, CODE, POS, NAME = "_funnel_t", "_funnel_code", "_funnel_pos", "_funnel_event"
+
+
+def _codes(spec: _Spec) -> dict[str, int]:
+    """Event name -> small integer, for every name a step or exclusion uses."""
+    steps = [*spec.steps, *(x.step for x in spec.exclude)]
+    return {name: i for i, name in enumerate(sorted({n for s in steps for n in s.events}))}
+
+
+def _match(n: ir.Table, step: Step, spec: _Spec) -> ir.BooleanValue:
+    """``step``'s condition on the narrowed log: integer codes, not string comparisons."""
+    codes = _codes(spec)
+    ks = [codes[name] for name in step.events]
+    cond = n[CODE] == ks[0] if len(ks) == 1 else n[CODE].isin(ks)
+    where = step.where_matches(n)
+    return cond if where is None else cond & where
+
+
+def _narrow(log: EventLog, spec: _Spec, *, epoch: bool = False) -> ir.Table:
+    """One pass over the log: only rows with an event name some step or exclusion uses, only
+    the columns matching needs (the step conditions' among them), the event name turned into
+    an integer code (``CODE``) and the time into ``T`` (integer microseconds with ``epoch``,
+    else the timestamp)."""
     t = _with_derived(log.table, spec.by)
     steps = [*spec.steps, *(x.step for x in spec.exclude)]
     for s in steps:
-        s.matches(t)  # a missing property column fails here, naming the step
-    keep = [USER_KEY, "event_time", ROW_ID, "event", *spec.by]
-    keep += [col for s in steps for col in s.where]
-    if spec.count == "sessions":
-        keep.append("session_id")
-    if spec.hold:
-        keep.append(spec.hold)
+        s.check(t.columns)  # a missing property column fails here, naming the step
     if spec.order == "strict":
         # every event counts as "other": number them all before keeping the step events
         w = ibis.window(group_by=t[USER_KEY], order_by=[t.event_time, t[ROW_ID]])
-        t = t.mutate(pos=ibis.row_number().over(w))
-        keep.append("pos")
-    names = sorted({name for s in steps for name in s.events})
-    t = t.filter(t.event.isin(names))
-    if spec.count == "sessions":
-        t = t.filter(t.session_id.notnull())
-    return t.select(*dict.fromkeys(keep))
+        t = t.mutate(**{POS: ibis.row_number().over(w)})
+    # an inner join with the (name, code) table keeps the funnel's events and codes them in
+    # one hash lookup per row: cheaper than IN plus CASE on every row
+    codes = _code_table(tuple(_codes(spec).items()))
+    t = t.join(codes, t.event == codes[NAME])
+    cols = {
+        USER_KEY: t[USER_KEY],
+        T: epoch_us(t.event_time) if epoch else t.event_time,
+        ROW_ID: t[ROW_ID],
+        CODE: t[CODE],
+    }
+    extra = [*spec.by, *(col for s in steps for col in s.where)]
+    extra += ["session_id"] if spec.count == "sessions" else []
+    extra += [spec.hold] if spec.hold else []
+    cols |= {col: t[col] for col in extra}
+    if spec.order == "strict":
+        cols[POS] = t[POS]
+    n = t.select(**cols)
+    return n.filter(n.session_id.notnull()) if spec.count == "sessions" else n
+
+
+@functools.lru_cache(maxsize=64)
+def _code_table(codes: tuple[tuple[str, int], ...]) -> ir.Table:
+    """The small (``NAME``, ``CODE``) table of event names and their codes (one per set of
+    names, so each backend registers it once)."""
+    names, values = zip(*codes, strict=True)
+    return ibis.memtable({NAME: list(names), CODE: list(values)})
+
+
+def _plus(time: ir.Value, us: int) -> ir.Value:
+    """``time`` plus ``us`` microseconds (integer times or timestamps)."""
+    if time.type().is_integer():
+        return time + us
+    return time + ibis.interval(us, unit="us")
+
+
+def _minus(a: ir.Value, b: ir.Value) -> ir.IntegerValue:
+    """``a - b`` in microseconds (integer times or timestamps)."""
+    if a.type().is_integer():
+        return a - b
+    return a.delta(b, unit="microsecond")
 
 
 def _unit_keys(spec: _Spec) -> list[str]:
     return [USER_KEY, "session_id"] if spec.count == "sessions" else [USER_KEY]
 
 
-def _entries(n: ir.Table, spec: _Spec, s: int, need_r: set[int], rows: bool) -> ir.Table:
+def _entries(
+    n: ir.Table, spec: _Spec, s: int, need_r: set[int], rows: bool, *, ids: bool = True
+) -> ir.Table:
     """Attempts starting at step ``s``: one per unit (its earliest step-``s`` event) or, for
     ``count="totals"``, one per step-``s`` event. Columns: unit keys, ``a_id`` (the attempt's
-    id: the anchor's row_id with ``rows``, else any row_id of the unit), ``A`` (the anchor's
-    time), the ``by`` columns, ``H`` (held value), ``T{s}``, ``R{s}`` (when in ``need_r``),
-    ``P{s}``."""
-    c = n.filter(spec.steps[s - 1].matches(n))
+    id: the anchor's row_id with ``rows`` or ``count="totals"``, else the user key or, per
+    session, any row_id of the session; left out when not ``ids`` and the unit keys identify
+    the attempt), ``A`` (the anchor's time), the ``by`` columns, ``H`` (held value), ``T{s}``,
+    ``R{s}`` (when in ``need_r``), ``P{s}``."""
+    c = n.filter(_match(n, spec.steps[s - 1], spec))
     keys = _unit_keys(spec)
     if spec.count != "totals":
         # the anchor's row_id and values need an ordered aggregate: only where asked for
-        order = [c.event_time, c[ROW_ID]]
+        order = [c[T], c[ROW_ID]]
         carry = dict.fromkeys([*spec.by, *([spec.hold] if spec.hold else [])])
-        aggs = {"event_time": c.event_time.min(), "_id": c[ROW_ID].min()}
-        if s in need_r:
+        aggs = {T: c[T].min()}
+        if rows or s in need_r:
             aggs[ROW_ID] = first_in_order(c[ROW_ID], order)
+        elif spec.count == "sessions" and ids:
+            aggs[ROW_ID] = c[ROW_ID].min()  # a one-column id for the session
         aggs |= {col: first_in_order(c[col], order) for col in carry}
         if spec.order == "strict":
-            aggs["pos"] = c.pos.min()  # positions follow (event_time, row_id)
+            aggs[POS] = c[POS].min()  # positions follow (event_time, row_id)
         c = c.group_by(keys).aggregate(**aggs)
-    else:
-        c = c.mutate(_id=c[ROW_ID])
+    a_id = c[USER_KEY] if ROW_ID not in c.columns else c[ROW_ID]
     cols = {k: c[k] for k in keys}
     cols |= {col: c[col] for col in spec.by}
-    cols |= {"a_id": c[ROW_ID] if rows else c._id, "A": c.event_time, f"T{s}": c.event_time}
+    if ids or spec.count == "totals":
+        cols["a_id"] = a_id
+    cols |= {"A": c[T], f"T{s}": c[T]}
     if s in need_r:
         cols[f"R{s}"] = c[ROW_ID]
     if spec.hold:
         cols["H"] = c[spec.hold]
     if spec.order == "strict":
-        cols[f"P{s}"] = c.pos
+        cols[f"P{s}"] = c[POS]
     return c.select(**cols)
 
 
 def _candidates(n: ir.Table, spec: _Spec, k: int, with_row: bool) -> ir.Table:
-    c = n.filter(spec.steps[k - 1].matches(n))
-    cols = {"cu": c[USER_KEY], "ct": c.event_time}
+    c = n.filter(_match(n, spec.steps[k - 1], spec))
+    cols = {"cu": c[USER_KEY], "ct": c[T]}
     if with_row:
         cols["cr"] = c[ROW_ID]
     if spec.count == "sessions":
@@ -135,7 +194,7 @@ def _candidates(n: ir.Table, spec: _Spec, k: int, with_row: bool) -> ir.Table:
     if spec.hold:
         cols["ch"] = c[spec.hold]
     if spec.order == "strict":
-        cols["cp"] = c.pos
+        cols["cp"] = c[POS]
     return c.select(**cols)
 
 
@@ -166,11 +225,20 @@ def _carried(spec: _Spec, need_r: set[int], k: int) -> list[str]:
     return cols
 
 
-def _step(live: ir.Table, n: ir.Table, spec: _Spec, s: int, k: int, need_r: set[int]) -> ir.Table:
+def _step(
+    live: ir.Table,
+    n: ir.Table,
+    spec: _Spec,
+    s: int,
+    k: int,
+    need_r: set[int],
+    keep: Sequence[str] = (),
+) -> ir.Table:
     """Match step ``k`` for the attempts of ``live`` (entered at step ``s``): one row per
-    attempt that reaches it, with the carried columns, ``T{k}`` and, when needed, ``R{k}``
-    and ``P{k}``. ``live`` holds only attempts that reached the step matched from (the
-    previous step; step ``s`` for ``order="any"``), so each step joins a shrinking table."""
+    attempt that reaches it, with the carried columns (and those of ``keep``), ``T{k}`` and,
+    when needed, ``R{k}`` and ``P{k}``. ``live`` holds only attempts that reached the step
+    matched from (the previous step; step ``s`` for ``order="any"``), so each step joins a
+    shrinking table."""
     prev = s if spec.order == "any" else k - 1
     overlaps = [
         j
@@ -186,14 +254,14 @@ def _step(live: ir.Table, n: ir.Table, spec: _Spec, s: int, k: int, need_r: set[
     on.append(c.ct >= live[f"T{prev}"])
     on += [c.cr != live[f"R{j}"] for j in overlaps]
     if spec.window_us is not None:
-        on.append(c.ct <= live.A + ibis.interval(spec.window_us, unit="us"))
+        on.append(c.ct <= _plus(live.A, spec.window_us))
     w = spec.step_windows_us[k - 2] if k >= 2 else None
     if w is not None:
-        on.append(c.ct <= live[f"T{k - 1}"] + ibis.interval(w, unit="us"))
+        on.append(c.ct <= _plus(live[f"T{k - 1}"], w))
     if spec.hold:
         on.append(c.ch == live.H)
     j = live.join(c, on)
-    carried = [col for col in _carried(spec, need_r, k) if col in live.columns]
+    carried = [col for col in dict.fromkeys([*_carried(spec, need_r, k), *keep]) if col in live]
     if spec.order == "strict":
         # (user, position) is unique: at most one candidate per attempt, no aggregate
         cols = {col: j[col] for col in carried} | {f"T{k}": j.ct, f"P{k}": j.cp}
@@ -245,10 +313,10 @@ def _apply_exclusions(state: ir.Table, n: ir.Table, spec: _Spec, s: int) -> ir.T
     for ex in spec.exclude:
         if ex.after < s:
             continue
-        x = n.filter(ex.step.matches(n))
+        x = n.filter(_match(n, ex.step, spec))
         x = x.select(
             xu=x[USER_KEY],
-            xt=x.event_time,
+            xt=x[T],
             **({"xs": x.session_id} if spec.count == "sessions" else {}),
         )
         a, b = state[f"T{ex.after}"], state[f"T{ex.before}"]
@@ -273,10 +341,11 @@ def _apply_exclusions(state: ir.Table, n: ir.Table, spec: _Spec, s: int) -> ir.T
 
 
 def _reached(log: EventLog, spec: _Spec, *, rows: bool = False) -> ir.Table:
-    """Per attempt (per unit for open funnels): ``T1..TK`` reached times, ``D{k}``
-    microseconds from the start and ``Q{k}`` from the previous step; ``a_id`` is the anchor
-    event's row_id only with ``rows`` (else just an attempt id)."""
-    n = _narrow(log, spec)
+    """Per attempt (per unit for open funnels): ``T1..TK`` reached times (integer
+    microseconds since 1970), ``D{k}`` microseconds from the start and ``Q{k}`` from the
+    previous step (for k >= 2); ``a_id`` is the anchor event's row_id only with ``rows``
+    (else just an attempt id)."""
+    n = _narrow(log, spec, epoch=True)
     k_max = len(spec.steps)
     if not spec.open_funnel:
         a = _attempts(n, spec, 1, rows=rows)
@@ -284,23 +353,79 @@ def _reached(log: EventLog, spec: _Spec, *, rows: bool = False) -> ir.Table:
     parts = []
     for s in range(1, k_max + 1):
         a = _attempts(n, spec, s, rows=rows)
-        nulls = {f"T{k}": ibis.null().cast(a[f"T{s}"].type()) for k in range(1, s)}
+        nulls = {f"T{k}": ibis.null("int64") for k in range(1, s)}
         a = a.mutate(**nulls)
         a = a.mutate(**_durations(a, k_max, s))
         keep = [*_unit_keys(spec), "a_id", *spec.by]
-        keep += [f"{p}{k}" for k in range(1, k_max + 1) for p in "TDQ"]
+        keep += [f"T{k}" for k in range(1, k_max + 1)]
+        keep += [f"{p}{k}" for k in range(2, k_max + 1) for p in "DQ"]
         parts.append(a.select(*dict.fromkeys(keep)))
     u = ibis.union(*parts)
     group = ["a_id"] if spec.count == "totals" else _unit_keys(spec)
-    aggs = {f"{p}{k}": u[f"{p}{k}"].min() for k in range(1, k_max + 1) for p in "TDQ"}
+    aggs = {f"T{k}": u[f"T{k}"].min() for k in range(1, k_max + 1)}
+    aggs |= {f"{p}{k}": u[f"{p}{k}"].min() for k in range(2, k_max + 1) for p in "DQ"}
     return u.group_by([*group, *spec.by]).aggregate(**aggs)
 
 
+def _reach_rows(log: EventLog, spec: _Spec) -> ir.Table:
+    """One row per attempt and step it reached (per unit and step for open funnels): the
+    ``by`` columns, ``k`` (1-based step), ``D`` and ``Q`` (microseconds from the start and
+    from the previous step; ``Q`` is NULL at the entry step). What :func:`journeylib.funnel`
+    summarises."""
+    n = _narrow(log, spec, epoch=True)
+    group = ["a_id"] if spec.count == "totals" else _unit_keys(spec)
+    keep = [*(group if spec.open_funnel else []), *spec.by]
+    parts = [_rows_from(n, spec, s, keep) for s in _entry_steps(spec)]
+    u = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    if not spec.open_funnel:
+        return u
+    return u.group_by([*keep, "k"]).aggregate(D=u.D.min(), Q=u.Q.min()).drop(*group)
+
+
+def _entry_steps(spec: _Spec) -> range:
+    return range(1, len(spec.steps) + 1) if spec.open_funnel else range(1, 2)
+
+
+def _rows_from(n: ir.Table, spec: _Spec, s: int, keep: list[str]) -> ir.Table:
+    """:func:`_reach_rows` for the attempts entering at step ``s``. Ordered and strict
+    funnels without exclusions take each step's rows straight from its match (the match
+    carries the start and the previous step's time); the others unpivot the per-attempt
+    table of :func:`_attempts`."""
+    k_max = len(spec.steps)
+    zero, null = ibis.literal(0, "int64"), ibis.null("int64")
+    if spec.order == "any" or any(x.after >= s for x in spec.exclude):
+        a = _attempts(n, spec, s, rows=False)
+        a = a.mutate(**_durations(a, k_max, s))
+        return ibis.union(
+            *(
+                a.filter(a[f"T{k}"].notnull()).select(
+                    *keep,
+                    k=ibis.literal(k, "int64"),
+                    D=zero if k == s else a[f"D{k}"],
+                    Q=null if k == s else a[f"Q{k}"],
+                )
+                for k in range(s, k_max + 1)
+            )
+        )
+    need_r = _row_steps(spec, s, rows=False)
+    # the unit keys identify an attempt (except for totals): no separate id to carry
+    live = _entries(n, spec, s, need_r, rows=False, ids=False)
+    parts = [live.select(*keep, k=ibis.literal(s, "int64"), D=zero, Q=null)]
+    for k in range(s + 1, k_max + 1):
+        live = _step(live, n, spec, s, k, need_r, keep=[*keep, "A", f"T{k - 1}"])
+        t = live[f"T{k}"]
+        parts.append(
+            live.select(*keep, k=ibis.literal(k, "int64"), D=t - live.A, Q=t - live[f"T{k - 1}"])
+        )
+    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+
+
 def _durations(a: ir.Table, k_max: int, s: int) -> dict[str, ir.Value]:
+    """``D{k}`` (from the attempt's start) and ``Q{k}`` (from the previous step), in
+    microseconds, for k >= 2; NULL where the step is before the entry ``s``."""
     out = {}
-    for k in range(1, k_max + 1):
-        t = a[f"T{k}"]
-        out[f"D{k}"] = t.delta(a.A, unit="microsecond") if k >= s else ibis.null("int64")
-        prev = a[f"T{k - 1}"] if k > s else None
-        out[f"Q{k}"] = t.delta(prev, unit="microsecond") if prev is not None else ibis.null("int64")
+    for k in range(2, k_max + 1):
+        t = a[f"T{k}"] if k >= s else None
+        out[f"D{k}"] = _minus(t, a.A) if k >= s else ibis.null("int64")
+        out[f"Q{k}"] = _minus(t, a[f"T{k - 1}"]) if k > s else ibis.null("int64")
     return out

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from .eventlog import EventLog
-from .funnel_match import _DERIVED, Exclusion, _reached, _Spec
+from .funnel_match import _DERIVED, Exclusion, _reach_rows, _reached, _Spec
 from .io import as_eventlog
 from .schema import ROW_ID
 from .steps import StepSpec, as_step, as_steps
@@ -115,8 +115,7 @@ def funnel(
         hold_constant,
         open_funnel,
     )
-    reached = _reached(log, spec)
-    frame = _summarise(reached, spec)
+    frame = _summarise(_reach_rows(log, spec), spec)
     return _finish(frame, spec)
 
 
@@ -140,14 +139,14 @@ def funnel_times(
     r = _reached(log, spec, rows=True)
     k = len(spec.steps)
     done = sum(r[f"T{i}"].notnull().cast("int64") for i in range(1, k + 1))
-    users = log.table.select(ROW_ID, "user_id")
-    out = r.join(users, r.a_id == users[ROW_ID]).select(
+    anchors = log.table.select(ROW_ID, "user_id", "event_time")
+    out = r.join(anchors, r.a_id == anchors[ROW_ID]).select(
         "user_id",
         *spec.by,
-        started_at=r.T1,
+        started_at=anchors.event_time,
         steps_reached=done,
         converted=r[f"T{k}"].notnull(),
-        _us=r[f"T{k}"].delta(r.T1, unit="microsecond"),
+        _us=r[f"T{k}"] - r.T1,
     )
     df = out.order_by(["user_id", "started_at"]).to_pandas()
     df["time_to_convert"] = pd.to_timedelta(df.pop("_us"), unit="us")
@@ -234,57 +233,65 @@ def _exclusion(x: Any, n_steps: int) -> Exclusion:
 # --------------------------------------------------------------------------- summary
 
 
-def _summarise(reached: ir.Table, spec: _Spec) -> pd.DataFrame:
-    aggs = {}
-    for k in range(1, len(spec.steps) + 1):
-        t = reached[f"T{k}"]
-        aggs[f"count_{k}"] = t.notnull().sum()
-        aggs[f"start_{k}"] = reached[f"D{k}"].median()
-        aggs[f"prev_{k}"] = reached[f"Q{k}"].median()
+def _summary_query(rows: ir.Table, spec: _Spec) -> ir.Table:
+    """The one query behind :func:`funnel`, from :func:`_reach_rows`: a row per segment and
+    step ``k`` with ``count``, ``start`` and ``prev`` (median microseconds from the start
+    and from the previous step)."""
+    keys = [*(rows[c] for c in spec.by), rows.k]
+    return rows.group_by(keys).aggregate(
+        count=rows.k.count(), start=rows.D.median(), prev=rows.Q.median()
+    )
+
+
+def _summarise(rows: ir.Table, spec: _Spec) -> pd.DataFrame:
+    """Run the summary query, then build the long frame with numpy (segments x steps)."""
+    long = _summary_query(rows, spec).to_pandas()
+    k_max = len(spec.steps)
     if spec.by:
-        g = reached.group_by([reached[c] for c in spec.by]).aggregate(**aggs)
-        wide = g.order_by(spec.by).to_pandas()
+        groups = long.groupby(spec.by, sort=True, dropna=False)
+        segment, n = groups.ngroup().to_numpy(), groups.ngroups
+        keys = groups.size().reset_index()[spec.by]
     else:
-        wide = reached.aggregate(**aggs).to_pandas()
-    long = []
-    for k, step in enumerate(spec.steps, 1):
-        part = wide[spec.by].copy()
-        part["step_index"] = k
-        part["step"] = step.name
-        part["count"] = wide[f"count_{k}"].fillna(0).astype("int64")
-        part["median_time_from_previous"] = pd.to_timedelta(wide[f"prev_{k}"], unit="us")
-        part["median_time_from_start"] = pd.to_timedelta(wide[f"start_{k}"], unit="us")
-        long.append(part)
-    return pd.concat(long, ignore_index=True)
+        segment, n, keys = np.zeros(len(long), dtype="int64"), 1, None
+    at = (segment, long.k.to_numpy(dtype="int64") - 1)
+    counts = np.zeros((n, k_max), dtype="int64")
+    counts[at] = long["count"].to_numpy(dtype="int64")
+    start, prev = np.full((n, k_max), np.nan), np.full((n, k_max), np.nan)
+    start[at], prev[at] = _floats(long.start), _floats(long.prev)
+    # step 1 is the start: no time from a previous step, zero from the start
+    start[:, 0] = np.where(counts[:, 0] > 0, 0.0, np.nan)
+    prev[:, 0] = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conversion = counts / counts[:, :1]
+        step_conversion = np.full(counts.shape, np.nan)
+        step_conversion[:, 1:] = counts[:, 1:] / counts[:, :-1]
+    drop_off = np.full(counts.shape, np.nan)
+    drop_off[:, 1:] = counts[:, :-1] - counts[:, 1:]
+    frame = pd.DataFrame({c: np.repeat(keys[c].to_numpy(), k_max) for c in spec.by})
+    frame["step_index"] = np.tile(np.arange(1, k_max + 1), n)
+    frame["step"] = np.tile(np.array([s.name for s in spec.steps], dtype=object), n)
+    frame["count"] = counts.ravel()
+    frame["conversion"] = conversion.ravel()
+    frame["step_conversion"] = step_conversion.ravel()
+    frame["drop_off"] = drop_off.ravel()
+    frame["median_time_from_previous"] = pd.to_timedelta(prev.ravel(), unit="us")
+    frame["median_time_from_start"] = pd.to_timedelta(start.ravel(), unit="us")
+    return frame
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    return column.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _finish(frame: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
+    """Segment labels as strings (``"(none)"`` for missing), rows in segment then step
+    order, and the chi-square columns with ``by``."""
     by = spec.by
-    keys = frame[by].astype("string").fillna("(none)") if by else None
-    if by:
-        frame[by] = keys
-    groups = frame.groupby(by, sort=False, dropna=False) if by else None
-    first = groups["count"].transform("first") if by else frame["count"].iloc[0]
-    prev = groups["count"].shift(1) if by else frame["count"].shift(1)
-    frame["conversion"] = frame["count"] / first
-    frame["step_conversion"] = frame["count"] / prev
-    frame["drop_off"] = prev - frame["count"]
-    frame.loc[frame.step_index == 1, ["step_conversion", "drop_off"]] = np.nan
-    cols = [
-        *by,
-        "step_index",
-        "step",
-        "count",
-        "conversion",
-        "step_conversion",
-        "drop_off",
-        "median_time_from_previous",
-        "median_time_from_start",
-    ]
-    frame = frame[cols].sort_values([*by, "step_index"], ignore_index=True)
-    if by:
-        frame = frame.merge(_chi2(frame, by), on="step_index", how="left")
-    return frame
+    if not by:
+        return frame
+    frame[by] = frame[by].astype("string").fillna("(none)")
+    frame = frame.sort_values([*by, "step_index"], ignore_index=True)
+    return frame.merge(_chi2(frame, by), on="step_index", how="left")
 
 
 def _chi2(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:

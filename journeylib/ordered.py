@@ -7,6 +7,9 @@ aggregate where it exists (DuckDB plans are unchanged) and otherwise writes the 
 the first row in key order because structs compare field by field. :func:`last_in_order`
 is its mirror (``max_by``), and :func:`concat_in_order` joins a column's values in key order
 (``group_concat(order_by=...)``; on Spark a sorted ``collect_list`` of structs).
+
+:func:`epoch_us` gives an instant as integer microseconds since 1970 on every backend, so
+that order keys, windows and durations can be plain integer arithmetic.
 """
 
 from __future__ import annotations
@@ -14,7 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
+import ibis.expr.rules as rlz
 import ibis.expr.types as ir
+from ibis.backends.sql.compilers.base import SQLGlotCompiler
+from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
 
 from .backend import backend_name
 
@@ -110,3 +118,26 @@ def concat_in_order(
 
 def _key(keys: list[ir.Value]) -> ir.Value:
     return keys[0] if len(keys) == 1 else ibis.struct({f"k{i}": k for i, k in enumerate(keys)})
+
+
+class EpochMicros(ops.Value):
+    """Microseconds since 1970-01-01 UTC of a timestamp, as int64."""
+
+    arg: ops.Value[dt.Timestamp]
+    dtype = dt.int64
+    shape = rlz.shape_like("arg")
+
+
+# Spark SQL (3.1+) and BigQuery spell it UNIX_MICROS, DuckDB EPOCH_US.
+SQLGlotCompiler.visit_EpochMicros = lambda self, op, *, arg: self.f.unix_micros(arg)
+DuckDBCompiler.visit_EpochMicros = lambda self, op, *, arg: self.f.epoch_us(arg)
+
+
+def epoch_us(value: ir.TimestampValue) -> ir.IntegerValue:
+    """``value`` as integer microseconds since 1970-01-01 UTC (exact; NULL stays NULL).
+
+    Comparing, adding a window to, or subtracting these integers is cheaper than the same on
+    time-zone-aware timestamps (DuckDB does interval arithmetic and ``date_diff`` on them
+    through its calendar), and means the same on every backend.
+    """
+    return EpochMicros(value).to_expr()

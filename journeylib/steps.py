@@ -63,13 +63,25 @@ class Step:
         """The condition selecting this step's events in table ``t``."""
         names = list(self.events)
         cond = t.event == names[0] if len(names) == 1 else t.event.isin(names)
-        for column, value in self.where.items():
-            if column not in t.columns:
+        where = self.where_matches(t)
+        return cond if where is None else cond & where
+
+    def check(self, columns: Sequence[str]) -> None:
+        """Fail, naming the step, when a property column is not among ``columns``."""
+        for column in self.where:
+            if column not in columns:
                 raise ValueError(f"step {self.name!r}: the log has no column {column!r}")
+
+    def where_matches(self, t: ir.Table) -> ir.BooleanValue | None:
+        """The property conditions alone (``None`` when the step has none)."""
+        self.check(t.columns)
+        cond = None
+        for column, value in self.where.items():
             if isinstance(value, list | tuple | set | frozenset):
-                cond &= t[column].isin(list(value))
+                c = t[column].isin(list(value))
             else:
-                cond &= t[column] == value
+                c = t[column] == value
+            cond = c if cond is None else cond & c
         return cond
 
     def may_overlap(self, other: Step) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import ibis
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 import journeylib as jl
 from journeylib.funnels import funnel, funnel_times
+from journeylib.ordered import epoch_us
 
 T0 = pd.Timestamp("2024-03-01 10:00", tz="UTC")
 
@@ -225,6 +227,30 @@ def test_bad_options():
         funnel(ev, ["a", "b"], exclude=[("x", 2, 1)])
 
 
+def test_events_outside_the_funnel_only_break_strict_order():
+    steps = ["a", "b"]
+    rows = [("u1", "a", 0), ("u1", "page_view", 1), ("u1", "b", 2), ("u2", "a", 0), ("u2", "b", 3)]
+    noise = [("u3", "page_view", m) for m in range(200)]  # a log mostly of other events
+    ev = log([*rows, *noise])
+    assert counts(ev, steps) == [2, 2]
+    # u1's page_view sits between a and b: strict keeps only u2 (b 3 min after a)
+    out = funnel(ev, steps, order="strict")
+    assert out["count"].tolist() == [2, 1]
+    assert out.median_time_from_start.tolist() == [pd.Timedelta(0), pd.Timedelta(minutes=3)]
+
+
+def test_epoch_us_is_exact_and_compiles_for_each_backend():
+    t = pd.Timestamp("2024-03-01 10:00:00.123456", tz="UTC")
+    ev = log([("u1", "a", 0)])
+    us = epoch_us(ev.table.event_time)
+    expected = (T0 - pd.Timestamp("1970-01-01", tz="UTC")) // pd.Timedelta(microseconds=1)
+    assert ev.table.select(us=us).to_pandas().us.tolist() == [expected]
+    lit = epoch_us(ibis.literal(t))
+    assert ev.backend.execute(lit) == 1_709_287_200_123_456  # worked out with date -d
+    assert "UNIX_MICROS" in ibis.to_sql(ev.table.select(us=us), dialect="bigquery")
+    assert "UNIX_MICROS" in ibis.to_sql(ev.table.select(us=us), dialect="pyspark")
+
+
 # ---------------------------------------------------------------- reference implementation
 
 
@@ -282,7 +308,7 @@ def reference(df: pd.DataFrame, steps, order, count, window) -> list[int]:
 events_st = st.lists(
     st.tuples(
         st.sampled_from(["u1", "u2", "u3"]),
-        st.sampled_from(["a", "b", "c"]),
+        st.sampled_from(["a", "b", "c", "x"]),  # x is never a step: filtered out early
         st.integers(0, 12),
         st.sampled_from(["s1", "s2", None]),
     ),
