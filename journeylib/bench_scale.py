@@ -243,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, "-m", "journeylib.bench_scale", "--one", kind]
         cmd += ["--events", str(args.events), "--users", str(args.users)]
         cmd += ["--memory-limit", args.memory_limit, "--threads", str(args.threads)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            cmd, check=True, stdout=subprocess.PIPE, text=True
+        ).stdout  # stderr shows
         rows = json.loads(out.strip().splitlines()[-1])
         results[kind] = (_print(kind, rows), max(r["peak_gb"] for r in rows), rows[-1])
     if "sql" in results:
