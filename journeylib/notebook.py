@@ -1,16 +1,50 @@
-"""What every notebook does first: read the log named by its parameters, pick the week."""
+"""What every notebook does first: read the log named by its parameters, pick the week.
+
+A report run reads and sessionizes the event log once (:func:`prepare`, called by
+:func:`journeylib.report.run_report`) into a run-scoped folder of Parquet plus the cleaning
+report of the original read, and passes that folder to every notebook as ``prepared_dir``;
+:func:`load` then only reads the prepared Parquet. A notebook run on its own (JupyterLab)
+reads ``data_path`` itself.
+
+In a notebook, :func:`load` also makes analyses that cannot run on the chosen backend show a
+one-line note instead of failing the notebook (:func:`show_unsupported_as_notes`).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .backend import UnsupportedOnBackend, is_spark, resolve_backend
+from .cleaning import REPORT_COLUMNS
 from .eventlog import EventLog
 from .io import read_events
 from .periods import iso_week_bounds, last_complete_week
 from .sessions import sessionize
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+__all__ = [
+    "PREPARED_EVENTS",
+    "PREPARED_META",
+    "ReportInput",
+    "load",
+    "prepare",
+    "read_log",
+    "read_prepared",
+    "show_unsupported_as_notes",
+    "unsupported_note",
+]
+
+#: File names inside a prepared folder: the sessionized events, and what was read and cleaned.
+PREPARED_EVENTS = "events.parquet"
+PREPARED_META = "log.json"
 
 
 @dataclass(frozen=True)
@@ -23,13 +57,198 @@ class ReportInput:
     end: pd.Timestamp
 
 
-def load(data_path: str, *, columns_json: str = "", week: str = "") -> ReportInput:
-    """Read ``data_path`` (with the JSON column mapping, if any), sessionize it, pick the week.
+def read_log(
+    data_path: str | os.PathLike[str],
+    *,
+    columns: dict[str, str] | None = None,
+    backend: BaseBackend | str = "duckdb",
+) -> EventLog:
+    """Read ``data_path`` with :func:`journeylib.read_events` and sessionize it."""
+    return sessionize(read_events(os.fspath(data_path), columns=columns, backend=backend))
 
-    ``week`` ``""`` means the last complete ISO week in the data.
+
+def prepare(
+    data_path: str | os.PathLike[str] | EventLog,
+    folder: str | os.PathLike[str],
+    *,
+    columns: dict[str, str] | None = None,
+    backend: BaseBackend | str = "duckdb",
+) -> Path:
+    """Read and sessionize the log once, and write it where every notebook of a run reads it.
+
+    Parameters
+    ----------
+    data_path : path or EventLog
+        The event log (as for :func:`journeylib.read_events`), or a log already read with
+        :func:`read_log`.
+    folder : path
+        Created if missing; receives :data:`PREPARED_EVENTS` (Parquet: the sessionized
+        events with ``row_id`` and ``user_key``; a folder of part files on Spark) and
+        :data:`PREPARED_META` (JSON: the source, the column mapping and the cleaning report
+        of the original read).
+    columns : mapping, optional
+        Column mapping for :func:`journeylib.read_events`.
+    backend : str or ibis backend
+        ``"duckdb"`` (default) or ``"spark"``: the engine that reads and writes.
+
+    Returns
+    -------
+    Path
+        ``folder``, to pass to notebooks as ``prepared_dir`` (see :func:`load`).
     """
-    columns = json.loads(columns_json) if columns_json.strip() else None
-    events = sessionize(read_events(data_path, columns=columns))
+    log = (
+        data_path
+        if isinstance(data_path, EventLog)
+        else read_log(data_path, columns=columns, backend=backend)
+    )
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    log.backend.to_parquet(log.table, folder / PREPARED_EVENTS)
+    meta = {
+        "source": log.source,
+        "columns": dict(log.columns),
+        "cleaning": json.loads(log.cleaning.to_json(orient="records")),
+    }
+    (folder / PREPARED_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    return folder
+
+
+def read_prepared(
+    folder: str | os.PathLike[str], *, backend: BaseBackend | str = "duckdb"
+) -> EventLog:
+    """The event log :func:`prepare` wrote to ``folder``, with its original cleaning report.
+
+    On DuckDB the events are loaded into the connection's memory once (every analysis then
+    scans that table, not the Parquet file); on Spark they are read from the files.
+    """
+    folder = Path(folder)
+    meta = json.loads((folder / PREPARED_META).read_text(encoding="utf-8"))
+    con = resolve_backend(backend)
+    table = con.read_parquet(str(folder / PREPARED_EVENTS))
+    if not is_spark(con):
+        table = table.cache()
+    cleaning = pd.DataFrame.from_records(meta["cleaning"], columns=list(REPORT_COLUMNS))
+    cleaning = cleaning.astype({"rows": "int64"}).fillna({"examples": ""})
+    return EventLog(table=table, cleaning=cleaning, columns=meta["columns"], source=meta["source"])
+
+
+def load(
+    data_path: str,
+    *,
+    columns_json: str = "",
+    week: str = "",
+    backend: str = "duckdb",
+    prepared_dir: str = "",
+) -> ReportInput:
+    """The sessionized log and the ISO week of a notebook's parameters.
+
+    Parameters
+    ----------
+    data_path : str
+        Event log to read when ``prepared_dir`` is empty.
+    columns_json : str
+        JSON text of the ``read_events`` column mapping, or ``""`` for canonical names.
+    week : str
+        ISO week, e.g. ``"2024-W23"``; ``""`` means the last complete ISO week in the data.
+    backend : str
+        ``"duckdb"`` (default) or ``"spark"`` (:func:`journeylib.connect`).
+    prepared_dir : str
+        Folder written by :func:`prepare` (the report runner passes one per run): read it
+        instead of reading and sessionizing ``data_path`` again.
+
+    Returns
+    -------
+    ReportInput
+        ``events`` (sessionized :class:`~journeylib.eventlog.EventLog` whose ``cleaning`` is
+        the report of the original read), ``week``, and the week's ``start`` and ``end``.
+    """
+    show_unsupported_as_notes()
+    if prepared_dir:
+        events = read_prepared(prepared_dir, backend=backend)
+    else:
+        columns = json.loads(columns_json) if columns_json.strip() else None
+        events = read_log(data_path, columns=columns, backend=backend)
     week = week or last_complete_week(events)
     start, end = iso_week_bounds(week)
     return ReportInput(events=events, week=week, start=start, end=end)
+
+
+def unsupported_note(exc: UnsupportedOnBackend) -> str:
+    """The one line a report shows for an analysis its backend cannot run yet (Markdown)."""
+    return f"*`{exc.function}` cannot run on {exc.backend} yet.*"
+
+
+def _skipped_note(name: str, missing: list[UnsupportedOnBackend]) -> str:
+    because = ", ".join(dict.fromkeys(f"`{e.function}`" for e in missing))
+    backend = missing[-1].backend
+    return f"*Skipped: needs `{name}`, not computed because {because} cannot run on {backend} yet.*"
+
+
+def show_unsupported_as_notes(shell: Any = None) -> bool:
+    """In IPython, show a cell's :class:`~journeylib.backend.UnsupportedOnBackend` as a note.
+
+    A cell whose analysis raises it shows :func:`unsupported_note` (``"`f` cannot run on
+    spark yet"``) and counts as run, so the notebook (and a report run) goes on. A later cell
+    that then fails only because it uses a name that such a cell could not define shows a
+    one-line "Skipped" note instead. Any other error shows and fails as usual. Idempotent.
+
+    Parameters
+    ----------
+    shell : IPython InteractiveShell, optional
+        Default: the running one.
+
+    Returns
+    -------
+    bool
+        False outside IPython (nothing to do).
+    """
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover - IPython comes with every notebook kernel
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    if getattr(shell, "_journeylib_notes", None) is not None:
+        return True
+    missing: list[UnsupportedOnBackend] = []
+    handled: list[BaseException] = []
+
+    def handler(self: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None):
+        note = None
+        if isinstance(value, UnsupportedOnBackend):
+            missing.append(value)
+            note = unsupported_note(value)
+        elif missing and _undefined_in_cell(self, value, tb):
+            note = _skipped_note(value.name, missing)  # type: ignore[attr-defined]
+        if note is None:
+            self.showtraceback((etype, value, tb), tb_offset=tb_offset)
+            return None
+        from IPython.display import Markdown, display
+
+        display(Markdown(note))
+        handled.append(value)
+        return None
+
+    def forgive(result: Any) -> None:
+        if result is not None and any(result.error_in_exec is e for e in handled):
+            result.error_in_exec = None  # the cell showed its note: it counts as run
+        handled.clear()
+
+    shell.set_custom_exc((UnsupportedOnBackend, NameError), handler)
+    shell.events.register("post_run_cell", forgive)
+    shell._journeylib_notes = missing
+    return True
+
+
+def _undefined_in_cell(shell: Any, value: BaseException, tb: Any) -> bool:
+    """Whether ``value`` is a NameError of the cell's own code for a name nobody defined."""
+    name = getattr(value, "name", None)
+    if not isinstance(value, NameError) or not name or name in shell.user_ns:
+        return False
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_filename)
+        tb = tb.tb_next
+    return len(frames) >= 2 and frames[-1] == frames[1]  # raised in the cell, not in a library
