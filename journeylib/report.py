@@ -472,8 +472,11 @@ def _run_all(
 
     if jobs <= 1 or len(paths) <= 1:
         return [one(path) for path in paths]
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="journeylib-notebook") as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="journeylib-notebook")
+    try:
         return list(pool.map(one, paths))
+    finally:  # interrupted: start no other notebook
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_report(
