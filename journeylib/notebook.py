@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ibis.backends import BaseBackend
 
 __all__ = [
+    "PREPARED_DUCKDB",
     "PREPARED_EVENTS",
     "PREPARED_META",
     "ReportInput",
@@ -42,9 +43,12 @@ __all__ = [
     "unsupported_note",
 ]
 
-#: File names inside a prepared folder: the sessionized events, and what was read and cleaned.
+#: File names inside a prepared folder: the sessionized events (a DuckDB database file when
+#: prepared on DuckDB, Parquet on Spark), and what was read and cleaned.
 PREPARED_EVENTS = "events.parquet"
+PREPARED_DUCKDB = "events.duckdb"
 PREPARED_META = "log.json"
+_TABLE = "events"
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,11 @@ def prepare(
         The event log (as for :func:`journeylib.read_events`), or a log already read with
         :func:`read_log`.
     folder : path
-        Created if missing; receives :data:`PREPARED_EVENTS` (Parquet: the sessionized
-        events with ``row_id`` and ``user_key``; a folder of part files on Spark) and
-        :data:`PREPARED_META` (JSON: the source, the column mapping and the cleaning report
-        of the original read).
+        Created if missing; receives the sessionized events with ``row_id`` and
+        ``user_key`` (on DuckDB a database file, :data:`PREPARED_DUCKDB`, that notebooks
+        attach read-only: nothing to load, several kernels at once; on Spark Parquet part
+        files, :data:`PREPARED_EVENTS`) and :data:`PREPARED_META` (JSON: the source, the
+        column mapping and the cleaning report of the original read).
     columns : mapping, optional
         Column mapping for :func:`journeylib.read_events`.
     backend : str or ibis backend
@@ -103,7 +108,11 @@ def prepare(
     )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    log.backend.to_parquet(log.table, folder / PREPARED_EVENTS)
+    con = log.backend
+    if is_spark(con):
+        con.to_parquet(log.table, folder / PREPARED_EVENTS)
+    else:
+        _write_duckdb(con, log.table, folder / PREPARED_DUCKDB)
     meta = {
         "source": log.source,
         "columns": dict(log.columns),
@@ -113,20 +122,38 @@ def prepare(
     return folder
 
 
+def _write_duckdb(con: BaseBackend, table: Any, path: Path) -> None:
+    """Write ``table`` as table ``events`` of a new DuckDB database file at ``path``."""
+    import ibis
+
+    alias = ibis.util.gen_name("jl_prepared")
+    con.attach(str(path), name=alias)
+    try:
+        con.raw_sql(f'CREATE TABLE "{alias}".main.{_TABLE} AS {con.compile(table)}')
+    finally:
+        con.detach(alias)
+
+
 def read_prepared(
     folder: str | os.PathLike[str], *, backend: BaseBackend | str = "duckdb"
 ) -> EventLog:
     """The event log :func:`prepare` wrote to ``folder``, with its original cleaning report.
 
-    On DuckDB the events are loaded into the connection's memory once (every analysis then
-    scans that table, not the Parquet file); on Spark they are read from the files.
+    On DuckDB the database file is attached read-only (nothing is loaded: analyses scan its
+    compressed table, and several kernels can read it at once); Parquet (written on Spark)
+    is read as it is.
     """
+    import ibis
+
     folder = Path(folder)
     meta = json.loads((folder / PREPARED_META).read_text(encoding="utf-8"))
     con = resolve_backend(backend)
-    table = con.read_parquet(str(folder / PREPARED_EVENTS))
-    if not is_spark(con):
-        table = table.cache()
+    if (folder / PREPARED_DUCKDB).exists() and not is_spark(con):
+        alias = ibis.util.gen_name("jl_prepared")
+        con.attach(str(folder / PREPARED_DUCKDB), name=alias, read_only=True)
+        table = con.table(_TABLE, database=(alias, "main"))
+    else:
+        table = con.read_parquet(str(folder / PREPARED_EVENTS))
     cleaning = pd.DataFrame.from_records(meta["cleaning"], columns=list(REPORT_COLUMNS))
     cleaning = cleaning.astype({"rows": "int64"}).fillna({"examples": ""})
     return EventLog(table=table, cleaning=cleaning, columns=meta["columns"], source=meta["source"])

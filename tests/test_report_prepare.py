@@ -25,7 +25,7 @@ from journeylib import report
 from journeylib._report_staging import remove_stale, staging_folder
 from journeylib.backend import UnsupportedOnBackend
 from journeylib.notebook import (
-    PREPARED_EVENTS,
+    PREPARED_DUCKDB,
     PREPARED_META,
     load,
     prepare,
@@ -61,7 +61,7 @@ def prepared(dirty_log, tmp_path_factory) -> Path:
 
 
 def test_prepare_writes_the_events_and_the_cleaning_report(prepared, shop_dir):
-    assert (prepared / PREPARED_EVENTS).is_file()
+    assert (prepared / PREPARED_DUCKDB).is_file()
     meta = json.loads((prepared / PREPARED_META).read_text())
     report_rows = {row["check"]: row["rows"] for row in meta["cleaning"]}
     assert report_rows["missing user id"] == 3
