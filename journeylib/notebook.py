@@ -189,7 +189,7 @@ def load(
         ``events`` (sessionized :class:`~journeylib.eventlog.EventLog` whose ``cleaning`` is
         the report of the original read), ``week``, and the week's ``start`` and ``end``.
     """
-    show_unsupported_as_notes()
+    show_unsupported_as_notes(backend=backend)
     if prepared_dir:
         events = read_prepared(prepared_dir, backend=backend)
     else:
@@ -211,18 +211,59 @@ def _skipped_note(name: str, missing: list[UnsupportedOnBackend]) -> str:
     return f"*Skipped: needs `{name}`, not computed because {because} cannot run on {backend} yet.*"
 
 
-def show_unsupported_as_notes(shell: Any = None) -> bool:
-    """In IPython, show a cell's :class:`~journeylib.backend.UnsupportedOnBackend` as a note.
+class _Notes:
+    """What :func:`show_unsupported_as_notes` installs in a shell: its state and hooks."""
 
-    A cell whose analysis raises it shows :func:`unsupported_note` (``"`f` cannot run on
-    spark yet"``) and counts as run, so the notebook (and a report run) goes on. A later cell
-    that then fails only because it uses a name that such a cell could not define shows a
-    one-line "Skipped" note instead. Any other error shows and fails as usual. Idempotent.
+    def __init__(self, shell: Any, backend: str) -> None:
+        self.shell, self.backend = shell, backend
+        self.missing: list[UnsupportedOnBackend] = []
+        self.handled: list[BaseException] = []
+
+    def note(self, value: BaseException, tb: Any) -> str | None:
+        """The note for an error of a cell, or None when it must fail as usual."""
+        if not isinstance(value, UnsupportedOnBackend) and self.backend != "duckdb":
+            value = _as_unsupported(value, tb, self.backend) or value
+        if isinstance(value, UnsupportedOnBackend):
+            self.missing.append(value)
+            return unsupported_note(value)
+        if self.missing and _undefined_in_notebook(self.shell, value, tb):
+            return _skipped_note(value.name, self.missing)  # type: ignore[attr-defined]
+        return None
+
+    def handler(self, shell: Any, etype: type, value: BaseException, tb: Any, tb_offset=None):
+        note = self.note(value, tb)
+        if note is None:
+            shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+            return None
+        from IPython.display import Markdown, display
+
+        display(Markdown(note))
+        self.handled.append(value)
+        return None
+
+    def forgive(self, result: Any) -> None:
+        if result is not None and any(result.error_in_exec is e for e in self.handled):
+            result.error_in_exec = None  # the cell showed its note: it counts as run
+        self.handled.clear()
+
+
+def show_unsupported_as_notes(shell: Any = None, *, backend: str = "duckdb") -> bool:
+    """In IPython, show an analysis the backend cannot run as a one-line note, not a failure.
+
+    A cell whose analysis raises :class:`~journeylib.backend.UnsupportedOnBackend` (or, on
+    a backend other than DuckDB, ibis' ``UnsupportedOperationError`` from inside a journeylib
+    function, named after the function the cell called) shows :func:`unsupported_note`
+    (``"`f` cannot run on spark yet"``) and counts as run, so the notebook (and a report
+    run) goes on. A later cell that then fails only because notebook code uses a name that
+    such a cell could not define shows a one-line "Skipped" note instead. Any other error
+    shows and fails as usual. Installed once per shell; a later call updates ``backend``.
 
     Parameters
     ----------
     shell : IPython InteractiveShell, optional
         Default: the running one.
+    backend : str
+        The backend the notebook runs on (names it in the notes).
 
     Returns
     -------
@@ -237,45 +278,44 @@ def show_unsupported_as_notes(shell: Any = None) -> bool:
         shell = get_ipython()
     if shell is None:
         return False
-    if getattr(shell, "_journeylib_notes", None) is not None:
-        return True
-    missing: list[UnsupportedOnBackend] = []
-    handled: list[BaseException] = []
+    import ibis.common.exceptions as ibis_errors
 
-    def handler(self: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None):
-        note = None
-        if isinstance(value, UnsupportedOnBackend):
-            missing.append(value)
-            note = unsupported_note(value)
-        elif missing and _undefined_in_cell(self, value, tb):
-            note = _skipped_note(value.name, missing)  # type: ignore[attr-defined]
-        if note is None:
-            self.showtraceback((etype, value, tb), tb_offset=tb_offset)
-            return None
-        from IPython.display import Markdown, display
-
-        display(Markdown(note))
-        handled.append(value)
-        return None
-
-    def forgive(result: Any) -> None:
-        if result is not None and any(result.error_in_exec is e for e in handled):
-            result.error_in_exec = None  # the cell showed its note: it counts as run
-        handled.clear()
-
-    shell.set_custom_exc((UnsupportedOnBackend, NameError), handler)
-    shell.events.register("post_run_cell", forgive)
-    shell._journeylib_notes = missing
+    notes = getattr(shell, "_journeylib_notes", None)
+    if notes is None:
+        notes = _Notes(shell, backend)
+        errors = (UnsupportedOnBackend, ibis_errors.UnsupportedOperationError, NameError)
+        shell.set_custom_exc(errors, notes.handler)
+        shell.events.register("post_run_cell", notes.forgive)
+        shell._journeylib_notes = notes
+    notes.backend = backend
     return True
 
 
-def _undefined_in_cell(shell: Any, value: BaseException, tb: Any) -> bool:
-    """Whether ``value`` is a NameError of the cell's own code for a name nobody defined."""
+def _frames(tb: Any) -> list[Any]:
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    return frames
+
+
+def _as_unsupported(value: BaseException, tb: Any, backend: str) -> UnsupportedOnBackend | None:
+    """ibis' "cannot compile this here", named after the journeylib function a cell called."""
+    import ibis.common.exceptions as ibis_errors
+
+    if not isinstance(value, ibis_errors.UnsupportedOperationError):
+        return None
+    for frame in _frames(tb):
+        if str(frame.f_globals.get("__name__", "")).startswith("journeylib"):
+            return UnsupportedOnBackend(frame.f_code.co_name, backend, str(value))
+    return None
+
+
+def _undefined_in_notebook(shell: Any, value: BaseException, tb: Any) -> bool:
+    """Whether ``value`` is a NameError of notebook code (a cell, or a function a cell
+    defined) for a name no cell defined: not a library's."""
     name = getattr(value, "name", None)
     if not isinstance(value, NameError) or not name or name in shell.user_ns:
         return False
-    frames = []
-    while tb is not None:
-        frames.append(tb.tb_frame.f_code.co_filename)
-        tb = tb.tb_next
-    return len(frames) >= 2 and frames[-1] == frames[1]  # raised in the cell, not in a library
+    frames = _frames(tb)
+    return len(frames) >= 2 and frames[-1].f_globals is shell.user_ns

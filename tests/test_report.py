@@ -80,7 +80,7 @@ def mapped_events(events, tmp_path_factory) -> Path:
     import pandas as pd
 
     path = tmp_path_factory.mktemp("mapped") / "events.parquet"
-    renamed = pd.read_parquet(events).rename(columns={k: v for k, v in MAPPING.items()})
+    renamed = pd.read_parquet(events).rename(columns=MAPPING)
     renamed.to_parquet(path)
     return path
 

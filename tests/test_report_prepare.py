@@ -103,7 +103,7 @@ def shell():
     from journeylib.notebook import show_unsupported_as_notes
 
     sh = InteractiveShell.instance()
-    assert show_unsupported_as_notes(sh)
+    assert show_unsupported_as_notes(sh, backend="spark")
     yield sh
     InteractiveShell.clear_instance()
 
@@ -134,6 +134,41 @@ def test_an_unsupported_analysis_shows_one_line_and_the_notebook_goes_on(shell):
         "*Skipped: needs `lost`, not computed because `bought_together` cannot run on spark yet.*"
     ]
     ok, notes = run_cell(shell, "1 / 0")  # anything else still fails
+    assert not ok and notes == []
+
+
+def fake_analysis(shell) -> None:
+    """``fake.purchase_paths()``: a journeylib-module function ibis cannot compile."""
+    import types
+
+    module = types.ModuleType("journeylib._fake")
+    code = (
+        "import ibis.common.exceptions as e\n"
+        "def purchase_paths():\n"
+        "    return _compile()\n"
+        "def _compile():\n"
+        "    raise e.UnsupportedOperationError('no ordered string aggregation')\n"
+    )
+    exec(code, module.__dict__)
+    shell.user_ns["fake"] = module
+
+
+def test_ibis_cannot_compile_is_a_note_naming_the_function_the_cell_called(shell):
+    fake_analysis(shell)
+    ok, notes = run_cell(shell, "paths = fake.purchase_paths()")
+    assert ok and notes == ["*`purchase_paths` cannot run on spark yet.*"]
+    ok, notes = run_cell(shell, "def show():\n    return paths\n")
+    assert ok
+    ok, notes = run_cell(shell, "show()")  # the name is missing in a function a cell defined
+    assert ok and notes[0].startswith("*Skipped: needs `paths`")
+
+
+def test_on_duckdb_ibis_cannot_compile_is_a_failure(shell):
+    from journeylib.notebook import show_unsupported_as_notes
+
+    show_unsupported_as_notes(shell, backend="duckdb")
+    fake_analysis(shell)
+    ok, notes = run_cell(shell, "paths = fake.purchase_paths()")
     assert not ok and notes == []
 
 
