@@ -205,10 +205,28 @@ def unsupported_note(exc: UnsupportedOnBackend) -> str:
     return f"*`{exc.function}` cannot run on {exc.backend} yet.*"
 
 
-def _skipped_note(name: str, missing: list[UnsupportedOnBackend]) -> str:
-    because = ", ".join(dict.fromkeys(f"`{e.function}`" for e in missing))
-    backend = missing[-1].backend
-    return f"*Skipped: needs `{name}`, not computed because {because} cannot run on {backend} yet.*"
+def _skipped_note(name: str, cause: UnsupportedOnBackend) -> str:
+    because = f"`{cause.function}` cannot run on {cause.backend} yet"
+    return f"*Skipped: needs `{name}`, not computed because {because}.*"
+
+
+def _assigned(source: str) -> set[str]:
+    """Names a cell's code assigns at any depth (targets, loops, defs, imports, walrus)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+    return names
 
 
 class _Notes:
@@ -217,7 +235,18 @@ class _Notes:
     def __init__(self, shell: Any, backend: str) -> None:
         self.shell, self.backend = shell, backend
         self.missing: list[UnsupportedOnBackend] = []
+        self.causes: dict[str, UnsupportedOnBackend] = {}  # name a cell could not define -> why
         self.handled: list[BaseException] = []
+        self.cell = ""
+
+    def started(self, info: Any) -> None:
+        self.cell = getattr(info, "raw_cell", "") or ""
+
+    def _undefined_by(self, cause: UnsupportedOnBackend) -> None:
+        """The names the current cell did not get to define are missing because of ``cause``."""
+        for name in _assigned(self.cell):
+            if name not in self.shell.user_ns:
+                self.causes.setdefault(name, cause)
 
     def note(self, value: BaseException, tb: Any) -> str | None:
         """The note for an error of a cell, or None when it must fail as usual."""
@@ -225,9 +254,13 @@ class _Notes:
             value = _as_unsupported(value, tb, self.backend) or value
         if isinstance(value, UnsupportedOnBackend):
             self.missing.append(value)
+            self._undefined_by(value)
             return unsupported_note(value)
         if self.missing and _undefined_in_notebook(self.shell, value, tb):
-            return _skipped_note(value.name, self.missing)  # type: ignore[attr-defined]
+            name = value.name  # type: ignore[attr-defined]
+            cause = self.causes.get(name, self.missing[-1])
+            self._undefined_by(cause)
+            return _skipped_note(name, cause)
         return None
 
     def handler(self, shell: Any, etype: type, value: BaseException, tb: Any, tb_offset=None):
@@ -285,6 +318,7 @@ def show_unsupported_as_notes(shell: Any = None, *, backend: str = "duckdb") -> 
         notes = _Notes(shell, backend)
         errors = (UnsupportedOnBackend, ibis_errors.UnsupportedOperationError, NameError)
         shell.set_custom_exc(errors, notes.handler)
+        shell.events.register("pre_run_cell", notes.started)
         shell.events.register("post_run_cell", notes.forgive)
         shell._journeylib_notes = notes
     notes.backend = backend

@@ -133,6 +133,16 @@ def test_an_unsupported_analysis_shows_one_line_and_the_notebook_goes_on(shell):
     assert notes == [
         "*Skipped: needs `lost`, not computed because `bought_together` cannot run on spark yet.*"
     ]
+    ok, notes = run_cell(
+        shell, "other = 3\nraise UnsupportedOnBackend('cart_recovery', 'spark')\nrec = other"
+    )
+    assert ok and notes == ["*`cart_recovery` cannot run on spark yet.*"]
+    ok, notes = run_cell(shell, "shown = lost + 1")  # names the cause of `lost`, not the last
+    assert notes == [
+        "*Skipped: needs `lost`, not computed because `bought_together` cannot run on spark yet.*"
+    ]
+    ok, notes = run_cell(shell, "print(shown)")  # what a skipped cell did not define: same cause
+    assert ok and "`bought_together`" in notes[0]
     ok, notes = run_cell(shell, "1 / 0")  # anything else still fails
     assert not ok and notes == []
 
