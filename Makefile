@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.journeylib-installed
 DATA := data/shop/events.parquet
 WEEK ?=
+BACKEND ?=
+JOBS ?=
 PIP_FLAGS := --disable-pip-version-check $(if $(CI),--progress-bar off,)
 # Quiet kernels and Jupyter tools: no debugger or platform-dirs warnings on start-up.
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -33,8 +35,9 @@ $(DATA): | $(STAMP)
 
 data: $(DATA) ## Generate the default synthetic shop in data/shop/ if missing
 
-report: $(STAMP) $(DATA) ## Render every notebook to reports/<week>/ (WEEK=2024-W23; default: last complete week)
-	$(BIN)/journeylib report $(if $(WEEK),--week $(WEEK),)
+report: $(STAMP) $(DATA) ## Render every notebook to reports/<week>/ (WEEK=2024-W23, BACKEND=spark, JOBS=1)
+	$(BIN)/journeylib report $(if $(WEEK),--week $(WEEK),) $(if $(BACKEND),--backend $(BACKEND),) \
+		$(if $(JOBS),--jobs $(JOBS),)
 
 test: $(STAMP) ## ruff check, ruff format --check, then the whole pytest suite (notebooks included)
 	$(BIN)/ruff check .

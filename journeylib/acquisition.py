@@ -70,7 +70,7 @@ def _bootstrap_median(days: pd.DataFrame) -> pd.DataFrame:
     rng = np.random.default_rng(_SEED)
     rows = []
     for value, d in days.groupby("value").days_to_first_purchase:  # one pass per value
-        x = d.to_numpy(dtype=float)
+        x = np.sort(d.to_numpy(dtype=float))  # the engine's row order must not move the draws
         draws = rng.choice(x, size=(BOOTSTRAP_RESAMPLES, len(x)), replace=True)
         meds = np.median(draws, axis=1)
         low, high = np.percentile(meds, [2.5, 97.5])

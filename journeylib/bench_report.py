@@ -4,10 +4,12 @@ Runs ``journeylib.report.run_report`` exactly as ``journeylib report`` does, on 
 data (``data/shop/events.parquet``, ``make data``) and on a generated 10M-event log (kept in
 ``$JOURNEYLIB_BENCH_DIR``, default ``/tmp/journeylib-bench``, made once by
 :func:`journeylib.bench.ensure_log`). Reports go to a scratch folder beside the logs. Prints
-the wall time of the suite, each notebook's seconds and the headline KPI computation.
+the wall time of the suite, the one read of the log, each notebook's seconds with its
+slowest cells (papermill's cell durations) and the headline KPI computation.
 Target (issue 8): the full suite on 10M events in under 90 s on 2 cores.
 
-Usage: ``python -m journeylib.bench_report [--sizes default,10000000] [--repeat 1]``.
+Usage: ``python -m journeylib.bench_report [--sizes default,10000000] [--repeat 1] [--jobs 2]
+[--cells 3]``.
 """
 
 from __future__ import annotations
@@ -39,31 +41,52 @@ def _events(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
 
 
-def run_suite(size: str, repeat: int) -> dict:
+def slowest_cells(executed: Path, n: int) -> list[tuple[int, float, str]]:
+    """The ``n`` slowest cells of an executed notebook: (source index, seconds, first line).
+
+    papermill records each cell's duration in the cell's metadata; the index counts the
+    source notebook's cells (papermill's injected parameters cell is left out).
+    """
+    import nbformat
+
+    cells = nbformat.read(executed, as_version=4).cells
+    cells = [c for c in cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    timed = [
+        (i, float(c.metadata.get("papermill", {}).get("duration") or 0.0), c.source)
+        for i, c in enumerate(cells)
+        if c.cell_type == "code"
+    ]
+    timed.sort(key=lambda row: -row[1])
+    return [(i, d, (src.strip().splitlines() or [""])[-1][:60]) for i, d, src in timed[:n]]
+
+
+def run_suite(size: str, repeat: int, *, jobs: int | None = None, cells: int = 0) -> dict:
     """Run the report ``repeat`` times on one log; the median suite time and the last run."""
-    from .report import compute_kpis, default_week, run_report
+    import json
+
+    from .report import run_report
 
     data, n = _data(size)
     if not data.exists():
         raise FileNotFoundError(f"{data} is missing: run `make data` first")
     out = bench_dir() / f"reports_{n or 'default'}"
-    week = default_week(data)
     times, result = [], None
     for _ in range(repeat):
         shutil.rmtree(out, ignore_errors=True)
         start = time.perf_counter()
-        result = run_report(week, data=data, out=out, progress=False)
+        result = run_report(data=data, out=out, progress=False, jobs=jobs)
         times.append(time.perf_counter() - start)
-    start = time.perf_counter()
-    compute_kpis(data, week)  # alone, for the table: in a run it overlaps the notebooks
-    kpi_s = time.perf_counter() - start
+    status = json.loads((result.folder / "status.json").read_text(encoding="utf-8"))
     return {
         "size": n,
         "events": _events(data),
-        "week": week,
+        "week": result.week,
         "seconds": statistics.median(times),
-        "kpi_seconds": kpi_s,
-        "notebooks": [(r.notebook, r.seconds, r.status) for r in result.notebooks],
+        "phases": status.get("seconds", {}),
+        "notebooks": [
+            (r.notebook, r.seconds, r.status, slowest_cells(result.folder / r.notebook, cells))
+            for r in result.notebooks
+        ],
         "ok": result.ok,
     }
 
@@ -76,9 +99,17 @@ def _print(row: dict) -> None:
     failed = "" if row["ok"] else "  (a notebook FAILED)"
     print(f"suite on {label} ({row['events']:,} rows, {row['week']}): ", end="")
     print(f"{row['seconds']:.1f} s{verdict}{failed}")
-    for name, seconds, status in row["notebooks"]:
+    phases = row["phases"]
+    if "prepare" in phases:
+        print(f"    {'read + sessionize once':<32}{phases['prepare']:>8.1f} s")
+    for name, seconds, status, slow in row["notebooks"]:
         print(f"    {name:<32}{seconds:>8.1f} s  {status}")
-    print(f"    {'KPIs for the index (alone)':<32}{row['kpi_seconds']:>8.1f} s")
+        for index, duration, line in slow:
+            print(f"        cell {index:>2} {duration:>7.1f} s  {line}")
+    if "notebooks" in phases:
+        print(f"    {'notebooks (wall, side by side)':<32}{phases['notebooks']:>8.1f} s")
+    if "kpis" in phases:
+        print(f"    {'KPIs for the index (in a thread)':<32}{phases['kpis']:>8.1f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,10 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated: 'default' (data/shop) and/or event counts to generate",
     )
     parser.add_argument("--repeat", type=int, default=1, help="suite runs; the median is shown")
+    parser.add_argument("--jobs", type=int, default=None, help="notebooks run at the same time")
+    parser.add_argument("--cells", type=int, default=3, help="slowest cells shown per notebook")
     args = parser.parse_args(argv)
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at start")
     for size in args.sizes.split(","):
-        _print(run_suite(size.strip(), args.repeat))
+        _print(run_suite(size.strip(), args.repeat, jobs=args.jobs, cells=args.cells))
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 

@@ -195,13 +195,17 @@ def customer_values(
 
 
 def who_they_are(
-    events: EventLog | pd.DataFrame, best: pd.DataFrame | Iterable[str]
+    events: EventLog | pd.DataFrame,
+    best: pd.DataFrame | Iterable[str],
+    *,
+    facts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Best customers' share of customers, of net revenue and of orders.
 
+    ``facts``: :func:`customer_facts` of the same events, when already computed.
     Returns ``metric``, ``best``, ``all``, ``share`` (best / all).
     """
-    f = customer_facts(events)
+    f = customer_facts(events) if facts is None else facts
     is_best = f.user_id.isin(best_ids(best))
     rows = [
         ("customers", float(is_best.sum()), float(len(f))),
@@ -213,8 +217,12 @@ def who_they_are(
     return out
 
 
-def channel_quality(events: EventLog | pd.DataFrame) -> pd.DataFrame:
+def channel_quality(
+    events: EventLog | pd.DataFrame, *, facts: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Which first channels bring loyal customers: repeat rate and value per first channel.
+
+    ``facts``: :func:`customer_facts` of the same events, when already computed.
 
     Returns one row per first channel (of the customer's first on-site event): ``channel``,
     ``customers``, ``repeat_customers`` (2+ purchases), ``repeat_rate`` with a 95 % Wilson
@@ -222,7 +230,7 @@ def channel_quality(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     """
     from statsmodels.stats.proportion import proportion_confint
 
-    f = customer_facts(events)
+    f = customer_facts(events) if facts is None else facts.copy()
     f["channel"] = f.first_channel.fillna("(none)")
     out = f.groupby("channel").agg(
         customers=("user_id", "size"),

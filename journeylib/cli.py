@@ -7,6 +7,7 @@ Examples
     journeylib report                          # last complete week in data/shop/events.parquet
     journeylib report --week 2024-W23
     journeylib report --weeks 2024-W20..2024-W23 --data exports/events.csv --columns map.json
+    journeylib report --backend spark --data s3a://shop/events/   # the analyses run on Spark
     python -m journeylib report --week 2024-W23 --out reports/ --notebooks notebooks/
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from importlib import metadata
 
 from journeylib import report
+from journeylib.backend import BACKENDS
 
 __all__ = ["build_parser", "main"]
 
@@ -48,6 +50,19 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         "--columns", metavar="MAPPING.json", help="read_events column mapping as a JSON file"
     )
     parser.add_argument("--out", default="reports", help="reports folder (default: %(default)s)")
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="duckdb",
+        help="engine that reads the log and runs the analyses (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="notebooks run at the same time (default: 2 on 2 or more cores, else 1)",
+    )
     parser.add_argument(
         "--notebooks", default=str(report.DEFAULT_NOTEBOOKS), help="(default: %(default)s)"
     )
@@ -80,6 +95,8 @@ def _report(args: argparse.Namespace) -> int:
             columns=args.columns,
             out=args.out,
             notebooks=args.notebooks,
+            backend=args.backend,
+            jobs=args.jobs,
             progress=not args.no_progress,
             timeout=args.timeout,
         )

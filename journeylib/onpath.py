@@ -33,6 +33,7 @@ def on_the_path(
     active_within: str = "90D",
     include_visitors: bool = True,
     out_dir: str | Path | None = None,
+    facts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Who is on the best customers' path now: not (yet) best, early journey matches, active.
 
@@ -55,6 +56,8 @@ def on_the_path(
         Also list users who match but have not ordered yet.
     out_dir
         When given, the list is also written to ``<out_dir>/on_the_path.csv``.
+    facts
+        :func:`~journeylib.best.customer_facts` of the same events, when already computed.
 
     Returns
     -------
@@ -77,7 +80,7 @@ def on_the_path(
     if not include_visitors:
         lst = lst[lst.orders > 0]
     lst["segment"] = lst.orders.clip(upper=2).map(SEGMENTS)
-    lst["next_touchpoint"] = lst.segment.map(next_touchpoints(log, best))
+    lst["next_touchpoint"] = lst.segment.map(next_touchpoints(log, best, facts=facts))
     lst["score"] = lst.p_best * lst.p_alive
     lst = lst.sort_values(["score", "user_id"], ascending=[0, 1], ignore_index=True)
     lst["rank"] = np.arange(1, len(lst) + 1)
@@ -121,16 +124,20 @@ def _alive(lst: pd.DataFrame, clv: pd.DataFrame | None, window_days: float) -> p
 
 
 def next_touchpoints(
-    events: EventLog | pd.DataFrame, best: pd.DataFrame | Iterable[str]
+    events: EventLog | pd.DataFrame,
+    best: pd.DataFrame | Iterable[str],
+    *,
+    facts: pd.DataFrame | None = None,
 ) -> dict[str, str]:
     """The touchpoint to push next per segment, read off best customers' own journeys.
 
     Visitors: a first order in best customers' most common first category; one-time
     customers: a return visit through the channel best customers most often came back by;
     repeat customers: the next order by e-mail when best customers' purchases are mostly
-    e-mail-driven, else through their most common next-visit channel.
+    e-mail-driven, else through their most common next-visit channel. ``facts``:
+    :func:`~journeylib.best.customer_facts` of the same events, when already computed.
     """
-    f = customer_facts(events)
+    f = customer_facts(events) if facts is None else facts
     f = f[f.user_id.isin(best_ids(best))]
     if f.empty:
         return dict.fromkeys(SEGMENTS.values(), "")

@@ -10,7 +10,15 @@
 ``out_dir``               absolute path of the week folder being written (for CSVs);
                           refer to exported files by name: the folder is renamed
                           to ``reports/<week>/`` when the run ends
+``backend``               ``"duckdb"`` or ``"spark"``: the engine the analyses run on
+``prepared_dir``          the log read and sessionized once for the run
+                          (:func:`journeylib.notebook.prepare`); notebooks read it
+                          with :func:`journeylib.notebook.load` instead of the data
 ========================  =========================================================
+
+The runner reads and sessionizes the event log once (Parquet plus the cleaning report of the
+original read, in the run's working folder and removed with it), computes the index KPIs
+from it in a thread, and runs the notebooks ``jobs`` at a time (each in its own kernel).
 
 Each notebook becomes ``reports/<week>/<stem>.html`` (outputs only: no code, no prompts, no
 stderr, no widgets, images embedded, nothing loaded from the network) beside the executed
@@ -21,7 +29,8 @@ week before, their trend over the stored weeks, and lists the weeks newest first
 
 The run is atomic per week: notebooks execute into a hidden folder inside ``out`` that replaces
 ``reports/<week>/`` only when every notebook has run, so an interrupted run leaves the previous
-reports as they were. A failing notebook does not stop the others; it is reported with its cell.
+reports as they were; the next run removes the working folders of runs that were killed.
+A failing notebook does not stop the others; it is reported with its cell.
 """
 
 from __future__ import annotations
@@ -33,7 +42,6 @@ import math
 import os
 import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +50,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from journeylib._report_html import export_html, readable, write_index
+from journeylib._report_html import export_html, write_index
+from journeylib._report_staging import remove_stale, staging_folder, swap_into_place
+from journeylib.eventlog import EventLog
 
 __all__ = [
     "PARAMETERS",
@@ -50,6 +60,7 @@ __all__ = [
     "compute_kpis",
     "NotebookResult",
     "ReportResult",
+    "default_jobs",
     "default_week",
     "export_html",
     "find_notebooks",
@@ -62,7 +73,7 @@ __all__ = [
 ]
 
 #: Parameters a notebook may declare in its ``parameters`` cell; the runner fills these in.
-PARAMETERS = ("week", "data_path", "columns_json", "out_dir")
+PARAMETERS = ("week", "data_path", "columns_json", "out_dir", "backend", "prepared_dir")
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 KERNEL = "python3"
 DEFAULT_DATA = Path("data/shop/events.parquet")
@@ -86,7 +97,8 @@ _KERNEL_ARGS = [
     # every chart's PNG carries alt text from its titles and axis labels (journeylib.figure_alt)
     "--IPKernelApp.exec_lines=import journeylib.figure_alt as _jl; _jl.install(); del _jl",
 ]
-_STALE_SECONDS = 24 * 3600
+#: Name of the run's prepared log inside its working folder (removed before publishing).
+PREPARED = ".prepared"
 
 
 @dataclass(frozen=True)
@@ -312,7 +324,7 @@ def run_notebook(
         ``status`` ``"ok"`` or ``"failed"`` with the failing cell; never raises for a notebook
         error.
     """
-    notebook, output = Path(notebook), Path(output)
+    notebook, output = Path(notebook).resolve(), Path(output).resolve()
     start, error, page = time.perf_counter(), None, None
     with _quiet():
         try:
@@ -342,7 +354,9 @@ def _execute(
         str(output),
         parameters={k: v for k, v in parameters.items() if k in declared},
         kernel_name=KERNEL,
-        cwd=str(notebook.parent),
+        # the kernel starts in the notebook's folder; papermill's own cwd= would chdir this
+        # process, which notebooks running side by side in threads cannot share
+        resources={"metadata": {"path": str(notebook.parent)}},
         progress_bar={"desc": notebook.stem, "leave": True} if progress else False,
         execution_timeout=timeout or None,
         extra_arguments=_KERNEL_ARGS,
@@ -373,33 +387,17 @@ def _id_salt(out: Path) -> Iterator[None]:
         os.environ.pop(SALT_ENV, None)
 
 
-def _swap_into_place(staging: Path, final: Path) -> None:
-    """Replace ``final`` by ``staging``; on failure put the previous ``final`` back."""
-    backup = final.with_name(f".{final.name}.{os.getpid()}.old") if final.exists() else None
-    if backup is not None:
-        os.replace(final, backup)
-    try:
-        os.replace(staging, final)
-    except BaseException:
-        if backup is not None:
-            os.replace(backup, final)
-        raise
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
-
-
-def _remove_stale(out: Path) -> None:
-    """Delete working folders left in ``out`` by runs killed more than a day ago."""
-    limit = time.time() - _STALE_SECONDS
-    for path in out.glob(".*-W*.*"):
-        if path.is_dir() and path.suffix in {".tmp", ".old"} and path.stat().st_mtime < limit:
-            shutil.rmtree(path, ignore_errors=True)
-
-
 def compute_kpis(
-    data: str | os.PathLike[str], week: str, *, columns: Mapping[str, str] | None = None
+    data: str | os.PathLike[str] | EventLog,
+    week: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    backend: str = "duckdb",
 ) -> tuple[dict | None, str]:
     """The index KPIs of ``week`` (:func:`journeylib.report_kpis.week_kpis`), never raising.
+
+    ``data`` is an event log path (read with ``columns`` on ``backend``) or a sessionized
+    :class:`~journeylib.eventlog.EventLog` already read.
 
     Returns
     -------
@@ -407,10 +405,13 @@ def compute_kpis(
         The KPIs with NaN written as None (valid JSON), and "" — or None and the error text.
     """
     try:
-        import journeylib
+        from journeylib.notebook import read_log
         from journeylib.report_kpis import week_kpis
 
-        kpis = week_kpis(journeylib.read_events(str(data), columns=columns), week)
+        if not isinstance(data, EventLog):
+            mapping = dict(columns) if columns else None
+            data = read_log(data, columns=mapping, backend=backend)
+        kpis = week_kpis(data, week)
     except Exception as exc:  # the notebooks still run; the index says why KPIs are missing
         return None, f"{type(exc).__name__}: {exc}"
     clean = {
@@ -420,8 +421,18 @@ def compute_kpis(
     return clean, ""
 
 
+def _timed_kpis(log: EventLog, week: str) -> tuple[dict | None, str, float]:
+    start = time.perf_counter()
+    kpis, error = compute_kpis(log, week)
+    return kpis, error, round(time.perf_counter() - start, 2)
+
+
 def _status(
-    week: str, data: Path, results: list[NotebookResult], kpis: tuple[dict | None, str]
+    week: str,
+    data: Path | str,
+    results: list[NotebookResult],
+    kpis: tuple[dict | None, str, float],
+    timings: Mapping[str, float],
 ) -> str:
     """The JSON text of a week's ``status.json``."""
     status = {
@@ -434,8 +445,38 @@ def _status(
         ],
         "kpis": kpis[0],
         "kpi_error": kpis[1],
+        "seconds": {**timings, "kpis": kpis[2]},
     }
     return json.dumps(status, indent=2)
+
+
+def default_jobs() -> int:
+    """Notebooks run at a time by default: 2 when the machine has 2 cores or more, else 1."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def _run_all(
+    paths: list[Path],
+    staging: Path,
+    parameters: Mapping[str, Any],
+    *,
+    jobs: int,
+    progress: bool,
+    timeout: float | None,
+) -> list[NotebookResult]:
+    """Run the notebooks ``jobs`` at a time; results in the order of ``paths``."""
+
+    def one(path: Path) -> NotebookResult:
+        output = staging / f"{path.stem}.ipynb"
+        return run_notebook(path, output, parameters=parameters, progress=progress, timeout=timeout)
+
+    if jobs <= 1 or len(paths) <= 1:
+        return [one(path) for path in paths]
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="journeylib-notebook")
+    try:
+        return list(pool.map(one, paths))
+    finally:  # interrupted: start no other notebook
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_report(
@@ -445,6 +486,8 @@ def run_report(
     columns: Mapping[str, str] | str | os.PathLike[str] | None = None,
     out: str | os.PathLike[str] = "reports",
     notebooks: str | os.PathLike[str] | None = None,
+    backend: str = "duckdb",
+    jobs: int | None = None,
     progress: bool = True,
     timeout: float | None = CELL_TIMEOUT,
 ) -> ReportResult:
@@ -462,6 +505,12 @@ def run_report(
         Reports folder; the week goes to ``out/<week>/``, the index to ``out/index.html``.
     notebooks : path, optional
         Folder of ``[0-9][0-9]_*.ipynb`` notebooks (default ``notebooks/``).
+    backend : str
+        ``"duckdb"`` (default, in-process) or ``"spark"`` (:func:`journeylib.connect`): the
+        engine that reads the log and runs every analysis, here and in the notebooks.
+    jobs : int, optional
+        Notebooks run at the same time, each in its own kernel (default
+        :func:`default_jobs`).
     progress : bool
         One tqdm progress bar per notebook.
     timeout : float, optional
@@ -472,42 +521,72 @@ def run_report(
     ReportResult
         ``ok`` is False when a notebook failed; ``message()`` names it and its cell.
     """
-    data, out = Path(data).resolve(), Path(out).resolve()
-    if not data.exists():
-        raise FileNotFoundError(f"no event log at {data} (make data writes the default shop)")
+    from journeylib.backend import BACKENDS
+
+    data, out = _data_location(data), Path(out).resolve()
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; journeylib supports {BACKENDS}")
     paths = find_notebooks(DEFAULT_NOTEBOOKS if notebooks is None else notebooks)
     if not paths:
         raise FileNotFoundError(f"no {NOTEBOOK_GLOB} notebooks in {notebooks or DEFAULT_NOTEBOOKS}")
     mapping = load_columns(columns)
-    week = validate_week(week) if week else default_week(data, columns=mapping)
+    week = validate_week(week) if week else None
     out.mkdir(parents=True, exist_ok=True)
-    _remove_stale(out)
-    staging = readable(Path(tempfile.mkdtemp(prefix=f".{week}.", suffix=".tmp", dir=out)), 0o777)
+    remove_stale(out)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeylib-kpis")
-    with _id_salt(out):
+    with _id_salt(out), staging_folder(out, week) as staging:
         try:
+            started = time.perf_counter()
+            log, week = _prepare(data, staging / PREPARED, mapping, backend, week)
+            timings = {"prepare": round(time.perf_counter() - started, 2)}
             parameters = {
                 "week": week,
                 "data_path": str(data),
                 "columns_json": json.dumps(mapping) if mapping else "",
                 "out_dir": str(staging),
+                "backend": backend,
+                "prepared_dir": str(staging / PREPARED),
             }
             # KPIs in a thread while the kernels run the notebooks (DuckDB releases the GIL)
-            kpis = pool.submit(compute_kpis, data, week, columns=mapping)
-            results = [
-                run_notebook(
-                    path,
-                    staging / f"{path.stem}.ipynb",
-                    parameters=parameters,
-                    progress=progress,
-                    timeout=timeout,
-                )
-                for path in paths
-            ]
-            status = _status(week, data, results, kpis.result())
+            kpis = pool.submit(_timed_kpis, log, week)
+            started = time.perf_counter()
+            results = _run_all(
+                paths,
+                staging,
+                parameters,
+                jobs=jobs or default_jobs(),
+                progress=progress,
+                timeout=timeout,
+            )
+            timings["notebooks"] = round(time.perf_counter() - started, 2)
+            status = _status(week, data, results, kpis.result(), timings)
+            shutil.rmtree(staging / PREPARED, ignore_errors=True)
             (staging / "status.json").write_text(status, encoding="utf-8")
-            _swap_into_place(staging, out / week)
+            swap_into_place(staging, out / week)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
-            shutil.rmtree(staging, ignore_errors=True)
     return ReportResult(week, out / week, write_index(out), tuple(results))
+
+
+def _data_location(data: str | os.PathLike[str]) -> Path | str:
+    """The event log as an absolute path (a URL such as ``s3a://...`` for Spark is kept)."""
+    import glob
+
+    if "://" in os.fspath(data):
+        return os.fspath(data)
+    path = Path(data).resolve()
+    if not (path.exists() or (glob.has_magic(str(path)) and glob.glob(str(path)))):
+        raise FileNotFoundError(f"no event log at {path} (make data writes the default shop)")
+    return path
+
+
+def _prepare(
+    data: Path | str, folder: Path, mapping: dict | None, backend: str, week: str | None
+) -> tuple[EventLog, str]:
+    """Read and sessionize the log once for the run, write it to ``folder``; pick the week."""
+    from journeylib.notebook import prepare, read_log
+    from journeylib.periods import last_complete_week
+
+    log = read_log(data, columns=mapping, backend=backend)
+    prepare(log, folder)
+    return log, week or last_complete_week(log)

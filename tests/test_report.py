@@ -75,12 +75,23 @@ def events(shop_dir) -> Path:
 
 
 @pytest.fixture(scope="module")
-def run(notebooks, events, tmp_path_factory) -> report.ReportResult:
+def mapped_events(events, tmp_path_factory) -> Path:
+    """The small shop with its own column names: those of :data:`MAPPING`."""
+    import pandas as pd
+
+    path = tmp_path_factory.mktemp("mapped") / "events.parquet"
+    renamed = pd.read_parquet(events).rename(columns=MAPPING)
+    renamed.to_parquet(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def run(notebooks, mapped_events, tmp_path_factory) -> report.ReportResult:
     out = tmp_path_factory.mktemp("reports")
     columns = out.parent / "columns.json"
     columns.write_text(json.dumps(MAPPING))
     return report.run_report(
-        WEEK, data=events, columns=columns, out=out, notebooks=notebooks, progress=False
+        WEEK, data=mapped_events, columns=columns, out=out, notebooks=notebooks, progress=False
     )
 
 
@@ -90,6 +101,20 @@ def no_data(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("no_data") / "events.parquet"
     path.touch()
     return path
+
+
+@pytest.fixture(autouse=True)
+def _empty_logs_are_not_read(monkeypatch):
+    """The fake runner's log is an empty file: preparing it makes an empty folder."""
+    real = report._prepare
+
+    def prepare(data, folder, mapping, backend, week):
+        if Path(data).stat().st_size:
+            return real(data, folder, mapping, backend, week)
+        folder.mkdir()
+        return None, week or WEEK
+
+    monkeypatch.setattr(report, "_prepare", prepare)
 
 
 def page(run: report.ReportResult, stem: str) -> str:
@@ -183,10 +208,10 @@ def test_the_failing_page_shows_the_error(run):
     assert "never printed" not in html
 
 
-def test_only_declared_parameters_are_passed(run, events):
+def test_only_declared_parameters_are_passed(run, mapped_events):
     executed = nbformat.read(run.folder / "03_params.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
-    assert f"DATA {events.resolve()}" in text
+    assert f"DATA {mapped_events.resolve()}" in text
     assert f"COLUMNS {MAPPING}" in text
     assert "UNRELATED 3" in text
     injected = [
