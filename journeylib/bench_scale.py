@@ -202,8 +202,10 @@ def _one(args: argparse.Namespace) -> list[dict]:
     else:
         spill = bench_dir() / "spill"
         spill.mkdir(parents=True, exist_ok=True)
+        options = {"database": str(args.database)} if args.database else {}
         backend = jl.connect(
             "duckdb",
+            **options,
             memory_limit=args.memory_limit,
             threads=args.threads,
             temp_directory=str(spill),
@@ -225,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=lambda s: int(float(s)), default=None)
     parser.add_argument("--memory-limit", default="6GB")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--database", default="", help="journeylib on a DuckDB file here (default: in memory)"
+    )
     parser.add_argument("--spark", action="store_true", help="journeylib on local Spark")
     parser.add_argument("--one", choices=["journeylib", "sql", "spark"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -243,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, "-m", "journeylib.bench_scale", "--one", kind]
         cmd += ["--events", str(args.events), "--users", str(args.users)]
         cmd += ["--memory-limit", args.memory_limit, "--threads", str(args.threads)]
+        cmd += ["--database", args.database] if args.database else []
         out = subprocess.run(
             cmd, check=True, stdout=subprocess.PIPE, text=True
         ).stdout  # stderr shows

@@ -61,13 +61,7 @@ def first_in_order(
     -------
     A scalar aggregate expression, the same on every backend.
     """
-    keys = [order] if isinstance(order, ir.Value) else list(order)
-    if _backend_of(value) not in NO_ORDERED_AGGREGATES:
-        return value.first(order_by=keys, include_null=include_null, where=where)
-    cond = where
-    if not include_null:
-        cond = value.notnull() if cond is None else cond & value.notnull()
-    return value.argmin(_key(keys), where=cond)
+    return _pick(value, order, last=False, include_null=include_null, where=where)
 
 
 def last_in_order(
@@ -82,14 +76,27 @@ def last_in_order(
     Written as ``first(order_by=<keys descending>)`` where ordered aggregates exist, and as
     ``max_by(value, struct(keys...))`` on Spark.
     """
+    return _pick(value, order, last=True, include_null=include_null, where=where)
+
+
+def _pick(
+    value: ir.Value,
+    order: ir.Value | Sequence[ir.Value],
+    *,
+    last: bool,
+    include_null: bool,
+    where: ir.BooleanValue | None,
+) -> ir.Scalar:
+    """The first (or ``last``) row's value: ordered ``first`` or ``min_by``/``max_by``."""
     keys = [order] if isinstance(order, ir.Value) else list(order)
     if _backend_of(value) not in NO_ORDERED_AGGREGATES:
-        desc = [k.desc() for k in keys]
-        return value.first(order_by=desc, include_null=include_null, where=where)
+        by = [k.desc() for k in keys] if last else keys
+        return value.first(order_by=by, include_null=include_null, where=where)
     cond = where
     if not include_null:
         cond = value.notnull() if cond is None else cond & value.notnull()
-    return value.argmax(_key(keys), where=cond)
+    pick = value.argmax if last else value.argmin
+    return pick(_key(keys), where=cond)
 
 
 def concat_in_order(

@@ -139,3 +139,19 @@ def transactions() -> pd.DataFrame:
     from journeylib import _lifetimes
 
     return _lifetimes.load_cdnow_transactions()
+
+
+@pytest.fixture
+def ga4_export() -> pd.DataFrame:
+    """Three events of a flattened GA4 BigQuery export (two users sharing a session id)."""
+    return pd.DataFrame(
+        {
+            "user_pseudo_id": ["123.456", "123.456", "789.1"],
+            "event_name": ["page_view", "purchase", "page_view"],
+            "event_timestamp": [1717200000123456, 1717200060000000, 1717200000000000],
+            "ga_session_id": [1717200000, 1717200000, 1717200000],
+            "device.category": ["mobile", "mobile", "desktop"],
+            "traffic_source.medium": ["cpc", "cpc", "(none)"],
+            "traffic_source.source": ["google", "google", "(direct)"],
+        }
+    )

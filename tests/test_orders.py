@@ -82,18 +82,8 @@ def test_order_table_without_money_is_an_error():
         jl.read_orders(df, columns={"event_time": "order_time"})
 
 
-def test_read_ga4_flattened_export():
-    ga = pd.DataFrame(
-        {
-            "user_pseudo_id": ["123.456", "123.456", "789.1"],
-            "event_name": ["page_view", "purchase", "page_view"],
-            "event_timestamp": [1717200000123456, 1717200060000000, 1717200000000000],
-            "ga_session_id": [1717200000, 1717200000, 1717200000],
-            "device.category": ["mobile", "mobile", "desktop"],
-            "traffic_source.medium": ["cpc", "cpc", "(none)"],
-            "traffic_source.source": ["google", "google", "(direct)"],
-        }
-    )
+def test_read_ga4_flattened_export(ga4_export):
+    ga = ga4_export
     out = jl.read_ga4(ga).to_pandas()
     assert out.event_time.iloc[0] == pd.Timestamp("2024-06-01 00:00:00.123456", tz="UTC")
     assert out.channel.tolist() == ["paid_search", "paid_search", "direct"]

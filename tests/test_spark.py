@@ -282,23 +282,13 @@ def test_best_customer_analyses(sessionized):
         assert_same_rows(duck, spark, name)
 
 
-def test_order_lines_ga4_and_clv_segments(shop, logs, spark_backend):
+def test_order_lines_ga4_and_clv_segments(shop, logs, spark_backend, ga4_export):
     lines = shop["dir"] / "order_lines.parquet"
     duck, spark = (jl.read_orders(lines, backend=b) for b in (None, spark_backend))
     assert_same_rows(duck.to_pandas(), spark.to_pandas())
     cols = ["check", "column", "rows", "action"]
     assert_same(duck.cleaning[cols], spark.cleaning[cols])
-    ga = pd.DataFrame(
-        {
-            "user_pseudo_id": ["123.456", "123.456", "789.1"],
-            "event_name": ["page_view", "purchase", "page_view"],
-            "event_timestamp": [1717200000123456, 1717200060000000, 1717200000000000],
-            "ga_session_id": [1717200000, 1717200000, 1717200000],
-            "device.category": ["mobile", "mobile", "desktop"],
-            "traffic_source.medium": ["cpc", "cpc", "(none)"],
-            "traffic_source.source": ["google", "google", "(direct)"],
-        }
-    )
+    ga = ga4_export
     duck, spark = (jl.read_ga4(ga, backend=b) for b in (None, spark_backend))
     assert_same(duck.to_pandas(), spark.to_pandas())
     assert spark.to_pandas().channel.tolist() == ["paid_search", "paid_search", "direct"]
