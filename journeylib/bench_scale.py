@@ -101,6 +101,7 @@ def _timed(rows: list[dict], step: str, run) -> object:
     start = time.perf_counter()
     result = run()
     rows.append({"step": step, "seconds": time.perf_counter() - start, "peak_gb": peak_rss_gb()})
+    print(f"  {step}: {rows[-1]['seconds']:.1f} s", file=sys.stderr, flush=True)  # progress
     return result
 
 

@@ -7,7 +7,6 @@ Private machinery behind :func:`journeylib.funnel` and the drop-off analyses; se
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from .eventlog import EventLog
-from .ordered import epoch_us, first_in_order
+from .ordered import _backend_of, epoch_us, first_in_order
 from .schema import ROW_ID, USER_KEY
 from .steps import Step
 
@@ -99,15 +98,23 @@ def _narrow(log: EventLog, spec: _Spec, *, epoch: bool = False) -> ir.Table:
         # every event counts as "other": number them all before keeping the step events
         w = ibis.window(group_by=t[USER_KEY], order_by=[t.event_time, t[ROW_ID]])
         t = t.mutate(**{POS: ibis.row_number().over(w)})
-    # an inner join with the (name, code) table keeps the funnel's events and codes them in
-    # one hash lookup per row: cheaper than IN plus CASE on every row
-    codes = _code_table(tuple(_codes(spec).items()))
-    t = t.join(codes, t.event == codes[NAME])
+    codes = _codes(spec)
+    if _backend_of(t.event) == "duckdb":
+        # an inner join with the (name, code) table keeps the funnel's events and codes them
+        # in one hash lookup per row: cheaper than IN plus CASE on every row
+        table = _code_table(tuple(codes.items()))
+        t = t.join(table, t.event == table[NAME])
+        code = t[CODE]
+    else:
+        # elsewhere IN plus CASE: an in-memory table is a temporary view on Spark, which can
+        # be gone before a cached expression built on it runs again
+        t = t.filter(t.event.isin(list(codes)))
+        code = t.event.cases(*codes.items())
     cols = {
         USER_KEY: t[USER_KEY],
         T: epoch_us(t.event_time) if epoch else t.event_time,
         ROW_ID: t[ROW_ID],
-        CODE: t[CODE],
+        CODE: code,
     }
     extra = [*spec.by, *(col for s in steps for col in s.where)]
     extra += ["session_id"] if spec.count == "sessions" else []
@@ -119,10 +126,11 @@ def _narrow(log: EventLog, spec: _Spec, *, epoch: bool = False) -> ir.Table:
     return n.filter(n.session_id.notnull()) if spec.count == "sessions" else n
 
 
-@functools.lru_cache(maxsize=64)
 def _code_table(codes: tuple[tuple[str, int], ...]) -> ir.Table:
-    """The small (``NAME``, ``CODE``) table of event names and their codes (one per set of
-    names, so each backend registers it once)."""
+    """The small (``NAME``, ``CODE``) table of event names and their codes.
+
+    A new in-memory table per call: one shared across calls outlives the temporary view a
+    backend registered it as (Spark then fails with ``TABLE_OR_VIEW_NOT_FOUND``)."""
     names, values = zip(*codes, strict=True)
     return ibis.memtable({NAME: list(names), CODE: list(values)})
 
