@@ -203,6 +203,15 @@ def backend_name(con: BaseBackend) -> str:
     return "spark" if name == "pyspark" else name
 
 
+def backend_of(expr: Any) -> str | None:
+    """:func:`backend_name` of the backend an ibis expression's tables live on; ``None`` for an
+    unbound expression (one only compiled, for BigQuery say)."""
+    try:
+        return backend_name(expr._find_backend())
+    except Exception:
+        return None
+
+
 def is_spark(con: BaseBackend) -> bool:
     """Whether ``con`` is a Spark backend."""
     return backend_name(con) == "spark"

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from .backend import backend_of
 from .eventlog import EventLog
-from .ordered import _backend_of, epoch_us, first_in_order
+from .ordered import epoch_us, first_in_order
 from .schema import ROW_ID, USER_KEY
 from .steps import Step
 
@@ -99,7 +100,7 @@ def _narrow(log: EventLog, spec: _Spec, *, epoch: bool = False) -> ir.Table:
         w = ibis.window(group_by=t[USER_KEY], order_by=[t.event_time, t[ROW_ID]])
         t = t.mutate(**{POS: ibis.row_number().over(w)})
     codes = _codes(spec)
-    if _backend_of(t.event) == "duckdb":
+    if backend_of(t.event) == "duckdb":
         # an inner join with the (name, code) table keeps the funnel's events and codes them
         # in one hash lookup per row: cheaper than IN plus CASE on every row
         table = _code_table(tuple(codes.items()))

@@ -24,17 +24,10 @@ import ibis.expr.types as ir
 from ibis.backends.sql.compilers.base import SQLGlotCompiler
 from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
 
-from .backend import backend_name
+from .backend import backend_of
 
 #: Backends without ordered aggregates (``first(order_by=...)``, ``group_concat(order_by=...)``).
 NO_ORDERED_AGGREGATES = frozenset({"spark"})
-
-
-def _backend_of(value: ir.Value) -> str | None:
-    try:
-        return backend_name(value._find_backend())
-    except Exception:  # an unbound expression (compiled for BigQuery, say)
-        return None
 
 
 def first_in_order(
@@ -89,7 +82,7 @@ def _pick(
 ) -> ir.Scalar:
     """The first (or ``last``) row's value: ordered ``first`` or ``min_by``/``max_by``."""
     keys = [order] if isinstance(order, ir.Value) else list(order)
-    if _backend_of(value) not in NO_ORDERED_AGGREGATES:
+    if backend_of(value) not in NO_ORDERED_AGGREGATES:
         by = [k.desc() for k in keys] if last else keys
         return value.first(order_by=by, include_null=include_null, where=where)
     cond = where
@@ -115,7 +108,7 @@ def concat_in_order(
     (``array_join(transform(array_sort(collect_list(...)), ...))``), all inside Spark.
     """
     keys = [order] if isinstance(order, ir.Value) else list(order)
-    if _backend_of(value) not in NO_ORDERED_AGGREGATES:
+    if backend_of(value) not in NO_ORDERED_AGGREGATES:
         return value.group_concat(sep, order_by=keys, where=where)
     cond = value.notnull() if where is None else where & value.notnull()
     fields = {f"k{i}": k for i, k in enumerate(keys)} | {"v": value}
