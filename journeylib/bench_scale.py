@@ -19,7 +19,8 @@ folder. Targets (issue 10): the four journeylib steps together under 60 s and pe
 steps on a local Spark session instead (needs ``journeylib[spark]``).
 
 Usage: ``python -m journeylib.bench_scale [--events 100000000] [--users 10000000]
-[--memory-limit 6GB] [--threads 2] [--spark]``. SQL strings live here only: the library
+[--memory-limit 6GB] [--threads 2] [--steps read,sessionize,funnel,transitions]
+[--only journeylib|sql] [--spill DIR] [--spark]``. SQL strings live here only: the library
 itself writes ibis expressions.
 """
 
@@ -30,6 +31,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .bench import bench_dir, peak_rss_gb
@@ -37,6 +39,9 @@ from .bench_funnel import hand_sql as funnel_sql
 from .bench_journey import hand_sql as transitions_sql
 
 STEPS = ("session_start", "view_item", "add_to_cart", "begin_checkout", "purchase")
+#: The timed steps, in order (``--steps`` times a subset; reading always runs, sessions too
+#: when a later step needs them).
+STAGES = ("read", "sessionize", "funnel", "transitions")
 COLUMNS = {"user_id": "user_pseudo_id", "event": "event_name", "event_time": "event_timestamp"}
 TARGET_TOTAL_S, TARGET_RSS_GB = 60.0, 8.0
 # event names and their cumulative share (per mille) of events
@@ -105,24 +110,35 @@ def _timed(rows: list[dict], step: str, run) -> object:
     return result
 
 
-def run_journeylib(path: Path, backend) -> list[dict]:
-    """The four steps through journeylib's public API, on ``backend``."""
+def run_journeylib(path: Path, backend, steps: Sequence[str] = STAGES) -> list[dict]:
+    """The four steps (or ``steps`` of them) through journeylib's public API, on ``backend``."""
     import journeylib as jl
 
     rows: list[dict] = []
+    found: dict = {}
     log = _timed(
         rows, "read_events", lambda: jl.read_events(path, columns=COLUMNS, backend=backend)
     )
-    sess = _timed(rows, "sessionize (30 min)", lambda: jl.sessionize(log, recompute=True))
-    funnel = _timed(
-        rows, "funnel (5 steps, 7 days)", lambda: jl.funnel(sess, list(STEPS), window="7D")
-    )
-    edges = _timed(rows, "transitions (sessions)", lambda: jl.transitions(sess))
-    rows[-1]["funnel"] = funnel["count"].tolist()
-    rows[-1]["edges"] = sorted(
-        [r["from"], r["to"], int(r.transitions), int(r.users)] for _, r in edges.iterrows()
-    )
+    sess = log
+    if {"sessionize", "transitions"} & set(steps):
+        sess = _timed(rows, "sessionize (30 min)", lambda: jl.sessionize(log, recompute=True))
+    if "funnel" in steps:
+        funnel = _timed(
+            rows, "funnel (5 steps, 7 days)", lambda: jl.funnel(sess, list(STEPS), window="7D")
+        )
+        found["funnel"] = funnel["count"].tolist()
+    if "transitions" in steps:
+        edges = _timed(rows, "transitions (sessions)", lambda: jl.transitions(sess))
+        found["edges"] = _edges(
+            [r["from"], r["to"], r.transitions, r.users] for _, r in edges.iterrows()
+        )
+    rows[-1].update(found)
     return rows
+
+
+def _edges(rows: Iterable[Sequence]) -> list[list]:
+    """Transition rows as sorted ``[from, to, transitions, users]`` lists, to compare."""
+    return sorted([f, t, int(n), int(u)] for f, t, n, u, *_ in rows)
 
 
 def hand_read_sql(path: Path) -> tuple[str, str, str]:
@@ -151,10 +167,13 @@ def hand_read_sql(path: Path) -> tuple[str, str, str]:
     return checks, dups, create
 
 
-def run_sql(path: Path, memory_limit: str, threads: int) -> list[dict]:
-    """The same four steps written by hand in DuckDB SQL."""
-    con = _duckdb(memory_limit, threads)
+def run_sql(
+    path: Path, memory_limit: str, threads: int, steps: Sequence[str] = STAGES, spill: str = ""
+) -> list[dict]:
+    """The same four steps (or ``steps`` of them) written by hand in DuckDB SQL."""
+    con = _duckdb(memory_limit, threads, spill)
     rows: list[dict] = []
+    found: dict = {}
     checks, dups, create = hand_read_sql(path)
 
     def read() -> None:
@@ -163,29 +182,35 @@ def run_sql(path: Path, memory_limit: str, threads: int) -> list[dict]:
         con.execute(create)
 
     _timed(rows, "read_events", read)
-    sessionize = """CREATE TABLE sess AS SELECT *, user_id || ':' || sum(new) OVER (
-          PARTITION BY user_key ORDER BY event_time, row_id) AS session_id
-        FROM (SELECT *, CASE WHEN lag(event_time) OVER w IS NULL OR event_time - lag(event_time)
-          OVER w > INTERVAL 30 MINUTE THEN 1 ELSE 0 END AS new
-          FROM ev WINDOW w AS (PARTITION BY user_key ORDER BY event_time, row_id))"""
-    _timed(rows, "sessionize (30 min)", lambda: con.execute(sessionize))
-    funnel = _timed(
-        rows, "funnel (5 steps, 7 days)", lambda: con.execute(funnel_sql("sess")).fetchall()[0]
-    )
-    edges = _timed(
-        rows,
-        "transitions (sessions)",
-        lambda: con.execute(transitions_sql("sess")).fetchall(),
-    )
-    rows[-1]["funnel"] = list(funnel)
-    rows[-1]["edges"] = sorted([f, t, int(n), int(u)] for f, t, n, u, *_ in edges)
+    table = "ev"
+    if {"sessionize", "transitions"} & set(steps):
+        sessionize = """CREATE TABLE sess AS SELECT *, user_id || ':' || sum(new) OVER (
+              PARTITION BY user_key ORDER BY event_time, row_id) AS session_id
+            FROM (SELECT *, CASE WHEN lag(event_time) OVER w IS NULL OR event_time - lag(event_time)
+              OVER w > INTERVAL 30 MINUTE THEN 1 ELSE 0 END AS new
+              FROM ev WINDOW w AS (PARTITION BY user_key ORDER BY event_time, row_id))"""
+        _timed(rows, "sessionize (30 min)", lambda: con.execute(sessionize))
+        table = "sess"
+    if "funnel" in steps:
+        funnel = _timed(
+            rows, "funnel (5 steps, 7 days)", lambda: con.execute(funnel_sql(table)).fetchall()[0]
+        )
+        found["funnel"] = list(funnel)
+    if "transitions" in steps:
+        edges = _timed(
+            rows,
+            "transitions (sessions)",
+            lambda: con.execute(transitions_sql("sess")).fetchall(),
+        )
+        found["edges"] = _edges(edges)
+    rows[-1].update(found)
     return rows
 
 
-def _duckdb(memory_limit: str, threads: int):
+def _duckdb(memory_limit: str, threads: int, spill: str = ""):
     import duckdb
 
-    spill = bench_dir() / "spill"
+    spill = Path(spill or bench_dir() / "spill")
     spill.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(
         config={"memory_limit": memory_limit, "threads": threads, "temp_directory": str(spill)}
@@ -195,13 +220,13 @@ def _duckdb(memory_limit: str, threads: int):
 def _one(args: argparse.Namespace) -> list[dict]:
     path = ensure_log(args.events, args.users)
     if args.one == "sql":
-        return run_sql(path, args.memory_limit, args.threads)
+        return run_sql(path, args.memory_limit, args.threads, args.steps, args.spill)
     import journeylib as jl
 
     if args.one == "spark":
         backend = jl.connect("spark", master=f"local[{args.threads}]")
     else:
-        spill = bench_dir() / "spill"
+        spill = Path(args.spill)
         spill.mkdir(parents=True, exist_ok=True)
         options = {"database": str(args.database)} if args.database else {}
         backend = jl.connect(
@@ -211,15 +236,24 @@ def _one(args: argparse.Namespace) -> list[dict]:
             threads=args.threads,
             temp_directory=str(spill),
         )
-    return run_journeylib(path, backend)
+    return run_journeylib(path, backend, args.steps)
 
 
 def _print(label: str, rows: list[dict]) -> float:
     total = sum(r["seconds"] for r in rows)
     for r in rows:
         print(f"{label:<12}{r['step']:<28}{r['seconds']:>9.1f}{r['peak_gb']:>9.2f}")
-    print(f"{label:<12}{'all four':<28}{total:>9.1f}{max(r['peak_gb'] for r in rows):>9.2f}")
+    name = "all four" if len(rows) == len(STAGES) else "these steps"
+    print(f"{label:<12}{name:<28}{total:>9.1f}{max(r['peak_gb'] for r in rows):>9.2f}")
     return total
+
+
+def _steps(text: str) -> list[str]:
+    steps = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = sorted(set(steps) - set(STAGES))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown steps {unknown}; choose from {STAGES}")
+    return [s for s in STAGES if s in steps]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,9 +266,21 @@ def main(argv: list[str] | None = None) -> int:
         "--database", default="", help="journeylib on a DuckDB file here (default: in memory)"
     )
     parser.add_argument("--spark", action="store_true", help="journeylib on local Spark")
+    parser.add_argument(
+        "--steps",
+        type=_steps,
+        default=list(STAGES),
+        help="comma-separated subset of read,sessionize,funnel,transitions (reading always "
+        "runs; sessions too when transitions are timed)",
+    )
+    parser.add_argument(
+        "--only", choices=["journeylib", "sql"], help="time only journeylib or only hand SQL"
+    )
+    parser.add_argument("--spill", default="", help="DuckDB spill folder (default: <bench>/spill)")
     parser.add_argument("--one", choices=["journeylib", "sql", "spark"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.users = args.users or max(args.events // 10, 1)
+    args.spill = args.spill or str(bench_dir() / "spill")
     if args.one:
         print(json.dumps(_one(args)))
         return 0
@@ -245,30 +291,38 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"{'':<12}{'step':<28}{'seconds':>9}{'peak GB':>9}")
     results = {}
-    for kind in ["spark"] if args.spark else ["journeylib", "sql"]:
+    kinds = ["spark"] if args.spark else [args.only] if args.only else ["journeylib", "sql"]
+    for kind in kinds:
         cmd = [sys.executable, "-m", "journeylib.bench_scale", "--one", kind]
         cmd += ["--events", str(args.events), "--users", str(args.users)]
         cmd += ["--memory-limit", args.memory_limit, "--threads", str(args.threads)]
+        cmd += ["--steps", ",".join(args.steps), "--spill", args.spill]
         cmd += ["--database", args.database] if args.database else []
         out = subprocess.run(
             cmd, check=True, stdout=subprocess.PIPE, text=True
         ).stdout  # stderr shows
         rows = json.loads(out.strip().splitlines()[-1])
         results[kind] = (_print(kind, rows), max(r["peak_gb"] for r in rows), rows[-1])
-    if "sql" in results:
-        (lib_s, lib_gb, lib_r), (sql_s, _, sql_r) = results["journeylib"], results["sql"]
-        ok = lib_s < TARGET_TOTAL_S and lib_gb < TARGET_RSS_GB and lib_s <= sql_s
+    if "sql" in results and "journeylib" in results:
+        _compare(results["journeylib"], results["sql"], full=len(args.steps) == len(STAGES))
+    return 0
+
+
+def _compare(lib: tuple, sql: tuple, *, full: bool) -> None:
+    """Print whether both agree, the time ratio, and (for all four steps) the targets."""
+    (lib_s, lib_gb, lib_r), (sql_s, _, sql_r) = lib, sql
+    if "funnel" in lib_r:
         print(f"funnel counts: journeylib {lib_r['funnel']}, hand SQL {sql_r['funnel']}")
+    if "edges" in lib_r:
         same = "agree" if lib_r["edges"] == sql_r["edges"] else "DIFFER"
-        print(
-            f"transition tables (counts and users): {same}; journeylib/hand SQL: "
-            f"{lib_s / sql_s:.2f}x"
-        )
+        print(f"transition tables (counts and users): {same}")
+    print(f"journeylib/hand SQL: {lib_s / sql_s:.2f}x")
+    if full:
+        ok = lib_s < TARGET_TOTAL_S and lib_gb < TARGET_RSS_GB and lib_s <= sql_s
         print(
             f"targets (all four < {TARGET_TOTAL_S:.0f} s, peak < {TARGET_RSS_GB:.0f} GB, "
             f"not slower than hand SQL): {'met' if ok else 'MISSED'}"
         )
-    return 0
 
 
 if __name__ == "__main__":
