@@ -42,12 +42,16 @@ def _tune_duckdb_compiler() -> None:
     - ``strip()``: ``TRIM(x, ' \\t\\n\\r\\v\\f')`` (a trim with a character list) costs
       about 150 ns a value; reading a 15-column log spent most of its time trimming ids and
       names that had nothing to trim. A value whose first and last characters are above the
-      space (code point > 32) has nothing to trim and is passed as it is; any other value
-      (empty, NULL, or starting or ending with a space or control character) is trimmed
-      exactly as before.
+      space has nothing to trim and is passed as it is; any other value (empty, NULL, or
+      starting or ending with a space or control character) is trimmed exactly as before. The
+      test compares the one-character strings ``x[1]`` and ``x[-1]`` with ``' '`` (bytewise:
+      a character is above the space exactly when its first UTF-8 byte is), several times
+      cheaper than ``ORD``/``RIGHT``, which decode code points.
     - ``hash()``: ibis turns DuckDB's unsigned 64-bit hash into a signed one through a
       64-character bit string, a fifth of the time of ``read_events``' duplicate check;
       dropping the lowest bit instead (``CAST(HASH(x) >> 1 AS BIGINT)``) keeps a 63-bit hash.
+      The hash of a struct built on the spot (``ibis.struct({...}).hash()``, a row's hash)
+      hashes its fields directly (``HASH(a, b, ...)``), without building the struct values.
       Hash values are backend-specific in ibis anyway; journeylib only compares them.
 
     Other units, functions and backends compile as ibis writes them. Applied once, on import.
@@ -66,11 +70,16 @@ def _tune_duckdb_compiler() -> None:
         return delta(self, op, part=part, left=left, right=right)
 
     def visit_strip(self: Any, op: Any, *, arg: Any) -> Any:
-        clean = (self.f.ord(arg) > 32) & (self.f.ord(self.f.right(arg, 1)) > 32)
+        space = sge.convert(" ")
+        first, last = self.f.array_extract(arg, 1), self.f.array_extract(arg, -1)
+        clean = sge.and_(sge.GT(this=first, expression=space), sge.GT(this=last, expression=space))
         return self.if_(clean, arg, strip(self, op, arg=arg))
 
     def visit_hash(self: Any, op: Any, *, arg: Any) -> Any:
-        shifted = sge.BitwiseRightShift(this=self.f.hash(arg), expression=sge.convert(1))
+        fields = arg.expressions if isinstance(arg, sge.Struct) else [arg]
+        values = [f.expression if isinstance(f, sge.PropertyEQ) else f for f in fields]
+        hashed = self.f.hash(*values) if values else self.f.hash(arg)
+        shifted = sge.BitwiseRightShift(this=hashed, expression=sge.convert(1))
         return sg.cast(sge.paren(shifted, copy=False), to=sge.DataType.Type.BIGINT, copy=False)
 
     DuckDBCompiler.visit_Hash = visit_hash
@@ -123,7 +132,11 @@ def connect(backend: str = "duckdb", **options: Any) -> BaseBackend:
         ``"duckdb"`` (the default, in-process) or ``"spark"``.
     **options
         For DuckDB: ``database`` (path, default in memory), ``threads``, ``memory_limit``
-        (e.g. ``"6GB"``), ``temp_directory`` (where to spill).
+        (e.g. ``"6GB"``), ``temp_directory`` (where to spill), any other DuckDB setting.
+        ``preserve_insertion_order`` is off unless set: no journeylib result depends on the
+        order rows come out of a query (every order is an explicit ``ORDER BY`` on
+        ``event_time`` and ``row_id``), and off, DuckDB writes cached tables 1.4 to 2 times
+        faster and with less memory.
         For Spark: ``session`` (an existing ``SparkSession``), or ``remote``
         (``"sc://host:15002"``, a Spark Connect server); with neither, a local session
         (``master``, default ``"local[*]"``); any other option is set as a Spark SQL
@@ -135,6 +148,7 @@ def connect(backend: str = "duckdb", **options: Any) -> BaseBackend:
     """
     if backend == "duckdb":
         database = options.pop("database", ":memory:")
+        options.setdefault("preserve_insertion_order", False)
         con = ibis.duckdb.connect(database, **options)
         con.raw_sql("SET TimeZone = 'UTC'")
         return con

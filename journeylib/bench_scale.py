@@ -122,6 +122,7 @@ def run_journeylib(path: Path, backend, steps: Sequence[str] = STAGES) -> list[d
     sess = log
     if {"sessionize", "transitions"} & set(steps):
         sess = _timed(rows, "sessionize (30 min)", lambda: jl.sessionize(log, recompute=True))
+        log.table.release()  # as a report run does: only the sessionized copy stays
     if "funnel" in steps:
         funnel = _timed(
             rows, "funnel (5 steps, 7 days)", lambda: jl.funnel(sess, list(STEPS), window="7D")
@@ -190,6 +191,7 @@ def run_sql(
               OVER w > INTERVAL 30 MINUTE THEN 1 ELSE 0 END AS new
               FROM ev WINDOW w AS (PARTITION BY user_key ORDER BY event_time, row_id))"""
         _timed(rows, "sessionize (30 min)", lambda: con.execute(sessionize))
+        con.execute("DROP TABLE ev")
         table = "sess"
     if "funnel" in steps:
         funnel = _timed(

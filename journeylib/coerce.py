@@ -17,6 +17,10 @@ from .schema import CANONICAL, EVENT_TIME_TYPE
 EPOCH_UNITS: dict[str, float] = {"s": 1e6, "ms": 1e3, "us": 1.0, "ns": 1e-3}
 _UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 _NUMERIC_TEXT = r"^\s*-?[0-9]+(\.[0-9]+)?\s*$"
+#: How many values the epoch unit is inferred from: the magnitudes of the units lie a factor
+#: of 1000 apart, so a million values tell them apart as surely as 100 million, in a
+#: hundredth of the time.
+UNIT_SAMPLE = 1_000_000
 
 
 def infer_epoch_unit(median_abs: float) -> str:
@@ -58,7 +62,8 @@ def parse_time(
     Timestamps with a zone are converted to UTC, naive ones are taken as UTC; text is read
     as ISO 8601 with or without an offset, or as an epoch when every value is a number;
     numbers are epochs in ``unit`` (``"s"``, ``"ms"``, ``"us"``, ``"ns"``), inferred from their
-    magnitude when ``unit`` is None. Unparseable values become NULL.
+    magnitude when ``unit`` is None (the median magnitude of the first :data:`UNIT_SAMPLE`
+    values the engine reads). Unparseable values become NULL.
     """
     col = table[column]
     kind = col.type()
@@ -87,7 +92,8 @@ def _epoch(
     col: ir.Value, number: ir.NumericValue, *, unit: str | None, column: str
 ) -> tuple[ir.TimestampValue, list[Finding]]:
     if unit is None:
-        median = number.abs().approx_median().to_pandas()
+        sample = number.name("_v").as_table().limit(UNIT_SAMPLE)
+        median = sample._v.abs().approx_median().to_pandas()
         unit = infer_epoch_unit(float(median) if median == median and median is not None else 0.0)
         how = f"epoch {_UNIT_NAMES[unit]} (inferred from magnitude; pass time_unit= to override)"
     else:
@@ -114,7 +120,20 @@ def clean_text(col: ir.Value) -> ir.StringValue:
     if kind.is_floating():
         whole = col.notnull() & (col == col.round())
         return ibis.ifelse(whole, col.cast("int64").cast("string"), col.cast("string"))
+    if kind.is_integer():  # digits with an optional minus: never padded, never empty
+        return col.cast("string")
     return col.cast("string").strip().nullif("")
+
+
+def text_absent(col: ir.Value) -> ir.BooleanValue:
+    """Whether :func:`clean_text` of ``col`` is NULL (NULL, empty or only whitespace), tested
+    without building the cleaned text: cheaper where only presence matters."""
+    kind = col.type()
+    if kind.is_string():
+        return col.isnull() | (col.strip() == "")
+    if kind.is_numeric():  # floats and integers always print digits
+        return col.isnull()
+    return clean_text(col).isnull()
 
 
 def to_canonical_type(col: ir.Value, name: str) -> tuple[ir.Value, ir.BooleanValue | None]:
