@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import ibis
 import ibis.common.exceptions as ibis_errors
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 # Deprecation notices raised inside ibis about its own calls into DuckDB and pandas: nothing
@@ -209,6 +211,20 @@ def use_bigquery_rules() -> None:
     BigQueryCompiler.visit_Quantile = BigQueryCompiler.visit_ApproxQuantile
     if hasattr(BigQueryCompiler, "visit_ApproxMultiQuantile"):
         BigQueryCompiler.visit_MultiQuantile = BigQueryCompiler.visit_ApproxMultiQuantile
+
+
+@ibis.udf.scalar.builtin(name="make_timestamptz")
+def _make_timestamptz(micros: dt.int64) -> dt.Timestamp(timezone="UTC"):  # type: ignore[valid-type]
+    """DuckDB's ``make_timestamptz(micros)``: the instant ``micros`` microseconds after the
+    epoch."""
+
+
+def epoch_us_to_time(micros: ir.IntegerValue) -> ir.TimestampValue | None:
+    """On DuckDB, the UTC instant ``micros`` (int64) microseconds after the epoch, in one call
+    that does no calendar arithmetic: ten times faster than a timestamp plus an interval
+    (which DuckDB adds through the ICU calendar, row by row). ``None`` elsewhere (and for an
+    unbound expression): the caller builds the portable form."""
+    return _make_timestamptz(micros) if backend_of(micros) == "duckdb" else None
 
 
 def backend_name(con: BaseBackend) -> str:

@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from .backend import epoch_us_to_time
 from .cleaning import DataError, Finding
 from .schema import CANONICAL, EVENT_TIME_TYPE
 
@@ -49,8 +50,15 @@ def epoch_to_time(value: ir.NumericValue, unit: str) -> ir.TimestampValue:
         micros = value.cast("int64") // int(round(1 / factor))
     else:
         micros = (value.cast("float64") * factor).round().cast("int64")
-    # whole seconds plus microseconds: every backend converts seconds (Spark only those)
-    stamp = (micros // 1_000_000).as_timestamp("s") + (micros % 1_000_000).as_interval("us")
+    fast = epoch_us_to_time(micros)
+    if fast is not None:
+        return fast
+    # whole seconds plus microseconds: every backend converts seconds (Spark only those); the
+    # rest from the floor division, so that it is never negative (``%`` takes the dividend's
+    # sign: -1 us would become 1 s early)
+    seconds = micros // 1_000_000
+    rest = micros - seconds * 1_000_000
+    stamp = seconds.as_timestamp("s") + rest.as_interval("us")
     return stamp.cast(EVENT_TIME_TYPE)
 
 

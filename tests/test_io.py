@@ -176,6 +176,22 @@ def test_explicit_time_unit_keeps_microseconds():
     )
 
 
+@pytest.mark.parametrize("unit", ["us", "ms", "s"])
+def test_epochs_before_1970_are_exact(unit):
+    # -1 us is 23:59:59.999999 on 1969-12-31, -1.5 s is 23:59:58.5: a remainder taking the
+    # dividend's sign once put both a whole second early
+    scale = {"us": 1, "ms": 1_000, "s": 1_000_000}[unit]
+    micros = [-1, -1_500_000, -86_400_000_000, 999_999, 0]
+    values = [m // scale for m in micros if m % scale == 0]
+    df = pd.DataFrame({"user_id": "a", "event": "x", "event_time": values})
+    times = jl.read_events(df, time_unit=unit).table.order_by("row_id").to_pandas().event_time
+    epoch = pd.Timestamp("1970-01-01", tz="UTC")
+    assert times.tolist() == [epoch + pd.Timedelta(microseconds=v * scale) for v in values]
+    if unit == "us":
+        assert str(times.iloc[0]) == "1969-12-31 23:59:59.999999+00:00"
+        assert str(times.iloc[1]) == "1969-12-31 23:59:58.500000+00:00"
+
+
 def test_infer_epoch_unit_thresholds():
     assert [infer_epoch_unit(v) for v in (1.7e9, 1.7e12, 1.7e15, 1.7e18)] == [
         "s",
