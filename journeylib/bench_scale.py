@@ -13,6 +13,10 @@ times, each in a fresh process so that the peak resident memory is its own:
   time quantiles (:func:`journeylib.bench_journey.hand_sql`). Funnel counts and transition
   tables must agree.
 
+Once sessionized, both drop the read copy of the log (as a report run does, which keeps only
+the sessionized log), so later steps have the memory of one copy. ``--steps`` times a subset
+(``read,sessionize,funnel``, say); reading always runs, and sessionizing when transitions do.
+
 Both run on DuckDB with ``memory_limit`` (default 6GB), ``threads`` (default 2) and a spill
 folder. Targets (issue 10): the four journeylib steps together under 60 s and peak RSS under
 8 GB at 100M events, and never slower than the hand SQL. ``--spark`` times the journeylib
