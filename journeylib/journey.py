@@ -123,12 +123,14 @@ def _edge_stream(log: EventLog, level: str, within: str, names: ir.Table) -> ir.
     s = s.join(names, "state")
     w = _journeys(s, within)
     prev_code = s._code.lag().over(w)
+    gap = s.event_time.delta(s.event_time.lag().over(w), unit="microsecond")
     return s.select(
         key,
         frm=prev_code.fill_null(0),
         to=s._code,
-        # NULL on a journey's first step: there is no previous time
-        seconds=s.event_time.delta(s.event_time.lag().over(w), unit="microsecond") / 1e6,
+        # NULL on a journey's first step: there is no previous time. A double before the
+        # division, as Spark would divide into a decimal (and store one in the staged path)
+        seconds=gap.cast("float64") / 1e6,
         is_first=prev_code.isnull(),
         is_last=s._code.lead().over(w).isnull(),
     )
@@ -141,8 +143,13 @@ def _all_edges(edges: ir.Table, add_start_end: bool) -> ir.Table:
     key = edges.columns[0]
     if not add_start_end:
         return edges.filter(~edges.is_first).drop("is_first", "is_last")
+    # typed as the stream's own columns: a stored stream has the engine's types (Spark stores
+    # the codes as int32 and the seconds as a decimal), and a union needs equal schemas
     end = edges.filter(edges.is_last).select(
-        key, frm=edges.to, to=ibis.literal(-1, "int64"), seconds=ibis.null("float64")
+        key,
+        frm=edges.to,
+        to=ibis.literal(-1).cast(edges.to.type()),
+        seconds=ibis.null(edges.seconds.type()),
     )
     return edges.drop("is_first", "is_last").union(end, distinct=False)
 
