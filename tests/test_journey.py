@@ -221,3 +221,41 @@ def test_a_session_is_all_its_events_even_when_another_interleaves():
     }
     assert out.set_index(["from", "to"]).loc[("page_view", "view_item"), "median_seconds"] == 3
     assert len(jl.sessions(frame)) == 2
+
+
+def test_shop_times_and_users_match_pandas(shop_dir):
+    """Median and p90 seconds (linear interpolation) and distinct users per edge, checked
+    with plain pandas on the small shop, end edges included."""
+    log = jl.read_events(shop_dir / "events.parquet")
+    out = journey.transitions(log, level="event", within="session").set_index(["from", "to"])
+    ev = pd.read_parquet(shop_dir / "events.parquet").reset_index(names="row")
+    ev = ev[ev.session_id.notna()].sort_values(["user_id", "session_id", "event_time", "row"])
+    by = ev.groupby(["user_id", "session_id"])
+    ev["prev"] = by.event.shift(1).fillna("(start)")
+    ev["seconds"] = (ev.event_time - by.event_time.shift(1)).dt.total_seconds()
+    inner = ev[ev.prev != "(start)"].groupby(["prev", "event"]).seconds
+    for q, col in ((0.5, "median_seconds"), (0.9, "p90_seconds")):
+        expected = inner.quantile(q)
+        got = out.loc[expected.index, col]
+        assert got.to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-12)
+    ends = ev[by.event.shift(-1).isna()].groupby("event").user_id.nunique()
+    got_ends = out.xs("(end)", level="to").users
+    assert got_ends.sort_index().to_dict() == ends.sort_index().to_dict()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"within": "user"},
+        {"add_start_end": False},
+        {"level": "stage", "within": "user"},
+        {"level": "channel", "within": "session"},
+    ],
+)
+def test_large_log_staging_gives_the_same_table(shop_dir, monkeypatch, options):
+    """Above STAGED_ABOVE events the edges are stored and counted in stages: same table."""
+    log = jl.map_stages(jl.sessionize(jl.read_events(shop_dir / "events.parquet")))
+    one_query = journey.transitions(log, **options)
+    monkeypatch.setattr(journey, "STAGED_ABOVE", 0)
+    pd.testing.assert_frame_equal(journey.transitions(log, **options), one_query)
