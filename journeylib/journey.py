@@ -250,20 +250,22 @@ def step_matrix(
 
 
 def _cohorts(log: EventLog, by_cohort: bool) -> ir.Table | None:
-    """Each user's acquisition month (``user_id``, ``cohort``); None for one cohort, "all"."""
+    """Each user's acquisition month (the user key, ``cohort``); None for one cohort, "all"."""
     if not by_cohort:
         return None
     t = log.table
-    first = t.group_by("user_id").aggregate(_first=t.event_time.min())
-    return first.select("user_id", cohort=first._first.strftime("%Y-%m"))
+    key = _key(t)
+    first = t.group_by(key).aggregate(_first=t.event_time.min())
+    return first.select(key, cohort=first._first.strftime("%Y-%m"))
 
 
 def _stage_numbers(log: EventLog, cohorts: ir.Table | None) -> pd.DataFrame:
-    users = user_stage_table(log)
+    key = _key(log.table)
+    users = user_stage_table(log, by=key)
     if cohorts is None:
-        u = users.filter(users.user_id.notnull()).mutate(cohort=ibis.literal("all"))
+        u = users.filter(users[key].notnull()).mutate(cohort=ibis.literal("all"))
     else:
-        u = users.join(cohorts, "user_id")
+        u = users.join(cohorts, key)
     rank = u.stage_reached.substitute({s: i for i, s in enumerate(STAGES)}, else_=-1)
     aggs: dict[str, ir.Value] = {}
     for i, s in enumerate(STAGES):
@@ -303,7 +305,7 @@ def _touch_counts(log: EventLog, cohorts: ir.Table | None) -> pd.DataFrame:
     if cohorts is None:
         t = t.filter(t.user_id.notnull()).mutate(cohort=ibis.literal("all"))
     else:
-        t = t.join(cohorts, "user_id")
+        t = t.join(cohorts, _key(t))
     t = t.filter(t.stage.notnull())
     touch = t.event
     if log.has("page_type"):
