@@ -5,6 +5,10 @@ zmq socket. A reply that arrives while a cell opens ipywidgets comms can be miss
 (jupyter/nbclient#312): it is then seen only when the wait times out, and never when the wait
 has no timeout, so the run hangs. :class:`PollingKernelManager` gives nbclient channels that
 wait in short slices, each of which looks at the socket afresh.
+
+:class:`WarmKernelManager` starts a kernel before its notebook runs (the runner starts every
+notebook's kernel while it reads the log, so that kernel start-up and imports use the core the
+read leaves idle); nbclient then uses it as it is and the runner shuts it down.
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ from typing import Any
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel
-from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.manager import AsyncKernelManager, KernelManager
 from traitlets import DottedObjectName, Type
 
-__all__ = ["PollingKernelManager"]
+__all__ = ["PollingKernelManager", "WarmKernelManager"]
 
 #: Longest single wait on a kernel socket, in seconds.
 POLL_SECONDS = 0.5
@@ -49,6 +53,14 @@ class PollingKernelClient(AsyncKernelClient):
 
 class PollingKernelManager(AsyncKernelManager):
     """The kernel manager nbclient uses by default, handing out :class:`PollingKernelClient`."""
+
+    client_class = DottedObjectName("journeylib._kernel.PollingKernelClient")
+    client_factory = Type(PollingKernelClient)
+
+
+class WarmKernelManager(KernelManager):
+    """A blocking kernel manager (usable from any thread) handing out
+    :class:`PollingKernelClient`: for kernels started ahead of their notebook."""
 
     client_class = DottedObjectName("journeylib._kernel.PollingKernelClient")
     client_factory = Type(PollingKernelClient)

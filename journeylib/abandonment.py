@@ -72,11 +72,26 @@ def _after_drop(log: EventLog, steps: Sequence[StepSpec], options: dict) -> ir.T
     )
 
 
+def dropouts(
+    events: EventLog | pd.DataFrame, steps: Sequence[StepSpec], **options: Any
+) -> ir.Table:
+    """Every funnel drop-out with what came after it, found once (held by the engine).
+
+    Funnel options as in :func:`journeylib.funnel`. Pass the result as ``dropouts`` to
+    :func:`drop_off_next` and :func:`time_before_leaving` (with the same ``steps``), which
+    then only count it. Columns: ``a_id`` (attempt), ``step_index`` (the last step reached),
+    ``next_event`` (next event of the session, ``"(left the site)"`` when none), ``seconds``
+    (from the step to the end of the session).
+    """
+    return _after_drop(as_eventlog(events), steps, options).cache()
+
+
 def drop_off_next(
     events: EventLog | pd.DataFrame,
     steps: Sequence[StepSpec],
     *,
     top: int = 5,
+    dropouts: ir.Table | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Where people go after dropping out of a funnel, per step.
@@ -88,10 +103,10 @@ def drop_off_next(
     Returns
     -------
     DataFrame: ``step_index``, ``step``, ``next_event``, ``count``, ``share`` (of that
-    step's drop-outs), the ``top`` most frequent per step.
+    step's drop-outs), the ``top`` most frequent per step. ``dropouts``: :func:`dropouts`
+    of the same events, steps and options, when already found.
     """
-    log = as_eventlog(events)
-    t = _after_drop(log, steps, options)
+    t = _after_drop(as_eventlog(events), steps, options) if dropouts is None else dropouts
     g = t.group_by(["step_index", "next_event"]).aggregate(count=t.count()).to_pandas()
     g["share"] = g["count"] / g.groupby("step_index")["count"].transform("sum")
     g = g.sort_values(["step_index", "count", "next_event"], ascending=[True, False, True])
@@ -101,17 +116,21 @@ def drop_off_next(
 
 
 def time_before_leaving(
-    events: EventLog | pd.DataFrame, steps: Sequence[StepSpec], **options: Any
+    events: EventLog | pd.DataFrame,
+    steps: Sequence[StepSpec],
+    *,
+    dropouts: ir.Table | None = None,
+    **options: Any,
 ) -> pd.DataFrame:
     """How long drop-outs stay after their last funnel step (to the end of that session).
 
     Returns
     -------
     DataFrame: ``step_index``, ``step``, ``dropped`` (attempts), ``median_seconds``,
-    ``share_left_at_once`` (no later event in the session).
+    ``share_left_at_once`` (no later event in the session). ``dropouts``: :func:`dropouts`
+    of the same events, steps and options, when already found.
     """
-    log = as_eventlog(events)
-    t = _after_drop(log, steps, options)
+    t = _after_drop(as_eventlog(events), steps, options) if dropouts is None else dropouts
     g = t.group_by("step_index").aggregate(
         dropped=t.count(),
         median_seconds=t.seconds.median(),

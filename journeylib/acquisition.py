@@ -107,7 +107,7 @@ def first_touch(events: EventLog | pd.DataFrame, *, by: str = "channel") -> pd.D
     Tests against the rest: two-proportion z-tests, Welch's t-test for revenue.
     :func:`first_touch_tests` gives one omnibus test across all values.
     """
-    u = user_table(events, by=by)
+    u = user_table(events, by=by).cache()  # read twice: the counts, then the buyers' days
     buyer = u.purchases >= 1
     agg = u.group_by("value").aggregate(
         users=u.count(),
@@ -212,6 +212,8 @@ def select_users(
     """
     log = as_eventlog(events)
     t = log.table
+    if start is None and end is None and not segment.strip():  # everyone: nothing to join
+        return log.replace(table=t.filter(t.user_id.notnull()))
     users = t.group_by("user_id").aggregate(_first=t.event_time.min())
     keep = ibis.literal(True)
     if start is not None:

@@ -76,13 +76,37 @@ def touchpoints(events: EventLog | pd.DataFrame) -> ir.Table:
 def chain_counts(visits: ir.Table) -> pd.DataFrame:
     """Transition counts of the attribution chain (``from``, ``to``, ``count``) from
     :func:`touchpoints`: start -> channel -> ... -> ``"conversion"`` or ``"null"``."""
-    inner = visits.group_by(["previous", "channel"]).aggregate(count=visits.count())
-    last = visits.filter(visits.is_last)
-    absorbed = ibis.ifelse(last.purchases > 0, ibis.literal(CONVERSION), ibis.literal(NULL))
-    ends = last.group_by([last.channel.name("previous"), absorbed.name("channel")]).aggregate(
-        count=last.count()
+    return _chain(_tallies(visits))
+
+
+def _tallies(visits: ir.Table) -> pd.DataFrame:
+    """Everything :func:`channel_attribution` needs from the visits, in one small frame.
+
+    One row per (``previous``, ``channel``, ``is_last``, ``bought``: a purchase in the visit)
+    with ``count`` (visits) and the heuristic models' credit of those visits (``first_touch``,
+    ``last_touch``, ``linear``; 0 outside converting paths): the visits are computed once.
+    """
+    conv = visits.path_purchases > 0
+    weight = visits.path_purchases.cast("float64")
+    bought = (visits.purchases > 0).fill_null(False)
+    sums = visits.group_by(["previous", "channel", "is_last", bought.name("bought")]).aggregate(
+        count=visits.count(),
+        first_touch=weight.sum(where=conv & (visits.position == 1)),
+        last_touch=visits.purchases.cast("float64").sum(where=conv & bought),
+        linear=(weight / visits.path_visits).sum(where=conv),
     )
-    both = inner.union(ends, distinct=False).to_pandas()
+    out = sums.to_pandas()
+    out["count"] = out["count"].astype("int64")
+    return out
+
+
+def _chain(tallies: pd.DataFrame) -> pd.DataFrame:
+    """The chain's transition counts from :func:`_tallies`."""
+    inner = tallies.groupby(["previous", "channel"], dropna=False)["count"].sum().reset_index()
+    last = tallies[tallies.is_last.astype(bool)]
+    last = last.assign(previous=last.channel, channel=np.where(last.bought, CONVERSION, NULL))
+    ends = last.groupby(["previous", "channel"])["count"].sum().reset_index()
+    both = pd.concat([inner, ends], ignore_index=True)
     both = both.rename(columns={"previous": "from", "channel": "to"})
     both["count"] = both["count"].astype("int64")
     return both.sort_values(["from", "to"]).reset_index(drop=True)
@@ -162,16 +186,11 @@ def channel_attribution(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     purchases made in visits) and ``share`` (of that total). See the module docstring for the
     path convention.
     """
-    v = touchpoints(events)
-    conv = v.filter(v.path_purchases > 0)
-    weight = conv.path_purchases.cast("float64")
-    heur = conv.group_by("channel").aggregate(
-        first_touch=weight.sum(where=conv.position == 1),
-        last_touch=conv.purchases.cast("float64").sum(where=conv.purchases > 0),
-        linear=(weight / conv.path_visits).sum(),
-    )
-    wide = heur.to_pandas().fillna(0.0)
-    effects = removal_effects(chain_counts(v))
+    tallies = _tallies(touchpoints(events))
+    converting = tallies[tallies[["first_touch", "last_touch", "linear"]].notna().any(axis=1)]
+    heur = converting.groupby("channel")[["first_touch", "last_touch", "linear"]].sum(min_count=1)
+    wide = heur.reset_index().fillna(0.0)
+    effects = removal_effects(_chain(tallies))
     total = wide.last_touch.sum()
     markov = effects.set_index("channel").share.fillna(0.0) * total
     every = markov.index.union(pd.Index(wide.channel))

@@ -101,7 +101,7 @@ def _print(row: dict) -> None:
     print(f"{row['seconds']:.1f} s{verdict}{failed}")
     phases = row["phases"]
     if "prepare" in phases:
-        print(f"    {'read + sessionize once':<32}{phases['prepare']:>8.1f} s")
+        print(f"    {'read, sessionize, stage once':<32}{phases['prepare']:>8.1f} s")
     for name, seconds, status, slow in row["notebooks"]:
         print(f"    {name:<32}{seconds:>8.1f} s  {status}")
         for index, duration, line in slow:

@@ -105,7 +105,9 @@ def _before(t, fp):
 
 
 def _next_visit(log: EventLog, fp):
-    s = session_table(log)
+    # the buyers' sessions only (numbered per user, so the same as in the whole log)
+    buyers = log.replace(table=log.table.semi_join(fp.select("user_id"), "user_id"))
+    s = session_table(buyers)
     j = s.join(fp.select("user_id", "first_purchase", "_fp_session"), "user_id")
     j = j.filter((j.start > j.first_purchase) & (j.session_id != j._fp_session.fill_null("")))
     # session_number orders sessions by start, then first row: ties on start are broken

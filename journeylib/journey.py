@@ -328,16 +328,23 @@ def step_matrix(
     return out.sort_values(["step", "users"], ascending=[True, False]).reset_index(drop=True)
 
 
-def _cohorts(log: EventLog, by_cohort: bool) -> ir.Table:
+def _cohorts(log: EventLog, by_cohort: bool) -> ir.Table | None:
+    """Each user's acquisition month (the user key, ``cohort``); None for one cohort, "all"."""
+    if not by_cohort:
+        return None
     t = log.table
-    first = t.group_by("user_id").aggregate(_first=t.event_time.min())
-    label = first._first.strftime("%Y-%m") if by_cohort else ibis.literal("all")
-    return first.select("user_id", cohort=label)
+    key = _key(t)
+    first = t.group_by(key).aggregate(_first=t.event_time.min())
+    return first.select(key, cohort=first._first.strftime("%Y-%m"))
 
 
-def _stage_numbers(log: EventLog, cohorts: ir.Table) -> pd.DataFrame:
-    users = user_stage_table(log)
-    u = users.join(cohorts, "user_id")
+def _stage_numbers(log: EventLog, cohorts: ir.Table | None) -> pd.DataFrame:
+    key = _key(log.table)
+    users = user_stage_table(log, by=key)
+    if cohorts is None:
+        u = users.filter(users[key].notnull()).mutate(cohort=ibis.literal("all"))
+    else:
+        u = users.join(cohorts, key)
     rank = u.stage_reached.substitute({s: i for i, s in enumerate(STAGES)}, else_=-1)
     aggs: dict[str, ir.Value] = {}
     for i, s in enumerate(STAGES):
@@ -365,6 +372,26 @@ def _top(frame: pd.DataFrame, what: str, top: int) -> pd.DataFrame:
     text = head[what].astype(str) + " (" + (100 * head.share).round().astype(int).astype(str)
     label = (text + "%)").groupby([head.cohort, head.stage]).agg(", ".join)
     return label.rename(f"top_{what}s").reset_index()
+
+
+def _touch_counts(log: EventLog, cohorts: ir.Table | None) -> pd.DataFrame:
+    """Events per (``cohort``, ``stage``, ``touchpoint``, ``channel``) in one pass over the log
+    (small: the touchpoint and channel tallies of :func:`stage_view` are its sums).
+
+    ``cohorts`` None: one cohort, ``"all"`` (every event of a user, as the join would keep).
+    """
+    t = log.table
+    if cohorts is None:
+        t = t.filter(t.user_id.notnull()).mutate(cohort=ibis.literal("all"))
+    else:
+        t = t.join(cohorts, _key(t))
+    t = t.filter(t.stage.notnull())
+    touch = t.event
+    if log.has("page_type"):
+        touch = ibis.ifelse(t.page_type.notnull(), "page:" + t.page_type, t.event)
+    channel = t.channel if log.has("channel") else ibis.null("string")
+    keys = ["cohort", "stage", touch.name("touchpoint"), channel.name("channel")]
+    return t.group_by(keys).aggregate(n=t.count()).to_pandas()
 
 
 def stage_view(
@@ -396,16 +423,13 @@ def stage_view(
     out = _stage_numbers(log, cohorts)
     users = out[out.order == 0].set_index("cohort").reached
     out["share_reached"] = out.reached / out.cohort.map(users).where(lambda x: x > 0)
-    t = log.table.join(cohorts, "user_id")
-    t = t.filter(t.stage.notnull())
-    touch = t.event
-    if log.has("page_type"):
-        touch = ibis.ifelse(t.page_type.notnull(), "page:" + t.page_type, t.event)
-    tp = t.group_by(["cohort", "stage", touch.name("touchpoint")]).aggregate(n=t.count())
-    merged = out.merge(_top(tp.to_pandas(), "touchpoint", top), on=["cohort", "stage"], how="left")
+    counts = _touch_counts(log, cohorts)
+    keys = ["cohort", "stage", "touchpoint"]
+    tp = counts.groupby(keys, dropna=False, sort=False).n.sum().reset_index()
+    merged = out.merge(_top(tp, "touchpoint", top), on=["cohort", "stage"], how="left")
     if log.has("channel"):
-        ch = t.filter(t.channel.notnull())
-        chan = ch.group_by(["cohort", "stage", "channel"]).aggregate(n=ch.count()).to_pandas()
+        ch = counts[counts.channel.notna()]
+        chan = ch.groupby(["cohort", "stage", "channel"], sort=False).n.sum().reset_index()
         merged = merged.merge(_top(chan, "channel", top), on=["cohort", "stage"], how="left")
     cols = ["cohort", "stage", "reached", "share_reached", "conversion_to_next"]
     cols += ["median_days_to_next", "top_touchpoints", "top_channels"]
@@ -418,6 +442,17 @@ def _before_first_purchase(s: ir.Table, log: EventLog) -> ir.Table:
     j = s.join(fp, "user_id")
     keep = (j.event_time < j._fp_time) | ((j.event_time == j._fp_time) & (j[ROW_ID] <= j._fp_row))
     return j.filter(keep)
+
+
+def _buyers_way(log: EventLog) -> EventLog:
+    """The buyers' events up to and including their first purchase (with ``_fp_time`` and
+    ``_fp_row``), as a log.
+
+    Steps computed on it are the steps of the whole log cut at the first purchase: a step's
+    previous step comes before it, so it is in the same prefix. The prefix is a small part of
+    a real log, so the window that finds the steps sorts far fewer rows.
+    """
+    return log.replace(table=_before_first_purchase(log.table, log))
 
 
 @engine_guard
@@ -440,7 +475,7 @@ def purchase_paths(
     from .ordered import concat_in_order  # (Spark has no ordered group_concat)
 
     log = _log(events, level)
-    s = _before_first_purchase(steps(log, level=level, within="user"), log)
+    s = steps(_buyers_way(log), level=level, within="user")
     key = _key(s)
     per_buyer = s.group_by(key).aggregate(
         path=concat_in_order(s.state, [s.event_time, s[ROW_ID]], " > "),
@@ -465,7 +500,8 @@ def time_to_first_purchase(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     ``p90``. All counts run up to and include the first purchase.
     """
     log = _log(events, "stage")
-    t = _before_first_purchase(log.table, log)
+    way = _buyers_way(log)
+    t = way.table
     key = _key(t)
     per = t.group_by(key).aggregate(
         events=t.count(),
@@ -476,7 +512,7 @@ def time_to_first_purchase(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     names = {"stage": "stages passed", "channel": "channel changes"}
     for level, name in names.items():
         if level == "stage" or log.has(level):
-            s = _before_first_purchase(steps(log, level=level, within="user"), log)
+            s = steps(way, level=level, within="user")
             n = s.group_by(key).aggregate(**{f"_{level}": s.count()})
             per = per.left_join(n, per[key] == n[key]).select(per, n[f"_{level}"])
             measures[name] = f"_{level}"

@@ -1,9 +1,10 @@
 """What every notebook does first: read the log named by its parameters, pick the week.
 
-A report run reads and sessionizes the event log once (:func:`prepare`, called by
-:func:`journeylib.report.run_report`) into a run-scoped folder of Parquet plus the cleaning
-report of the original read, and passes that folder to every notebook as ``prepared_dir``;
-:func:`load` then only reads the prepared Parquet. A notebook run on its own (JupyterLab)
+A report run reads and sessionizes the event log once, and maps its journey stages
+(:func:`prepare`, called by :func:`journeylib.report.run_report`), into a run-scoped folder
+(a DuckDB database file, or Parquet on Spark) plus the cleaning report of the original read,
+and passes that folder to every notebook as ``prepared_dir``; :func:`load` then only attaches
+the prepared log. A notebook run on its own (JupyterLab)
 reads ``data_path`` itself.
 
 In a notebook, :func:`load` also makes analyses that cannot run on the chosen backend show a
@@ -26,6 +27,7 @@ from .eventlog import EventLog
 from .io import read_events
 from .periods import iso_week_bounds, last_complete_week
 from .sessions import sessionize
+from .stages import stage_expression
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -86,11 +88,13 @@ def prepare(
         The event log (as for :func:`journeylib.read_events`), or a log already read with
         :func:`read_log`.
     folder : path
-        Created if missing; receives the sessionized events with ``row_id`` and
-        ``user_key`` (on DuckDB a database file, :data:`PREPARED_DUCKDB`, that notebooks
-        attach read-only: nothing to load, several kernels at once; on Spark Parquet part
-        files, :data:`PREPARED_EVENTS`) and :data:`PREPARED_META` (JSON: the source, the
-        column mapping and the cleaning report of the original read).
+        Created if missing; receives the sessionized events with ``row_id``,
+        ``user_key`` and ``stage`` (:func:`journeylib.map_stages` with the default maps,
+        unless the log has a ``stage`` already): on DuckDB a database file,
+        :data:`PREPARED_DUCKDB`, that notebooks attach read-only (nothing to load, several
+        kernels at once), on Spark Parquet part files, :data:`PREPARED_EVENTS`; and
+        :data:`PREPARED_META` (JSON: the source, the column mapping and the cleaning report
+        of the original read).
     columns : mapping, optional
         Column mapping for :func:`journeylib.read_events`.
     backend : str or ibis backend
@@ -108,11 +112,11 @@ def prepare(
     )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    con = log.backend
+    con, table = log.backend, _with_stages(log)
     if is_spark(con):
-        con.to_parquet(log.table, folder / PREPARED_EVENTS)
+        con.to_parquet(table, folder / PREPARED_EVENTS)
     else:
-        _write_duckdb(con, log.table, folder / PREPARED_DUCKDB)
+        _write_duckdb(con, table, folder / PREPARED_DUCKDB)
     meta = {
         "source": log.source,
         "columns": dict(log.columns),
@@ -120,6 +124,19 @@ def prepare(
     }
     (folder / PREPARED_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return folder
+
+
+def _with_stages(log: EventLog) -> Any:
+    """The log's table with the ``stage`` of :func:`journeylib.map_stages` (default maps).
+
+    Computed while the prepared log is written, so the notebooks that need stages (journey
+    map, overview) do not map them again: a stage depends only on the user's own events, so
+    it stays right in any subset of whole users (a segment, an acquisition period).
+    """
+    if log.has("stage"):
+        return log.table
+    joined, stage = stage_expression(log.table)
+    return joined.mutate(stage=stage).select(*log.table.columns, "stage")
 
 
 def _write_duckdb(con: BaseBackend, table: Any, path: Path) -> None:

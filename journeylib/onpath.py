@@ -16,7 +16,7 @@ import pandas as pd
 
 from .best import best_customers, customer_facts
 from .eventlog import EventLog
-from .patterns import _prepared, best_ids, matches
+from .patterns import EarlyItems, _prepared, best_ids, matches
 from .privacy import pseudonymous
 from .schema import PURCHASE
 
@@ -34,6 +34,7 @@ def on_the_path(
     include_visitors: bool = True,
     out_dir: str | Path | None = None,
     facts: pd.DataFrame | None = None,
+    items: EarlyItems | None = None,
 ) -> pd.DataFrame:
     """Who is on the best customers' path now: not (yet) best, early journey matches, active.
 
@@ -58,6 +59,9 @@ def on_the_path(
         When given, the list is also written to ``<out_dir>/on_the_path.csv``.
     facts
         :func:`~journeylib.best.customer_facts` of the same events, when already computed.
+    items
+        :func:`~journeylib.patterns.early_items` of the same events, at the horizon the
+        patterns were found with, when already computed.
 
     Returns
     -------
@@ -70,7 +74,8 @@ def on_the_path(
     log = _prepared(events)
     best = best_customers(log) if best is None else best
     top = _top_patterns(patterns, n_patterns)
-    hits = matches(log, top).merge(top[["pattern", "p_best", "lift", "rank"]], on="pattern")
+    hits = matches(log, top, items=items)
+    hits = hits.merge(top[["pattern", "p_best", "lift", "rank"]], on="pattern")
     hits = hits[~hits.user_id.isin(best_ids(best))]
     hits = hits.sort_values(["user_id", "p_best", "rank"], ascending=[1, 0, 1])
     n_matched = hits.groupby("user_id").size().rename("patterns_matched")

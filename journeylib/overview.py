@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from .eventlog import EventLog
 from .io import as_eventlog
+from .ordered import epoch_us
 from .periods import iso_week_bounds
-from .schema import PURCHASE
+from .schema import PURCHASE, USER_KEY
 from .sessions import session_table, sessionize
 from .stages import stage_reach
 
@@ -42,10 +44,11 @@ def data_health(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     if not log.has("session_id"):
         log = sessionize(log)
     t = log.table
+    user = _user(t)
     row = (
         t.aggregate(
             events=t.count(),
-            users=t.user_id.nunique(),
+            users=user.nunique(),
             event_names=t.event.nunique(),
             first=t.event_time.min(),
             last=t.event_time.max(),
@@ -53,7 +56,8 @@ def data_health(events: EventLog | pd.DataFrame) -> pd.DataFrame:
         .to_pandas()
         .iloc[0]
     )
-    visits = t.filter(t.session_id.notnull()).select("user_id", "session_id").distinct()
+    on_site = t.filter(t.session_id.notnull())
+    visits = on_site.select(_user(on_site).name("user"), "session_id").distinct()
     n_sessions = int(visits.count().to_pandas())
     removed = log.cleaning.loc[log.cleaning.action == "removed", "rows"].sum()
     metrics = [
@@ -68,18 +72,35 @@ def data_health(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(metrics, columns=["metric", "value"])
 
 
+_US_PER_DAY = 86_400_000_000
+
+
+def _user(t: ir.Table) -> ir.Value:
+    """The column that tells users apart: the dense integer ``user_key`` when the log has it
+    (one per ``user_id``: distinct counts of it are the same, and much cheaper), else
+    ``user_id``. A NULL ``user_id`` has a NULL key, so it is never counted either."""
+    return t[USER_KEY] if USER_KEY in t.columns else t.user_id
+
+
 def events_per_day(events: EventLog | pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
     """Events and active users per UTC day (and per ``by`` value when given).
 
     Returns ``day``, [``by``], ``events``, ``users``.
     """
     t = as_eventlog(events).table
-    keys = [t.event_time.truncate("D").name("day")]
+    # the UTC day as a day number: integer arithmetic, not a time-zone-aware truncation
+    keys = [(epoch_us(t.event_time) // _US_PER_DAY).name("day")]
     if by is not None:
         keys.append(t[by].fill_null("(none)").name(by))
-    daily = t.group_by(keys).aggregate(events=t.count(), users=t.user_id.nunique())
-    out = daily.order_by([k.get_name() for k in keys]).to_pandas()
-    out["day"] = pd.to_datetime(out["day"], utc=True)
+    names = [k.get_name() for k in keys]
+    # distinct users per day in two steps (per day and user, then per day): both parallel
+    per_user = t.group_by([*keys, _user(t).name("_user")]).aggregate(_n=t.count())
+    daily = per_user.group_by(names).aggregate(
+        events=per_user._n.sum(), users=per_user._user.count()
+    )
+    out = daily.order_by(names).to_pandas()
+    out["day"] = pd.to_datetime(out["day"] * _US_PER_DAY, unit="us", utc=True)
+    out["events"] = out["events"].astype("int64")
     return out
 
 
@@ -90,18 +111,31 @@ def session_mix(events: EventLog | pd.DataFrame, *, by: str = "channel") -> pd.D
     ``landing_page_type``. Returns ``by``, ``sessions``, ``share``, ``orders``
     (sessions with a purchase) and ``conversion`` (orders / sessions), largest first.
     """
+    return _session_mixes(events, [by])[by]
+
+
+def _session_mixes(events: EventLog | pd.DataFrame, attributes: list[str]) -> dict:
+    """:func:`session_mix` for each of ``attributes``, from one pass over the sessions (their
+    counts per combination of the attributes, summed per attribute)."""
+    if not attributes:
+        return {}
     log = as_eventlog(events)
     if not log.has("session_id"):
         log = sessionize(log)
     s = session_table(log)
-    if by not in s.columns:
-        raise ValueError(f"the log has no session attribute {by!r}; it has {s.columns}")
-    key = s[by].fill_null("(none)").name(by)
-    mix = s.group_by(key).aggregate(sessions=s.count(), orders=s.converted.sum())
-    out = mix.order_by(ibis.desc("sessions")).to_pandas()
-    out["share"] = out.sessions / out.sessions.sum()
-    out["conversion"] = out.orders / out.sessions
-    return out[[by, "sessions", "share", "orders", "conversion"]]
+    for by in attributes:
+        if by not in s.columns:
+            raise ValueError(f"the log has no session attribute {by!r}; it has {s.columns}")
+    keys = [s[by].fill_null("(none)").name(by) for by in attributes]
+    combos = s.group_by(keys).aggregate(sessions=s.count(), orders=s.converted.sum()).to_pandas()
+    mixes = {}
+    for by in attributes:
+        out = combos.groupby(by, as_index=False)[["sessions", "orders"]].sum()
+        out = out.sort_values(["sessions", by], ascending=[False, True], ignore_index=True)
+        out["share"] = out.sessions / out.sessions.sum()
+        out["conversion"] = out.orders / out.sessions
+        mixes[by] = out[[by, "sessions", "share", "orders", "conversion"]]
+    return mixes
 
 
 def weekly_kpis(events: EventLog | pd.DataFrame, week: str) -> pd.DataFrame:
@@ -183,10 +217,10 @@ def summarize(events: EventLog | pd.DataFrame, *, week: str | None = None) -> Ov
     log = as_eventlog(events)
     if not log.has("session_id"):
         log = sessionize(log)
+    attributes = [c for c in ("channel", "device") if log.has(c)]
     mixes = [
-        session_mix(log, by=c).rename(columns={c: "value"}).assign(attribute=c)
-        for c in ("channel", "device")
-        if log.has(c)
+        mix.rename(columns={c: "value"}).assign(attribute=c)
+        for c, mix in _session_mixes(log, attributes).items()
     ]
     mix = pd.concat(mixes, ignore_index=True) if mixes else pd.DataFrame()
     return Overview(

@@ -19,6 +19,7 @@ is *productive* when it raises the best-customer share significantly above each 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
@@ -49,6 +50,7 @@ def early_patterns(
     min_support: float = 0.05,
     population: str = "customers",
     alpha: float = 0.05,
+    items: EarlyItems | None = None,
 ) -> pd.DataFrame:
     """Early-journey patterns ranked by how much likelier they make a best customer.
 
@@ -69,6 +71,9 @@ def early_patterns(
         ``"users"`` (everyone in the log).
     alpha
         Level for ``productive`` (on Benjamini-Hochberg adjusted p-values).
+    items
+        :func:`early_items` of the same events and horizon, when already computed (the
+        early journeys are read once for this and :func:`~journeylib.onpath.on_the_path`).
 
     Returns
     -------
@@ -86,7 +91,7 @@ def early_patterns(
     log = _prepared(events)
     pop = _population(log, best, population)
     n_pop, n_best = _totals(pop)
-    items, steps = user_items(log, horizon)
+    items, steps = _items_of(log, horizon, items)
     items = items.join(pop, USER_KEY)
     steps = steps.join(pop, USER_KEY)
     low, high = min_support * n_pop, (1 - min_support) * n_pop
@@ -99,6 +104,37 @@ def early_patterns(
     table["productive"] = (table.lift > 1) & (table.p_improvement < alpha)
     table["horizon"], table["population"] = str(horizon), population
     return _ranked(table)
+
+
+@dataclass(frozen=True)
+class EarlyItems:
+    """What every user did before the horizon (see :func:`early_items`)."""
+
+    items: ir.Table
+    steps: ir.Table
+    horizon: str | int
+
+
+def early_items(
+    events: EventLog | pd.DataFrame, *, horizon: str | int = "first_session"
+) -> EarlyItems:
+    """Every user's early journey, read once: the input of :func:`early_patterns` and
+    :func:`matches` (pass it as their ``items``, with the same events and horizon).
+
+    Returns an :class:`EarlyItems`: ``items`` and ``steps`` as in :func:`user_items`, held by
+    the engine (computed once), and the ``horizon``.
+    """
+    return EarlyItems(*user_items(_prepared(events), horizon), horizon=horizon)
+
+
+def _items_of(
+    log: EventLog, horizon: str | int, items: EarlyItems | None
+) -> tuple[ir.Table, ir.Table]:
+    if items is None:
+        return user_items(log, horizon)
+    if str(items.horizon) != str(horizon):
+        raise ValueError(f"items are for horizon {items.horizon!r}, not {horizon!r}")
+    return items.items, items.steps
 
 
 def _prepared(events: EventLog | pd.DataFrame) -> EventLog:
@@ -179,6 +215,9 @@ def user_items(log: EventLog, horizon: str | int) -> tuple[ir.Table, ir.Table]:
     """
     h = horizon_events(log, horizon)
     h = h.mutate(_item=_step(h))
+    # the early events, once: the items and steps below (and every count over them) read it
+    used = [c for c in ("event", "session_id", "channel", "device", "page_type") if c in h.columns]
+    h = h.select(USER_KEY, "event_time", ROW_ID, "_item", *used).cache()
     order = [h.event_time, h[ROW_ID]]
     firsts = {}
     for col in ("channel", "device"):
@@ -202,7 +241,7 @@ def user_items(log: EventLog, horizon: str | int) -> tuple[ir.Table, ir.Table]:
         last_time=s.event_time.max(),
         last_row=last_in_order(s[ROW_ID], [s.event_time, s[ROW_ID]], include_null=False),
     )
-    return ibis.union(*items, distinct=True), steps
+    return ibis.union(*items, distinct=True).cache(), steps
 
 
 def _steps_distinct(h: ir.Table) -> ir.Table:
@@ -356,18 +395,23 @@ def _ranked(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def matches(
-    events: EventLog | pd.DataFrame, patterns: pd.DataFrame, *, horizon: str | int | None = None
+    events: EventLog | pd.DataFrame,
+    patterns: pd.DataFrame,
+    *,
+    horizon: str | int | None = None,
+    items: EarlyItems | None = None,
 ) -> pd.DataFrame:
     """Which users show which of ``patterns`` (rows of :func:`early_patterns`) early.
 
     Returns ``user_id``, ``pattern`` (one row per user and matched pattern). The horizon is the
-    one the patterns were found with unless given.
+    one the patterns were found with unless given. ``items``: :func:`early_items` of the same
+    events and horizon, when already computed.
     """
     log = _prepared(events)
     if patterns.empty:
         return pd.DataFrame({"user_id": pd.Series(dtype=str), "pattern": pd.Series(dtype=str)})
     horizon = horizon if horizon is not None else _horizon_of(patterns)
-    items, steps = user_items(log, horizon)
+    items, steps = _items_of(log, horizon, items)
     wanted = pd.unique(patterns[["item_a", "item_b"]].stack().dropna())
     items = items.filter(items.item.isin(list(wanted))).to_pandas()
     steps = steps.filter(steps.item.isin(list(wanted))).to_pandas()

@@ -67,6 +67,7 @@ __all__ = [
     "load_columns",
     "run_notebook",
     "run_report",
+    "start_kernel",
     "validate_week",
     "week_range",
     "write_index",
@@ -94,11 +95,16 @@ _QUIET_ENV = {
 _QUIET_LOGGERS = {"papermill": logging.CRITICAL, "traitlets": logging.CRITICAL}
 _KERNEL_ARGS = [
     "--IPKernelApp.log_level=CRITICAL",  # no "running over TCP" start-up warning
-    # every chart's PNG carries alt text from its titles and axis labels (journeylib.figure_alt)
-    "--IPKernelApp.exec_lines=import journeylib.figure_alt as _jl; _jl.install(); del _jl",
+    # every chart's PNG carries alt text from its titles and axis labels (journeylib.figure_alt);
+    # journeylib itself is imported at start-up too, which a kernel started early does while
+    # the runner reads the log
+    "--IPKernelApp.exec_lines=import journeylib.figure_alt as _jl; _jl.install(); del _jl;"
+    " import journeylib",
 ]
 #: Name of the run's prepared log inside its working folder (removed before publishing).
 PREPARED = ".prepared"
+#: Start every notebook's kernel while the log is read (:func:`start_kernel`).
+WARM_KERNELS = True
 
 
 @dataclass(frozen=True)
@@ -302,6 +308,7 @@ def run_notebook(
     parameters: Mapping[str, Any],
     progress: bool = True,
     timeout: float | None = CELL_TIMEOUT,
+    kernel: Any = None,
 ) -> NotebookResult:
     """Execute one notebook with papermill and export its HTML beside ``output``.
 
@@ -317,6 +324,9 @@ def run_notebook(
         Show a tqdm progress bar (cells) named after the notebook.
     timeout : float, optional
         Seconds allowed per cell (default :data:`CELL_TIMEOUT`); None or 0 waits for ever.
+    kernel : kernel manager, optional
+        A kernel already started for this notebook (:func:`start_kernel`); it is shut down
+        when the notebook has run. Default: papermill starts one.
 
     Returns
     -------
@@ -328,9 +338,11 @@ def run_notebook(
     start, error, page = time.perf_counter(), None, None
     with _quiet():
         try:
-            _execute(notebook, output, parameters, progress=progress, timeout=timeout)
+            _execute(notebook, output, parameters, progress=progress, timeout=timeout, km=kernel)
         except Exception as exc:
             error = _cell_error(exc, output)
+        finally:
+            _shutdown(kernel)
         try:
             if output.exists():  # papermill saves a failed notebook too: its page shows the error
                 page = export_html(output, output.with_suffix(".html")).name
@@ -340,14 +352,49 @@ def run_notebook(
     return NotebookResult(notebook.name, "ok" if error is None else "failed", page, seconds, error)
 
 
+def start_kernel(notebook: str | os.PathLike[str]) -> Any:
+    """Start the kernel ``notebook`` will run on (in its folder, quiet, importing journeylib),
+    without waiting for it: pass it to :func:`run_notebook` as ``kernel``."""
+    from journeylib._kernel import WarmKernelManager
+
+    km = WarmKernelManager(kernel_name=KERNEL)
+    km.start_kernel(
+        extra_arguments=list(_KERNEL_ARGS),
+        cwd=str(Path(notebook).resolve().parent),
+        env={**os.environ, **_kernel_env()},
+    )
+    return km
+
+
+def _shutdown(kernel: Any) -> None:
+    """Shut down a kernel :func:`start_kernel` started (nothing for None)."""
+    if kernel is None:
+        return
+    try:
+        if kernel.is_alive():
+            kernel.shutdown_kernel()
+    except Exception:  # a kernel that died on its own: nothing left to stop
+        pass
+    finally:
+        kernel.cleanup_resources()
+
+
 def _execute(
-    notebook: Path, output: Path, parameters: Mapping[str, Any], *, progress: bool, timeout: Any
+    notebook: Path,
+    output: Path,
+    parameters: Mapping[str, Any],
+    *,
+    progress: bool,
+    timeout: Any,
+    km: Any = None,
 ) -> None:
     """Run papermill on ``notebook`` with the parameters it declares; raise on failure."""
     import papermill
 
     from journeylib._kernel import PollingKernelManager
 
+    if km is not None and not km.is_alive():  # died while it waited: start a fresh one
+        km = None
     declared = papermill.inspect_notebook(str(notebook))
     papermill.execute_notebook(
         str(notebook),
@@ -361,6 +408,7 @@ def _execute(
         execution_timeout=timeout or None,
         extra_arguments=_KERNEL_ARGS,
         kernel_manager_class=PollingKernelManager,  # waits that cannot miss a reply
+        **({"km": km} if km is not None else {}),
     )
 
 
@@ -463,12 +511,20 @@ def _run_all(
     jobs: int,
     progress: bool,
     timeout: float | None,
+    kernels: Mapping[Path, Any] | None = None,
 ) -> list[NotebookResult]:
-    """Run the notebooks ``jobs`` at a time; results in the order of ``paths``."""
+    """Run the notebooks ``jobs`` at a time; results in the order of ``paths``.
+
+    ``kernels``: kernels already started, by notebook path (:func:`start_kernel`).
+    """
+    kernels = kernels or {}
 
     def one(path: Path) -> NotebookResult:
         output = staging / f"{path.stem}.ipynb"
-        return run_notebook(path, output, parameters=parameters, progress=progress, timeout=timeout)
+        warm = {"kernel": kernels[path]} if path in kernels else {}
+        return run_notebook(
+            path, output, parameters=parameters, progress=progress, timeout=timeout, **warm
+        )
 
     if jobs <= 1 or len(paths) <= 1:
         return [one(path) for path in paths]
@@ -534,7 +590,7 @@ def run_report(
     out.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeylib-kpis")
-    with _id_salt(out), staging_folder(out, week) as staging:
+    with _id_salt(out), staging_folder(out, week) as staging, _warm_kernels(paths) as kernels:
         try:
             started = time.perf_counter()
             log, week = _prepare(data, staging / PREPARED, mapping, backend, week)
@@ -557,6 +613,7 @@ def run_report(
                 jobs=jobs or default_jobs(),
                 progress=progress,
                 timeout=timeout,
+                kernels=kernels,
             )
             timings["notebooks"] = round(time.perf_counter() - started, 2)
             status = _status(week, data, results, kpis.result(), timings)
@@ -566,6 +623,32 @@ def run_report(
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
     return ReportResult(week, out / week, write_index(out), tuple(results))
+
+
+@contextmanager
+def _warm_kernels(paths: list[Path]) -> Iterator[dict[Path, Any]]:
+    """Every notebook's kernel, started now (while the log is read, kernels start and import
+    journeylib on the core the read leaves idle); any left unused are shut down at the end."""
+    import threading
+
+    # the runner's own imports for running and exporting notebooks, meanwhile too
+    threading.Thread(target=_import_runner, name="journeylib-imports", daemon=True).start()
+    kernels: dict[Path, Any] = {}
+    try:
+        for path in paths if WARM_KERNELS else []:
+            try:
+                kernels[path] = start_kernel(path)
+            except Exception:  # papermill starts the kernel itself, as without this
+                continue
+        yield kernels
+    finally:
+        for kernel in kernels.values():
+            _shutdown(kernel)
+
+
+def _import_runner() -> None:
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
 
 
 def _data_location(data: str | os.PathLike[str]) -> Path | str:

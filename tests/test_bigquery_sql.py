@@ -16,7 +16,9 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 import journeylib as jl
 from journeylib import clv_value, overview
 from journeylib.abandonment import time_before_leaving
+from journeylib.acquisition import user_table
 from journeylib.backend import use_bigquery_rules
+from journeylib.patterns import horizon_events
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +99,9 @@ ANALYSES = {
     "early_patterns": lambda log: jl.early_patterns(log, ["a"], population="users"),
     "bought_together": lambda log: jl.bought_together(log, ["a"], level="order_id"),
     "customer_segments": lambda log: clv_value.customer_segments(log),
+    # what analyses hold in the engine (.cache()) is compiled here before it is held
+    "user_table": lambda log: user_table(log).execute(),
+    "horizon_events": lambda log: horizon_events(log, "first_session").execute(),
 }
 
 

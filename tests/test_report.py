@@ -121,6 +121,13 @@ def page(run: report.ReportResult, stem: str) -> str:
     return (run.folder / f"{stem}.html").read_text(encoding="utf-8")
 
 
+@pytest.fixture(autouse=True)
+def _no_warm_kernels(monkeypatch):
+    """Runs with a stand-in for run_notebook start no real kernels (the real run still does:
+    module fixtures are set up before this one)."""
+    monkeypatch.setattr(report, "WARM_KERNELS", False)
+
+
 def fake_runner(fail_on: str | None = None, interrupt_on: str | None = None):
     """A stand-in for run_notebook: writes a page, fails or raises for the notebooks named."""
 

@@ -81,6 +81,13 @@ def test_kpi_history_is_tidy_in_week_and_kpi_order():
     assert math.isnan(history.value[0]) and history.value[2] == 5
 
 
+@pytest.fixture(autouse=True)
+def _no_warm_kernels(monkeypatch):
+    """Runs with a stand-in for run_notebook start no real kernels (the real run still does:
+    module fixtures are set up before this one)."""
+    monkeypatch.setattr(report, "WARM_KERNELS", False)
+
+
 def fake_runner(notebook, output, *, parameters, progress=True, timeout=None):
     Path(output).with_suffix(".html").write_text("<p>page</p>")
     return report.NotebookResult(Path(notebook).name, "ok", f"{Path(notebook).stem}.html", 0.1)
@@ -97,6 +104,7 @@ def backfill(shop_dir, tmp_path_factory) -> Path:
             "--out", str(out), "--no-progress"]  # fmt: skip
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(report, "run_notebook", fake_runner)
+        patch.setattr(report, "WARM_KERNELS", False)
         assert cli.main(argv) == 0
     return out
 

@@ -1,8 +1,8 @@
 """The log read once per report run, notes for analyses a backend cannot run, stale folders.
 
 - :func:`journeylib.notebook.prepare` / :func:`~journeylib.notebook.read_prepared`: the
-  prepared Parquet gives back exactly the sessionized log and the cleaning report of the
-  original read; ``load(prepared_dir=...)`` does not read ``data_path`` again.
+  prepared log gives back exactly the sessionized log with its stages and the cleaning report
+  of the original read; ``load(prepared_dir=...)`` does not read ``data_path`` again.
 - :func:`journeylib.notebook.show_unsupported_as_notes` in a real IPython shell.
 - :func:`journeylib._report_staging.remove_stale` on hand-made working folders.
 - The report runner with ``backend="spark"`` on the small shop (marked ``spark``).
@@ -21,7 +21,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from journeylib import report
+from journeylib import map_stages, report
 from journeylib._report_staging import remove_stale, staging_folder
 from journeylib.backend import UnsupportedOnBackend
 from journeylib.notebook import (
@@ -71,8 +71,8 @@ def test_prepare_writes_the_events_and_the_cleaning_report(prepared, shop_dir):
     assert report_rows["events outside sessions"] == offsite + 1  # + the e-mail open added
 
 
-def test_the_prepared_log_is_the_log_read_and_sessionized(dirty_log, prepared):
-    direct = read_log(dirty_log)
+def test_the_prepared_log_is_the_log_read_sessionized_and_staged(dirty_log, prepared):
+    direct = map_stages(read_log(dirty_log))
     again = read_prepared(prepared)
     assert again.table.columns == direct.table.columns
     assert dict(again.table.schema()) == dict(direct.table.schema())
