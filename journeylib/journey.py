@@ -316,10 +316,12 @@ def step_matrix(
     key = _key(s)
     number = ibis.row_number().over(group_by=s[key], order_by=[s.event_time, s[ROW_ID]]) + 1
     numbered = s.mutate(step=number)
-    total = int(s[key].nunique().to_pandas())
     kept = numbered.filter(numbered.step <= max_steps)
     counts = kept.group_by(["step", "state"]).aggregate(users=kept.count()).to_pandas()
     in_step = counts.groupby("step").users.sum().reindex(range(1, max_steps + 1), fill_value=0)
+    # every user with a journey has a first step: the users at step 1 are all of them (no
+    # second query over the steps for a distinct count)
+    total = int(in_step.iloc[0])
     ended = pd.DataFrame({"step": in_step.index, "state": ENDED, "users": total - in_step.values})
     out = pd.concat([counts, ended[ended.users > 0]], ignore_index=True)
     out["step"] = out.step.astype("int64")
