@@ -65,14 +65,25 @@ def _vs_rest(count: pd.Series, nobs: pd.Series) -> np.ndarray:
     return out
 
 
-def _bootstrap_median(days: pd.DataFrame) -> pd.DataFrame:
-    """Median days to first purchase per value with a 95 % percentile-bootstrap interval."""
+def _bootstrap_median(days: pd.DataFrame, *, max_draws: int = 4_000_000) -> pd.DataFrame:
+    """Median days to first purchase per value with a 95 % percentile-bootstrap interval.
+
+    The resamples are drawn in blocks of at most ``max_draws`` values (32 MB), so memory
+    stays flat however many buyers a value has (one block of all 2,000 resamples of a
+    million buyers would take 16 GB); the generator's stream, and so every draw, is the same
+    as in one block.
+    """
     rng = np.random.default_rng(_SEED)
     rows = []
     for value, d in days.groupby("value").days_to_first_purchase:  # one pass per value
         x = np.sort(d.to_numpy(dtype=float))  # the engine's row order must not move the draws
-        draws = rng.choice(x, size=(BOOTSTRAP_RESAMPLES, len(x)), replace=True)
-        meds = np.median(draws, axis=1)
+        block = max(1, max_draws // max(len(x), 1))
+        meds = np.concatenate(
+            [
+                np.median(rng.choice(x, size=(min(block, BOOTSTRAP_RESAMPLES - i), len(x))), axis=1)
+                for i in range(0, BOOTSTRAP_RESAMPLES, block)
+            ]
+        )
         low, high = np.percentile(meds, [2.5, 97.5])
         rows.append((value, float(np.median(x)), low, high))
     cols = ["value", "days_to_first_purchase", "days_low", "days_high"]

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -93,3 +94,16 @@ def test_planted_tablet_converts_least(shop_dir):
     rest = out.drop("tablet")
     # 3.0 % of 394 tablet users against 4.8 % (not significant at this size: p = 0.12)
     assert out.loc["tablet", "conversion"] < 0.75 * rest.buyers.sum() / rest.users.sum()
+
+
+def test_bootstrap_median_in_blocks_draws_the_same_resamples():
+    """Blocks of resamples (flat memory) give the interval of one block of all 2,000: the
+    interval below is computed here directly, all draws at once."""
+    x = np.round(np.random.default_rng(3).gamma(2.0, 5.0, size=301), 2)
+    days = pd.DataFrame({"value": "email", "days_to_first_purchase": x})
+    rng = np.random.default_rng(acquisition._SEED)
+    draws = rng.choice(np.sort(x), size=(acquisition.BOOTSTRAP_RESAMPLES, len(x)))
+    low, high = np.percentile(np.median(draws, axis=1), [2.5, 97.5])
+    got = acquisition._bootstrap_median(days, max_draws=301 * 7)  # blocks of 7 resamples
+    assert got.days_low.iloc[0] == low and got.days_high.iloc[0] == high
+    assert got.days_to_first_purchase.iloc[0] == np.median(x)
