@@ -208,31 +208,24 @@ def _staged_table(log: EventLog, level: str, within: str, add_start_end: bool) -
         times = timed.group_by(["frm", "to"]).aggregate(
             median_seconds=timed.seconds.median(), p90_seconds=timed.seconds.quantile(0.9)
         )
-        c = counts.mutate(median_seconds=ibis.null("float64"), p90_seconds=ibis.null("float64"))
-        out = _named(c, names).to_pandas().drop(columns=["median_seconds", "p90_seconds"])
-        q = _named(
-            times.mutate(transitions=ibis.literal(0, "int64"), users=ibis.literal(0, "int64")),
-            names,
-        ).to_pandas()
+        out = _named(counts, names).to_pandas()
+        q = _named(times, names).to_pandas()
     finally:
         stored.release()
         names.release()
-    q = q[["frm", "to", "median_seconds", "p90_seconds"]]
     return out.merge(q, on=["frm", "to"], how="left")
 
 
 def _named(counts: ir.Table, names: ir.Table) -> ir.Table:
-    """Replace the state codes in ``frm`` and ``to`` by the states' names."""
+    """Replace the state codes in ``frm`` and ``to`` by the states' names; the other columns
+    of ``counts`` follow as they are."""
     frm = names.select(_f=names._code, _fn=names.state)
     to = names.select(_t=names._code, _tn=names.state)
     j = counts.left_join(frm, counts.frm == frm._f).left_join(to, counts.to == to._t)
     return j.select(
         frm=ibis.cases((j.frm == 0, ibis.literal(START)), else_=j._fn),
         to=ibis.cases((j.to == -1, ibis.literal(END)), else_=j._tn),
-        transitions=j.transitions,
-        users=j.users,
-        median_seconds=j.median_seconds,
-        p90_seconds=j.p90_seconds,
+        **{c: j[c] for c in counts.columns if c not in ("frm", "to")},
     )
 
 
