@@ -29,6 +29,8 @@ from .schema import PURCHASE, ROW_ID
 from .sessions import session_table
 
 MEASURES = ("revenue", "orders", "tenure", "clv")
+#: Net revenue is rounded to this many decimals before customers are ranked by it.
+REVENUE_DECIMALS = 6
 HISTORICAL = "historical (no CLV model given)"
 
 
@@ -193,7 +195,9 @@ def customer_values(
         days = (v["last"] - v.first_order) / pd.Timedelta(days=1)
         return v.assign(value=days)[["user_id", "value"]], "tenure, days"
     measure = "net revenue" if by == "revenue" else f"net revenue, {HISTORICAL}"
-    return v.assign(value=v.net)[["user_id", "value"]], measure
+    # a floating-point sum depends on the order the engine adds in (threads): rounded, equal
+    # revenues tie (then ranked by user id) in every run instead of differing in the last bit
+    return v.assign(value=v.net.round(REVENUE_DECIMALS))[["user_id", "value"]], measure
 
 
 def who_they_are(

@@ -58,6 +58,20 @@ def test_best_by_net_revenue_uses_the_quantile_of_customers():
     assert jl.best_customers(VALUES, top=0.5).measure.iloc[0] == "net revenue"
 
 
+def test_equal_revenue_ties_whatever_the_order_of_addition():
+    # b's 0.1 + 0.2 is 0.30000000000000004 in floating point, a's is 0.3: equal revenue, so
+    # they tie and rank by user id (a first), as in any run whatever the engine's sum order
+    tied = ev([
+        ("a", "purchase", "2024-01-01 10:00", s("a1", revenue=0.3)),
+        ("b", "purchase", "2024-01-02 10:00", s("b1", revenue=0.1)),
+        ("b", "purchase", "2024-01-03 10:00", s("b2", revenue=0.2)),
+        ("c", "purchase", "2024-01-04 10:00", s("c1", revenue=0.1)),
+    ])  # fmt: skip
+    best = jl.best_customers(tied, top=0.5)
+    assert best.user_id.tolist() == ["a", "b"]
+    assert best.value.tolist() == [0.3, 0.3]
+
+
 def test_best_by_orders_tenure_and_clv():
     # orders 1, 2, 1, 1: 75th percentile = 1 + 0.25 * 1 = 1.25 -> b
     assert jl.best_customers(VALUES, by="orders", top=0.25).user_id.tolist() == ["b"]
