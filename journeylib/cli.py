@@ -87,22 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
 def _report(args: argparse.Namespace) -> int:
     """Run ``journeylib report``; 0 when every notebook ran, 1 when one failed."""
     weeks = report.week_range(args.weeks) if args.weeks else [args.week]
-    failed = False
-    for week in weeks:
-        result = report.run_report(
-            week,
-            data=args.data,
-            columns=args.columns,
-            out=args.out,
-            notebooks=args.notebooks,
-            backend=args.backend,
-            jobs=args.jobs,
-            progress=not args.no_progress,
-            timeout=args.timeout,
-        )
-        print(result.message(), flush=True)
-        failed = failed or not result.ok
-    print(f"index: {result.index}")
+    results = report.run_reports(  # a backfill reads the log once for all its weeks
+        weeks,
+        data=args.data,
+        columns=args.columns,
+        out=args.out,
+        notebooks=args.notebooks,
+        backend=args.backend,
+        jobs=args.jobs,
+        progress=not args.no_progress,
+        timeout=args.timeout,
+        on_week=lambda result: print(result.message(), flush=True),
+    )
+    failed = any(not result.ok for result in results)
+    print(f"index: {results[-1].index}")
     return 1 if failed else 0
 
 

@@ -41,9 +41,8 @@ import logging
 import math
 import os
 import secrets
-import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -51,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from journeylib._report_html import export_html, write_index
+from journeylib._report_schedule import last_seconds, run_order
 from journeylib._report_staging import remove_stale, staging_folder, swap_into_place
 from journeylib.eventlog import EventLog
 
@@ -512,10 +512,13 @@ def _run_all(
     progress: bool,
     timeout: float | None,
     kernels: Mapping[Path, Any] | None = None,
+    last: Mapping[str, float] | None = None,
 ) -> list[NotebookResult]:
     """Run the notebooks ``jobs`` at a time; results in the order of ``paths``.
 
-    ``kernels``: kernels already started, by notebook path (:func:`start_kernel`).
+    ``kernels``: kernels already started, by notebook path (:func:`start_kernel`). ``last``:
+    seconds per notebook in the last run, from which :func:`run_order` picks the order they
+    start in.
     """
     kernels = kernels or {}
 
@@ -528,9 +531,11 @@ def _run_all(
 
     if jobs <= 1 or len(paths) <= 1:
         return [one(path) for path in paths]
+    order = run_order(paths, last or {}, jobs)
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="journeylib-notebook")
     try:
-        return list(pool.map(one, paths))
+        done = dict(zip(order, pool.map(one, order), strict=True))
+        return [done[path] for path in paths]
     finally:  # interrupted: start no other notebook
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -577,6 +582,46 @@ def run_report(
     ReportResult
         ``ok`` is False when a notebook failed; ``message()`` names it and its cell.
     """
+    return run_reports(
+        [week],
+        data=data,
+        columns=columns,
+        out=out,
+        notebooks=notebooks,
+        backend=backend,
+        jobs=jobs,
+        progress=progress,
+        timeout=timeout,
+    )[0]
+
+
+def run_reports(
+    weeks: Sequence[str | None],
+    *,
+    data: str | os.PathLike[str] = DEFAULT_DATA,
+    columns: Mapping[str, str] | str | os.PathLike[str] | None = None,
+    out: str | os.PathLike[str] = "reports",
+    notebooks: str | os.PathLike[str] | None = None,
+    backend: str = "duckdb",
+    jobs: int | None = None,
+    progress: bool = True,
+    timeout: float | None = CELL_TIMEOUT,
+    on_week: Callable[[ReportResult], Any] | None = None,
+) -> list[ReportResult]:
+    """Run every report notebook for several ISO weeks, reading the log once.
+
+    As :func:`run_report` for each week in turn (the same parameters), except that the log is
+    read, sessionized and prepared once for all of them: a backfill of n weeks reads the log
+    once, not n times. Each week is swapped into ``out/<week>/`` and the index rewritten as
+    soon as that week is done, so an interrupted backfill keeps the weeks already written.
+    ``weeks`` holds ISO weeks (``None``: the last complete week in the data); ``on_week`` is
+    called with each week's result as soon as it is written.
+
+    Returns
+    -------
+    list of ReportResult
+        One per week, in the order of ``weeks``.
+    """
     from journeylib.backend import BACKENDS
 
     data, out = _data_location(data), Path(out).resolve()
@@ -586,43 +631,80 @@ def run_report(
     if not paths:
         raise FileNotFoundError(f"no {NOTEBOOK_GLOB} notebooks in {notebooks or DEFAULT_NOTEBOOKS}")
     mapping = load_columns(columns)
-    week = validate_week(week) if week else None
+    weeks = [validate_week(week) if week else None for week in weeks]
     out.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
+    results: list[ReportResult] = []
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeylib-kpis")
-    with _id_salt(out), staging_folder(out, week) as staging, _warm_kernels(paths) as kernels:
+    with _id_salt(out), staging_folder(out, None) as shared:
+        run = _Run(data, shared / PREPARED, mapping, backend, paths, jobs, progress, timeout)
         try:
-            started = time.perf_counter()
-            log, week = _prepare(data, staging / PREPARED, mapping, backend, week)
-            timings = {"prepare": round(time.perf_counter() - started, 2)}
-            parameters = {
-                "week": week,
-                "data_path": str(data),
-                "columns_json": json.dumps(mapping) if mapping else "",
-                "out_dir": str(staging),
-                "backend": backend,
-                "prepared_dir": str(staging / PREPARED),
-            }
-            # KPIs in a thread while the kernels run the notebooks (DuckDB releases the GIL)
-            kpis = pool.submit(_timed_kpis, log, week)
-            started = time.perf_counter()
-            results = _run_all(
-                paths,
-                staging,
-                parameters,
-                jobs=jobs or default_jobs(),
-                progress=progress,
-                timeout=timeout,
-                kernels=kernels,
-            )
-            timings["notebooks"] = round(time.perf_counter() - started, 2)
-            status = _status(week, data, results, kpis.result(), timings)
-            shutil.rmtree(staging / PREPARED, ignore_errors=True)
-            (staging / "status.json").write_text(status, encoding="utf-8")
-            swap_into_place(staging, out / week)
+            for week in weeks:
+                results.append(run.week(week, out, pool))
+                if on_week is not None:
+                    on_week(results[-1])
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
-    return ReportResult(week, out / week, write_index(out), tuple(results))
+    return results
+
+
+@dataclass
+class _Run:
+    """What the weeks of one :func:`run_reports` call share: the log, read once, and where it
+    was prepared for the notebooks."""
+
+    data: Path | str
+    prepared: Path
+    mapping: dict | None
+    backend: str
+    paths: list[Path]
+    jobs: int | None
+    progress: bool
+    timeout: float | None
+    log: EventLog | None = None
+    ready: bool = False
+
+    def week(self, week: str | None, out: Path, pool: ThreadPoolExecutor) -> ReportResult:
+        """Run the notebooks for ``week`` and swap the week into ``out/<week>/``."""
+        with staging_folder(out, week) as staging, _warm_kernels(self.paths) as kernels:
+            timings = {}
+            if not self.ready:  # the first week: its kernels start while the log is read
+                started = time.perf_counter()
+                self.log, week = _prepare(
+                    self.data, self.prepared, self.mapping, self.backend, week
+                )
+                timings["prepare"] = round(time.perf_counter() - started, 2)
+                self.ready = True
+            elif week is None:
+                from journeylib.periods import last_complete_week
+
+                week = last_complete_week(self.log)
+            parameters = {
+                "week": week,
+                "data_path": str(self.data),
+                "columns_json": json.dumps(self.mapping) if self.mapping else "",
+                "out_dir": str(staging),
+                "backend": self.backend,
+                "prepared_dir": str(self.prepared),
+            }
+            # KPIs in a thread while the kernels run the notebooks (DuckDB releases the GIL)
+            kpis = pool.submit(_timed_kpis, self.log, week)
+            started = time.perf_counter()
+            results = _run_all(
+                self.paths,
+                staging,
+                parameters,
+                jobs=self.jobs or default_jobs(),
+                progress=self.progress,
+                timeout=self.timeout,
+                kernels=kernels,
+                last=last_seconds(out),
+            )
+            timings["notebooks"] = round(time.perf_counter() - started, 2)
+            status = _status(week, self.data, results, kpis.result(), timings)
+            (staging / "status.json").write_text(status, encoding="utf-8")
+            swap_into_place(staging, out / week)
+        return ReportResult(week, out / week, write_index(out), tuple(results))
 
 
 @contextmanager

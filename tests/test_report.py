@@ -439,3 +439,25 @@ def test_a_polling_wait_slices_its_timeout_and_still_times_out(monkeypatch):
         asyncio.run(channel.get_msg(timeout=0.3))
     assert len(asked) >= 5
     assert max(asked) <= 0.05
+
+
+def test_a_backfill_reads_the_log_once_for_all_its_weeks(notebooks, no_data, tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "run_notebook", fake_runner())
+    reads, real = [], report._prepare
+
+    def counted(data, folder, mapping, backend, week):
+        reads.append(week)
+        return real(data, folder, mapping, backend, week)
+
+    monkeypatch.setattr(report, "_prepare", counted)
+    weeks = ["2024-W20", "2024-W21", "2024-W22"]
+    seen = []
+    results = report.run_reports(
+        weeks, data=no_data, out=tmp_path, notebooks=notebooks, on_week=seen.append
+    )
+    assert reads == ["2024-W20"]  # one read, with the first week
+    assert [r.week for r in results] == weeks and seen == results
+    for week in weeks:  # each week has its own pages, with its own week passed on
+        assert (tmp_path / week / "01_ok.html").read_text() == f"<p>{week}</p>"
+        assert json.loads((tmp_path / week / "status.json").read_text())["week"] == week
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".id_salt", *weeks, "index.html"]
