@@ -37,6 +37,8 @@ from .stages import STAGES, first_purchases, map_stages, user_stage_table
 LEVELS = ("event", "stage", "channel", "page_type")
 WITHIN = ("session", "user")
 START, END, ENDED = "(start)", "(end)", "ended"
+#: :func:`step_matrix`'s pseudo state when the log has a real state called "ended".
+ENDED_APART = "(ended)"
 _RUN_LEVELS = ("stage", "channel")
 #: Logs with more events than this are counted in stages (:func:`_staged_table`).
 STAGED_ABOVE = 20_000_000
@@ -296,7 +298,8 @@ def step_matrix(
     """Share of users in each state at each step number of their journey (one per user).
 
     Every user with at least one step at ``level`` is counted at every step from 1 to
-    ``max_steps``: in the state of that step, or in ``"ended"`` once the journey is over.
+    ``max_steps``: in the state of that step, or in ``"ended"`` once the journey is over
+    (``"(ended)"`` when a real state is called ``ended``, so the two never merge).
 
     Returns
     -------
@@ -315,7 +318,8 @@ def step_matrix(
     # every user with a journey has a first step: the users at step 1 are all of them (no
     # second query over the steps for a distinct count)
     total = int(in_step.iloc[0])
-    ended = pd.DataFrame({"step": in_step.index, "state": ENDED, "users": total - in_step.values})
+    label = ENDED_APART if (counts.state == ENDED).any() else ENDED
+    ended = pd.DataFrame({"step": in_step.index, "state": label, "users": total - in_step.values})
     out = pd.concat([counts, ended[ended.users > 0]], ignore_index=True)
     out["step"] = out.step.astype("int64")
     out["users"] = out.users.astype("int64")

@@ -13,7 +13,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from .journey import END, ENDED, START
+from .journey import END, ENDED, ENDED_APART, START
 from .plots import _axes, _thousands, label_bars
 from .stages import STAGES
 
@@ -43,7 +43,7 @@ def stage_journey(view: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def _order(states: pd.Index) -> list[str]:
-    rank = {s: i for i, s in enumerate((START, *STAGES, END, ENDED))}
+    rank = {s: i for i, s in enumerate((START, *STAGES, END, ENDED, ENDED_APART))}
     return sorted(states, key=lambda s: (rank.get(s, len(STAGES) + 1), s == END, s))
 
 

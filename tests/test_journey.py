@@ -114,6 +114,20 @@ def test_step_matrix_has_ended_state():
     assert sm.groupby("step").share.sum().eq(1.0).all()
 
 
+def test_step_matrix_keeps_a_real_ended_state_apart():
+    # a: page_view, then a real event called "ended"; b: page_view only, so b has ended
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b"],
+            "event": ["page_view", "ended", "page_view"],
+            "event_time": [T0, T0 + pd.Timedelta(seconds=10), T0],
+        }
+    )
+    sm = journey.step_matrix(frame, max_steps=2, level="event")
+    got = {(int(r.step), r.state): int(r.users) for r in sm.itertuples()}
+    assert got == {(1, "page_view"): 2, (2, "ended"): 1, (2, "(ended)"): 1}
+
+
 def test_stage_view_reach_conversion_and_times():
     view = journey.stage_view(_tiny()).set_index("stage")
     assert list(view.reached) == [2, 2, 1, 0, 0]
