@@ -10,6 +10,7 @@ from IPython.display import Markdown
 
 from .overview import Overview
 from .privacy import redact
+from .schema import PURCHASE
 
 
 def as_markdown(sentences: Sequence[str], *, title: str = "Findings") -> Markdown:
@@ -45,10 +46,13 @@ def overview_findings(ov: Overview) -> list[str]:
     if len(channels) > 1:
         top = channels.iloc[0]
         best = channels.sort_values("conversion", ascending=False).iloc[0]
-        out.append(
-            f"{top.value} brings the most sessions ({_pct(top.share)}); {best.value} sessions "
-            f"convert best ({_pct(best.conversion)} end in an order)."
+        converts = (
+            f"{best.value} sessions convert best ({_pct(best.conversion)} end in an order)"
+            if best.conversion > 0  # 0 everywhere: no channel converts best
+            else "no session of any channel ended in an order"
         )
+        out.append(f"{top.value} brings the most sessions ({_pct(top.share)}); {converts}.")
+    out += _vocabulary(ov.event_names)
     reach = ov.reach.set_index("stage")
     out.append(
         f"{_pct(reach.loc['Conversion', 'share_reached'])} of users reached the Conversion stage "
@@ -64,3 +68,15 @@ def overview_findings(ov: Overview) -> list[str]:
             f"({100 * conv.change:+.2f} points)."
         )
     return out
+
+
+def _vocabulary(names: pd.DataFrame) -> list[str]:
+    """A sentence when the log has no ``purchase`` event: its names are not GA4's."""
+    if names.empty or (names.event == PURCHASE).any():
+        return []
+    top = ", ".join(f"{e} ({n:,})" for e, n in names.head(5).itertuples(index=False))
+    return [
+        f"The log has no {PURCHASE} events, so orders, conversion and revenue read as zero. "
+        f"Its most common event names are {top}; journeylib reads GA4 names ({PURCHASE}, "
+        "add_to_cart, view_item, ...): rename the shop's own names to them before reading."
+    ]
