@@ -22,7 +22,7 @@ from .cleaning import DataError, Finding, raise_if_strict, report_frame
 from .coerce import parse_time, text_absent, to_canonical_type
 from .eventlog import EventLog
 from .mapping import rename_to_canonical, resolve_mapping
-from .schema import CANONICAL, REQUIRED, ROW_ID, USER_KEY
+from .schema import CANONICAL, REFUND, REQUIRED, ROW_ID, USER_KEY
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -37,6 +37,10 @@ _REASONS: dict[int, tuple[str, str, str]] = {
     4: ("unparseable event time", "event_time", "removed"),
     5: ("exact duplicate row", "(all)", "removed"),
 }
+
+
+#: Flag of refund rows whose revenue was positive (made negative by :func:`_flag`).
+_REFUND_FLAG = "_refund_positive"
 
 
 def read_events(
@@ -76,7 +80,9 @@ def read_events(
         Canonical columns (``user_id``, ``event``, ``event_time`` in UTC, optional ones),
         the source's extra columns and ``row_id``; ``.cleaning`` says what was removed:
         malformed CSV lines, rows without user id, event name or parseable time, exact
-        duplicates (the first copy is kept), and numbers that could not be read (set to NULL).
+        duplicates (the first copy is kept), numbers that could not be read (set to NULL),
+        and ``refund`` rows with a positive ``revenue`` (negated: refunds carry negative
+        revenue, so that net revenue is the sum).
     """
     return _read(source, columns, strict=strict, time_unit=time_unit, backend=backend)
 
@@ -188,7 +194,8 @@ def _flag(
     """Type the canonical columns and flag each row's removal reason (``_reason``, lazily).
 
     Returns the flagged table, the names of its ``_bad_<column>`` flags (numbers that could
-    not be read) and the notes on how times were read.
+    not be read) and of the refunds-with-positive-revenue flag, and the notes on how times
+    were read.
     """
     time_col = table.event_time
     if time_col.type().is_string():
@@ -216,6 +223,13 @@ def _flag(
             if bad is not None:
                 bad_flags[f"_bad_{name}"] = bad
     table = table.mutate(**typed, **bad_flags)
+    if "revenue" in table.columns and "event" in table.columns:
+        # refunds carry negative revenue (net revenue = sum); exports (GA4, Shopify) often
+        # write the amount refunded as a positive number: made negative, and counted
+        positive = ((table.event == REFUND) & (table.revenue > 0)).fill_null(False)
+        revenue = ibis.ifelse(positive, -table.revenue, table.revenue)
+        table = table.mutate(revenue=revenue, **{_REFUND_FLAG: positive})
+        bad_flags[_REFUND_FLAG] = positive
     table = table.mutate(_reason=_reason(table, allow_missing_user))
     return table, list(bad_flags), time_notes
 
@@ -318,6 +332,10 @@ def _findings(
         column = name.removeprefix("_bad_")
         n = int(counts[name])
         cond = t[name] & (t._reason == 0)
+        if name == _REFUND_FLAG:
+            ex = _examples(t, cond, raw, n)
+            findings.append(Finding("refund with positive revenue", "revenue", n, "negated", ex))
+            continue
         findings.append(
             Finding(f"unreadable {column}", column, n, "set to null", _examples(t, cond, raw, n))
         )

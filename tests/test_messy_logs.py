@@ -366,3 +366,20 @@ def test_a_log_in_its_own_event_vocabulary_is_told_so():
         for s in findings.overview_findings(overview.summarize(read(shop_export())))
         if "no purchase events" in s
     ]
+
+
+def test_refunds_exported_as_positive_amounts_reduce_net_revenue():
+    """GA4 and Shopify write the amount refunded as a positive number; the canonical log
+    nets revenue as a sum with refunds negative, so a positive refund added to revenue."""
+    rows = [
+        ("a", "purchase", "2024-03-04 10:00:00", 50.0),
+        ("a", "refund", "2024-03-05 10:00:00", 20.0),  # exported positive
+        ("b", "purchase", "2024-03-04 11:00:00", 40.0),
+        ("b", "refund", "2024-03-05 11:00:00", -5.0),  # already canonical
+    ]
+    df = pd.DataFrame(rows, columns=["user_id", "event", "event_time", "revenue"])
+    log = jl.read_events(df)
+    report = log.cleaning.set_index("check").loc["refund with positive revenue"]
+    assert (report.rows, report.action, report.examples) == (1, "negated", "row 2")
+    best = jl.best_customers(log, top=1.0).set_index("user_id").value
+    assert best.to_dict() == {"b": 35.0, "a": 30.0}  # 50 - 20 and 40 - 5 (was a: 70)
