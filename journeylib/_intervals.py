@@ -18,6 +18,7 @@ def wilson(count: Any, nobs: Any, *, alpha: float = 0.05) -> tuple[np.ndarray, n
     k = np.asarray(count, dtype=float)
     n = np.asarray(nobs, dtype=float)
     safe = np.where(n > 0, n, 1.0)
+    k = np.where(n > 0, k, 0.0)  # no observations: any count, masked below
     low, high = proportion_confint(k, safe, alpha=alpha, method="wilson")
     p = k / safe
     low = np.minimum(np.asarray(low, dtype=float), p)

@@ -59,7 +59,9 @@ def overview_findings(ov: Overview) -> list[str]:
         f"(a cart, checkout or first order) and {_pct(reach.loc['Retention', 'share_reached'])} "
         f"went on to Retention (activity after a first order)."
     )
-    if not ov.kpis.empty:
+    if not ov.kpis.empty and not ov.kpis.set_index("kpi").loc["sessions", "this_week"] > 0:
+        out.append(f"The log has no sessions in {ov.week}.")
+    elif not ov.kpis.empty:
         k = ov.kpis.set_index("kpi")
         conv = k.loc["conversion rate"]
         out.append(

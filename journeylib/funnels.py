@@ -364,7 +364,7 @@ def present_steps(
     for i, step in enumerate(parsed):
         if all(c in t.columns for c in step.where):
             names[f"s{i}"] = step.matches(t).sum()
-    counts = t.aggregate(**names).to_pandas().iloc[0] if names else pd.Series(dtype=float)
+    counts = t.aggregate(**names).to_pandas().iloc[0].fillna(0) if names else pd.Series()
     keep = [i for i in range(len(parsed)) if counts.get(f"s{i}", 0) > 0]
     absent = [parsed[i].name for i in range(len(parsed)) if i not in keep]
     if len(keep) < 2:

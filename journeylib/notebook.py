@@ -25,7 +25,7 @@ from .backend import UnsupportedOnBackend, is_spark, resolve_backend
 from .cleaning import REPORT_COLUMNS, NotComputable
 from .eventlog import EventLog
 from .io import read_events
-from .periods import iso_week_bounds, last_complete_week
+from .periods import data_period, iso_week_bounds, last_complete_week
 from .sessions import sessionize
 from .stages import stage_expression
 
@@ -215,7 +215,41 @@ def load(
         events = read_log(data_path, columns=columns, backend=backend)
     week = week or last_complete_week(events)
     start, end = iso_week_bounds(week)
+    _check_week(events, week, start, end)
     return ReportInput(events=events, week=week, start=start, end=end)
+
+
+def _check_week(events: EventLog, week: str, start: pd.Timestamp, end: pd.Timestamp) -> None:
+    """A week the log does not reach: before it, :class:`NotComputable` (shown as a note,
+    and the notebook's cells are skipped); after it, a note that the week has no events."""
+    first, last = data_period(events)
+    if pd.isna(first):
+        return
+    if end <= first:
+        raise NotComputable(
+            f"week {week} ends before the log's first event ({first:%Y-%m-%d}): there is "
+            "nothing to report; pick a week from the data's period"
+        )
+    if start > last:
+        _show_note(
+            f"*Week {week} starts after the log's last event ({last:%Y-%m-%d}): its own "
+            "numbers are zero; the analyses of the whole period show the data up to then.*"
+        )
+
+
+def _show_note(markdown: str) -> None:
+    """Show a Markdown line in a notebook; outside IPython, warn."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:  # pragma: no cover - IPython comes with every notebook kernel
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(Markdown(markdown))
+    else:
+        import warnings
+
+        warnings.warn(markdown.strip("*"), stacklevel=3)
 
 
 def unsupported_note(exc: UnsupportedOnBackend) -> str:
@@ -240,7 +274,7 @@ def _md_text(text: str) -> str:
 
 def _skipped_note(name: str, cause: UnsupportedOnBackend | NotComputable) -> str:
     if isinstance(cause, NotComputable):  # its reason is in the note above, said once
-        return f"*Skipped: needs `{name}`, which this log cannot support (see above).*"
+        return f"*Skipped: needs `{name}`, which could not be computed (see above).*"
     because = f"`{cause.function}` cannot run on {cause.backend} yet"
     return f"*Skipped: needs `{name}`, not computed because {because}.*"
 

@@ -245,7 +245,7 @@ def test_a_cell_the_log_cannot_support_shows_why_and_the_notebook_goes_on(shell)
     ]
     ok, notes = run_cell(shell, "print(devices)")
     assert ok
-    assert notes == ["*Skipped: needs `devices`, which this log cannot support (see above).*"]
+    assert notes == ["*Skipped: needs `devices`, which could not be computed (see above).*"]
     ok, notes = run_cell(shell, "1 / 0")  # anything else still fails
     assert not ok and notes == []
 
@@ -383,3 +383,52 @@ def test_refunds_exported_as_positive_amounts_reduce_net_revenue():
     assert (report.rows, report.action, report.examples) == (1, "negated", "row 2")
     best = jl.best_customers(log, top=1.0).set_index("user_id").value
     assert best.to_dict() == {"b": 35.0, "a": 30.0}  # 50 - 20 and 40 - 5 (was a: 70)
+
+
+# --- report weeks and a log of a few days --------------------------------------------------
+
+
+def test_a_log_of_a_few_days_reports_its_own_week():
+    """Tuesday to Wednesday of 2024-W10: no week is complete; the week before (the old
+    answer) has no event at all, so every default report was empty."""
+    from journeylib.periods import last_complete_week
+
+    df = pd.DataFrame(
+        {
+            "user_id": ["a", "b"],
+            "event": "page_view",
+            "event_time": ["2024-03-05 10:00", "2024-03-06 10:00"],
+        }
+    )
+    assert last_complete_week(jl.read_events(df)) == "2024-W10"
+    df.loc[0, "event_time"] = "2024-03-01 10:00"  # a Friday of W09: W09 has data
+    assert last_complete_week(jl.read_events(df)) == "2024-W09"
+
+
+def test_a_week_outside_the_log_is_said_in_words(tmp_path):
+    from journeylib.notebook import load
+
+    path = tmp_path / "export.csv"
+    shop_export().to_csv(path, index=False)
+    columns = json_mapping()
+    with pytest.raises(
+        jl.NotComputable, match=r"week 2020-W01 ends before the log's first event \(2024-03-04\)"
+    ):
+        load(str(path), columns_json=columns, week="2020-W01")
+    with pytest.warns(
+        UserWarning, match=r"Week 2030-W01 starts after the log's last event \(2024-03-04\)"
+    ):
+        run = load(str(path), columns_json=columns, week="2030-W01")
+    from journeylib import overview
+
+    sentences = findings.overview_findings(overview.summarize(run.events, week=run.week))
+    assert "The log has no sessions in 2030-W01." in sentences  # was "at n/a ... (+nan points)"
+    empty = jl.periods.filter_period(run.events, week="2030-W01")
+    with pytest.raises(jl.NotComputable, match="events for 0 of the funnel steps"):
+        present_steps(empty, STEPS)  # was a TypeError (NULL sums)
+
+
+def json_mapping() -> str:
+    import json
+
+    return json.dumps(MAPPING | {"revenue": "amount"})
