@@ -222,6 +222,7 @@ def _flag(
             typed[name], bad = to_canonical_type(table[name], name)
             if bad is not None:
                 bad_flags[f"_bad_{name}"] = bad
+                typed[f"_source_{name}"] = table[name]  # the unreadable value, for the report
     table = table.mutate(**typed, **bad_flags)
     if "revenue" in table.columns and "event" in table.columns:
         # refunds carry negative revenue (net revenue = sum); exports (GA4, Shopify) often
@@ -336,9 +337,8 @@ def _findings(
             ex = _examples(t, cond, raw, n)
             findings.append(Finding("refund with positive revenue", "revenue", n, "negated", ex))
             continue
-        findings.append(
-            Finding(f"unreadable {column}", column, n, "set to null", _examples(t, cond, raw, n))
-        )
+        ex = _examples(t, cond, raw, n, value=f"_source_{column}")
+        findings.append(Finding(f"unreadable {column}", column, n, "set to null", ex))
     return findings
 
 

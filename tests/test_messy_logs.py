@@ -432,3 +432,21 @@ def json_mapping() -> str:
     import json
 
     return json.dumps(MAPPING | {"revenue": "amount"})
+
+
+def test_a_semicolon_separated_export_is_read_and_unreadable_numbers_are_shown(tmp_path):
+    """A spreadsheet export in a decimal-comma locale: ';' between fields (was one column
+    'user_id;event;event_time;revenue' and a missing-columns error), '12,50' revenue."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(
+        "\ufeffuser_id;event;event_time;revenue\n"
+        "u1;page_view;2024-03-04 10:00:00;\n"
+        "u1;purchase;2024-03-04 10:05:00;12,50\n"
+        "u2;purchase;2024-03-04 11:05:00;30\n".encode()
+    )
+    log = jl.read_events(path)
+    got = log.to_pandas()
+    assert got.user_id.tolist() == ["u1", "u1", "u2"]
+    assert got.revenue.isna().tolist() == [True, True, False] and got.revenue.iloc[2] == 30.0
+    report = log.cleaning.set_index("check").loc["unreadable revenue"]
+    assert (report.rows, report.examples) == (1, "export.csv line 3 ('12,50')")
