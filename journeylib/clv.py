@@ -254,7 +254,8 @@ def fit_weighted(
             fitted = _lifetimes.fit(fitter, *args, **kwargs)
     except Exception as err:  # lifetimes.utils.ConvergenceError and scipy failures
         detail = printed.getvalue().strip().splitlines()[:1]
-        raise ClvFitError(f"{model} did not converge: {err} {detail}".strip()) from err
+        why = " ".join(f"{err} {detail}".split())  # lifetimes' messages span lines
+        raise ClvFitError(f"{model} did not converge: {why}") from err
     fitted.data_weights_ = grouped
     return fitted
 

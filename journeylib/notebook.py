@@ -268,7 +268,7 @@ def _md_text(text: str) -> str:
 
     from .privacy import redact
 
-    text = redact(text.strip().rstrip("."))
+    text = redact(" ".join(text.split()).rstrip("."))  # one line: emphasis ends at a newline
     return html.escape(text, quote=False).replace("*", r"\*")
 
 

@@ -246,6 +246,10 @@ def test_a_cell_the_log_cannot_support_shows_why_and_the_notebook_goes_on(shell)
     ok, notes = run_cell(shell, "print(devices)")
     assert ok
     assert notes == ["*Skipped: needs `devices`, which could not be computed (see above).*"]
+    ok, notes = run_cell(
+        shell, "raise jl.NotComputable('gamma_gamma did not converge:\\n  The model')"
+    )
+    assert ok and notes == ["*Not computed: gamma_gamma did not converge: The model.*"]  # one line
     ok, notes = run_cell(shell, "1 / 0")  # anything else still fails
     assert not ok and notes == []
 
