@@ -11,6 +11,7 @@ from IPython.display import Markdown
 from .overview import Overview
 from .privacy import redact
 from .schema import PURCHASE
+from .stages import DEFAULT_STAGE_MAP
 
 
 def as_markdown(sentences: Sequence[str], *, title: str = "Findings") -> Markdown:
@@ -64,10 +65,14 @@ def overview_findings(ov: Overview) -> list[str]:
     elif not ov.kpis.empty:
         k = ov.kpis.set_index("kpi")
         conv = k.loc["conversion rate"]
+        before = (
+            f"against {_pct(conv.previous_week)} the week before ({100 * conv.change:+.2f} points)"
+            if pd.notna(conv.previous_week)
+            else "(the week before has no sessions to compare with)"
+        )
         out.append(
             f"In {ov.week}, {k.loc['sessions', 'this_week']:,.0f} sessions converted at "
-            f"{_pct(conv.this_week)} against {_pct(conv.previous_week)} the week before "
-            f"({100 * conv.change:+.2f} points)."
+            f"{_pct(conv.this_week)} {before}."
         )
     return out
 
@@ -76,9 +81,13 @@ def _vocabulary(names: pd.DataFrame) -> list[str]:
     """A sentence when the log has no ``purchase`` event: its names are not GA4's."""
     if names.empty or (names.event == PURCHASE).any():
         return []
-    top = ", ".join(f"{e} ({n:,})" for e, n in names.head(5).itertuples(index=False))
+    none = f"The log has no {PURCHASE} events, so orders, conversion and revenue read as zero."
+    unknown = names[~names.event.isin(list(DEFAULT_STAGE_MAP))].head(5)
+    if unknown.empty:  # every name is journeylib's: the shop sold nothing in the log
+        return [none]
+    listed = ", ".join(f"{e} ({n:,})" for e, n in unknown.itertuples(index=False))
     return [
-        f"The log has no {PURCHASE} events, so orders, conversion and revenue read as zero. "
-        f"Its most common event names are {top}; journeylib reads GA4 names ({PURCHASE}, "
-        "add_to_cart, view_item, ...): rename the shop's own names to them before reading."
+        f"{none} Event names journeylib does not know: {listed}; if the shop's orders are "
+        f"among them, rename them to the GA4 names ({PURCHASE}, add_to_cart, view_item, ...) "
+        "before reading."
     ]

@@ -360,11 +360,16 @@ def test_a_log_in_its_own_event_vocabulary_is_told_so():
     df = shop_export().replace({"action": {"purchase": "Order Completed"}})
     sentences = findings.overview_findings(overview.summarize(read(df)))
     assert (
-        "The log has no purchase events, so orders, conversion and revenue read as zero. Its "
-        "most common event names are page_view (3), add_to_cart (2), view_item (2), Order "
-        "Completed (1); journeylib reads GA4 names (purchase, add_to_cart, view_item, ...): "
-        "rename the shop's own names to them before reading."
+        "The log has no purchase events, so orders, conversion and revenue read as zero. Event "
+        "names journeylib does not know: Order Completed (1); if the shop's orders are among "
+        "them, rename them to the GA4 names (purchase, add_to_cart, view_item, ...) before "
+        "reading."
     ) in sentences
+    browsing = findings.overview_findings(overview.summarize(read(shop_export(purchases=False))))
+    assert (
+        "The log has no purchase events, so orders, conversion and revenue read as zero."
+        in browsing
+    )  # GA4 names only: nothing to rename
     assert not [
         s
         for s in findings.overview_findings(overview.summarize(read(shop_export())))
@@ -454,3 +459,14 @@ def test_a_semicolon_separated_export_is_read_and_unreadable_numbers_are_shown(t
     assert got.revenue.isna().tolist() == [True, True, False] and got.revenue.iloc[2] == 30.0
     report = log.cleaning.set_index("check").loc["unreadable revenue"]
     assert (report.rows, report.examples) == (1, "export.csv line 3 ('12,50')")
+
+
+def test_the_first_week_of_a_log_has_no_week_before_to_compare():
+    from journeylib import overview
+
+    sentences = findings.overview_findings(overview.summarize(read(shop_export()), week="2024-W10"))
+    # sessions of a (bought), b and c: 1 of 3 converted; 2024-W09 has no session
+    assert (
+        "In 2024-W10, 3 sessions converted at 33.3% (the week before has no sessions to compare "
+        "with)."
+    ) in sentences  # was "against n/a the week before (+nan points)"
