@@ -91,7 +91,14 @@ def _returns(ref: pd.DataFrame) -> str:
     col = ref.columns[0]
     top = ref.iloc[0]
     rest = ref.iloc[1:]
-    rest_rate = rest.refunded.sum() / rest.orders.sum() if len(rest) else float("nan")
+    if ref.refunded.sum() == 0:
+        return f"No order was refunded in the period ({ref.orders.sum():,} orders)."
+    if rest.orders.sum() == 0:  # one group with orders: nothing to concentrate against
+        return (
+            f"{top.refund_rate:.1%} of the orders ({top[col]}) are refunded, "
+            f"{top.revenue_lost:,.0f} of revenue lost to refunds."
+        )
+    rest_rate = rest.refunded.sum() / rest.orders.sum()
     return (
         f"Returns concentrate in {top[col]}: {top.refund_rate:.1%} of its orders are refunded "
         f"against {rest_rate:.1%} elsewhere, {top.share_of_revenue_lost:.0%} of revenue lost to "

@@ -470,3 +470,15 @@ def test_the_first_week_of_a_log_has_no_week_before_to_compare():
         "In 2024-W10, 3 sessions converted at 33.3% (the week before has no sessions to compare "
         "with)."
     ) in sentences  # was "against n/a the week before (+nan points)"
+
+
+def test_returns_findings_without_refunds_or_with_one_group():
+    none = pd.DataFrame(
+        {"category": ["Shoes"], "orders": [12], "refunded": [0], "refund_rate": [0.0]}
+    ).assign(revenue=600.0, revenue_lost=0.0, share_of_revenue_lost=float("nan"))
+    # was "Returns concentrate in Shoes: 0.0% ... against nan% elsewhere, nan% of revenue"
+    assert findings_funnel._returns(none) == "No order was refunded in the period (12 orders)."
+    one = none.assign(refunded=3, refund_rate=0.25, revenue_lost=75.0, share_of_revenue_lost=1.0)
+    assert findings_funnel._returns(one) == (
+        "25.0% of the orders (Shoes) are refunded, 75 of revenue lost to refunds."
+    )
