@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._week_check import check_week
 from .backend import UnsupportedOnBackend, is_spark, resolve_backend
 from .cleaning import REPORT_COLUMNS, NotComputable
 from .eventlog import EventLog
 from .io import read_events
-from .periods import data_period, iso_week_bounds, last_complete_week
+from .periods import iso_week_bounds, last_complete_week
 from .sessions import sessionize
 from .stages import stage_expression
 
@@ -215,41 +216,8 @@ def load(
         events = read_log(data_path, columns=columns, backend=backend)
     week = week or last_complete_week(events)
     start, end = iso_week_bounds(week)
-    _check_week(events, week, start, end)
+    check_week(events, week, start, end)
     return ReportInput(events=events, week=week, start=start, end=end)
-
-
-def _check_week(events: EventLog, week: str, start: pd.Timestamp, end: pd.Timestamp) -> None:
-    """A week the log does not reach: before it, :class:`NotComputable` (shown as a note,
-    and the notebook's cells are skipped); after it, a note that the week has no events."""
-    first, last = data_period(events)
-    if pd.isna(first):
-        return
-    if end <= first:
-        raise NotComputable(
-            f"week {week} ends before the log's first event ({first:%Y-%m-%d}): there is "
-            "nothing to report; pick a week from the data's period"
-        )
-    if start > last:
-        _show_note(
-            f"*Week {week} starts after the log's last event ({last:%Y-%m-%d}): its own "
-            "numbers are zero; the analyses of the whole period show the data up to then.*"
-        )
-
-
-def _show_note(markdown: str) -> None:
-    """Show a Markdown line in a notebook; outside IPython, warn."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import Markdown, display
-    except ImportError:  # pragma: no cover - IPython comes with every notebook kernel
-        get_ipython = None
-    if get_ipython is not None and get_ipython() is not None:
-        display(Markdown(markdown))
-    else:
-        import warnings
-
-        warnings.warn(markdown.strip("*"), stacklevel=3)
 
 
 def unsupported_note(exc: UnsupportedOnBackend) -> str:
