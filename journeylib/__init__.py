@@ -24,7 +24,7 @@ from .acquisition import first_touch, first_touch_tests, select_users
 from .attribution import channel_attribution, removal_effects
 from .backend import connect
 from .best import best_customers, channel_quality, customer_facts, profile, who_they_are
-from .cleaning import DataError
+from .cleaning import DataError, NotComputable
 from .clv import customer_value, rfm_summary
 from .crosssell import bought_together, communication_preference, first_purchases
 from .eventlog import EventLog
@@ -49,6 +49,7 @@ from .steps import Step
 __all__ = [
     "STAGES",
     "DataError",
+    "NotComputable",
     "EventLog",
     "Step",
     "ab_test",

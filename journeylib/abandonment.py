@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from . import funnel_match, funnels
+from .cleaning import NotComputable
 from .eventlog import EventLog
 from .io import as_eventlog
 from .ordered import first_in_order
@@ -314,12 +315,23 @@ def returns(events: EventLog | pd.DataFrame, *, by: str = "category") -> pd.Data
         A column of the purchase event (``category``, ``channel``, ``device``...) or
         ``first_channel``/``first_device``/``cohort`` (month of the user's first event).
 
+    Raises
+    ------
+    NotComputable
+        When the log has no ``order_id`` or ``revenue`` column, or ``by`` (or the column a
+        ``first_`` split reads) is missing.
+
     Returns
     -------
     DataFrame: ``by``, ``orders``, ``refunded``, ``refund_rate``, ``revenue``,
     ``revenue_lost``, ``share_of_revenue_lost``; most refunded first.
     """
     log = as_eventlog(events)
+    for col in ("order_id", "revenue"):
+        if not log.has(col):
+            raise NotComputable(
+                f"the log has no {col!r} column: refunds cannot be matched to orders"
+            )
     t = funnel_match._with_derived(log.table, [by])
     buys = t.filter(t.event == PURCHASE)
     refunds = t.filter(t.event == REFUND)

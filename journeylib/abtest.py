@@ -17,10 +17,10 @@ from scipy import stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
-    proportion_confint,
     proportions_ztest,
 )
 
+from ._intervals import wilson
 from .eventlog import EventLog
 from .funnels import funnel
 from .steps import StepSpec
@@ -111,7 +111,7 @@ def compare_proportions(
     if len(t) < 2:
         raise ValueError("an A/B test needs at least two variants with units")
     t["conversion"] = t.converted / t.n
-    low, high = proportion_confint(t.converted, t.n, alpha=alpha, method="wilson")
+    low, high = wilson(t.converted, t.n, alpha=alpha)
     t["ci_low"], t["ci_high"] = np.asarray(low), np.asarray(high)
     control = control if control is not None else t.variant.iloc[0]
     base = t.set_index("variant").loc[control]

@@ -12,8 +12,10 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+from statsmodels.stats.proportion import proportions_ztest
 
+from ._intervals import wilson
+from .cleaning import NotComputable
 from .eventlog import EventLog
 from .io import as_eventlog
 from .ordered import first_in_order
@@ -30,7 +32,7 @@ def user_table(events: EventLog | pd.DataFrame, *, by: str = "channel") -> ir.Ta
     """
     log = as_eventlog(events)
     if not log.has(by):
-        raise ValueError(f"the log has no column {by!r}; it has {log.table.columns}")
+        raise NotComputable(f"the log has no {by!r} column (it has {list(log.table.columns)})")
     t = log.table
     key = USER_KEY if USER_KEY in t.columns else "user_id"
     is_purchase = t.event == PURCHASE
@@ -47,11 +49,7 @@ def user_table(events: EventLog | pd.DataFrame, *, by: str = "channel") -> ir.Ta
 
 
 def _wilson(count: pd.Series, nobs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    n = nobs.to_numpy(dtype=float)
-    low, high = proportion_confint(
-        count.to_numpy(dtype=float), np.where(n > 0, n, 1), 0.05, "wilson"
-    )
-    return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
+    return wilson(count.to_numpy(dtype=float), nobs.to_numpy(dtype=float))
 
 
 def _vs_rest(count: pd.Series, nobs: pd.Series) -> np.ndarray:

@@ -20,9 +20,12 @@ import numpy as np
 import pandas as pd
 
 from . import _best_stats as st
+from ._intervals import wilson
 from .backend import engine_guard
+from .cleaning import NotComputable
 from .crosssell import email_driven_purchases
 from .eventlog import EventLog
+from .io import as_eventlog
 from .ordered import first_in_order
 from .patterns import _prepared, best_ids
 from .schema import PURCHASE, ROW_ID
@@ -156,7 +159,9 @@ def best_customers(
     -------
     DataFrame of the best customers, highest value first: ``user_id``, ``value``, ``rank``,
     ``measure`` (what ``value`` is, saying "historical" when CLV was asked for but not
-    given). Convention: best = value >= the (1 - ``top``) quantile of customers' values
+    given). Raises :class:`~journeylib.cleaning.NotComputable` when the log has no purchases,
+    or no ``revenue`` column for ``by="revenue"`` (every customer would tie at 0 and all be
+    "best"). Convention: best = value >= the (1 - ``top``) quantile of customers' values
     (linear interpolation, as numpy); ties at the threshold are all best, so the share can
     exceed ``top`` for coarse measures such as orders.
     """
@@ -165,6 +170,8 @@ def best_customers(
     if not 0 < top <= 1:
         raise ValueError(f"top must be in (0, 1], got {top!r}")
     values, measure = customer_values(events, by=by, clv=clv)
+    if values.empty:
+        raise NotComputable("the log has no purchase events: there are no customers to rank")
     threshold = values.value.quantile(1 - top)
     best = values[values.value >= threshold].sort_values(["value", "user_id"], ascending=[0, 1])
     best = best.reset_index(drop=True)
@@ -177,7 +184,14 @@ def customer_values(
     events: EventLog | pd.DataFrame, *, by: str = "revenue", clv: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, str]:
     """Every customer's value under ``by`` (``user_id``, ``value``) and what it measures."""
-    t = _prepared(events).table
+    log = as_eventlog(events)
+    # _prepared adds the optional columns a log lacks as NULL: ask the log itself
+    if by in ("revenue", "clv") and clv is None and not log.has("revenue"):
+        raise NotComputable(
+            f"the log has no 'revenue' column: customers cannot be ranked by {by}; "
+            "use by='orders' or by='tenure'"
+        )
+    t = _prepared(log).table
     buyers = t.filter(t.event == PURCHASE).select("user_id").distinct()
     if by == "clv" and clv is not None:
         c = buyers.to_pandas().merge(clv[["user_id", "clv"]], on="user_id", how="left")
@@ -234,7 +248,6 @@ def channel_quality(
     ``customers``, ``repeat_customers`` (2+ purchases), ``repeat_rate`` with a 95 % Wilson
     interval (``ci_low``, ``ci_high``), ``net_revenue_per_customer``, highest repeat rate first.
     """
-    from statsmodels.stats.proportion import proportion_confint
 
     f = customer_facts(events) if facts is None else facts.copy()
     f["channel"] = f.first_channel.fillna("(none)")
@@ -244,9 +257,7 @@ def channel_quality(
         net_revenue_per_customer=("net_revenue", "mean"),
     )
     out["repeat_rate"] = out.repeat_customers / out.customers
-    out["ci_low"], out["ci_high"] = proportion_confint(
-        out.repeat_customers, out.customers, method="wilson"
-    )
+    out["ci_low"], out["ci_high"] = wilson(out.repeat_customers, out.customers)
     out = out.reset_index().sort_values("repeat_rate", ascending=False, ignore_index=True)
     cols = ["channel", "customers", "repeat_customers", "repeat_rate", "ci_low", "ci_high"]
     return out[[*cols, "net_revenue_per_customer"]]

@@ -21,6 +21,12 @@ class DataError(ValueError):
     """Bad input data: names the source, the column, how many rows and an example."""
 
 
+class NotComputable(ValueError):
+    """A valid log that cannot support an analysis: an optional column it needs is absent,
+    it has no purchases, or too few customers for a model. The message says why in words;
+    a notebook shows it as a note instead of failing (:mod:`journeylib.notebook`)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One line of the cleaning report."""

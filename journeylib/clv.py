@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .cleaning import NotComputable
 from .clv_summary import (
     _bound,
     _customer_rows,
@@ -30,7 +31,7 @@ from .clv_summary import (
 )
 from .eventlog import EventLog
 
-__all__ = ["MODELS", "ClvFitWarning", "customer_value", "fit", "rfm_summary"]
+__all__ = ["MODELS", "ClvFitError", "ClvFitWarning", "customer_value", "fit", "rfm_summary"]
 
 #: journeylib model name -> lifetimes fitter class.
 MODELS = {
@@ -44,6 +45,11 @@ _RETURNS = ("net", "drop")
 #: A parameter below or above these is at the edge of the parameter space (lifetimes
 #: optimises logs, so "at a bound" means driven towards 0 or infinity).
 PARAMETER_EDGE = (1e-5, 1e6)
+
+
+class ClvFitError(NotComputable, RuntimeError):
+    """A model that cannot be fitted on this log: no buyers, no repeat buyers with a positive
+    spend, or an optimiser that does not converge (too few customers, say)."""
 
 
 class ClvFitWarning(UserWarning):
@@ -176,12 +182,15 @@ def fit(summary: pd.DataFrame, *, model: str = "bgnbd", penalizer: float = 0.0) 
 
     Raises
     ------
-    RuntimeError
-        When the optimiser does not converge.
+    ClvFitError (a RuntimeError and a NotComputable)
+        When there is nothing to fit on or the optimiser does not converge.
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {tuple(MODELS)}, got {model!r}")
     data, excluded = _model_input(summary, model)
+    if data.empty:
+        who = "repeat buyers with a positive spend" if model == "gamma_gamma" else "buyers"
+        raise ClvFitError(f"{model}: no {who} to fit on ({len(summary)} customers with purchases)")
     from . import _lifetimes
 
     # lifetimes' likelihoods call warnings.simplefilter themselves: keep the caller's filters
@@ -245,7 +254,8 @@ def fit_weighted(
             fitted = _lifetimes.fit(fitter, *args, **kwargs)
     except Exception as err:  # lifetimes.utils.ConvergenceError and scipy failures
         detail = printed.getvalue().strip().splitlines()[:1]
-        raise RuntimeError(f"{model} did not converge: {err} {detail}".strip()) from err
+        why = " ".join(f"{err} {detail}".split())  # lifetimes' messages span lines
+        raise ClvFitError(f"{model} did not converge: {why}") from err
     fitted.data_weights_ = grouped
     return fitted
 

@@ -14,6 +14,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from .backend import default_backend
+from .cleaning import NotComputable
 from .eventlog import EventLog
 from .io import as_eventlog
 from .schema import PURCHASE, REFUND
@@ -31,6 +32,8 @@ def _transactions(
     null_str, null_val = ibis.null().cast("string"), ibis.null().cast("float64")
     if isinstance(transactions, EventLog):
         t = transactions.table
+        if value and value not in t.columns:
+            raise NotComputable(f"the log has no {value!r} column: spend cannot be measured")
         last = t[time].max()
         t = t.filter(t.event.isin([PURCHASE, REFUND]))
         t = t.select(

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .clv import PURCHASE_MODELS, fit
+from .clv import PURCHASE_MODELS, ClvFitError, fit
 from .clv_summary import _period, _period_of, _transactions
 from .eventlog import EventLog
 
@@ -220,6 +220,8 @@ def compare_models(
     cannot be chosen. Log-likelihoods are on the summary's time unit, so they compare
     across models on the same data.
     """
+    if summary.empty:
+        raise ClvFitError("the log has no purchases in the calibration period: no buyers to model")
     rows, fitted, preds = [], {}, []
     for key in models:
         row: dict[str, Any] = {"model": key, "name": MODEL_NAMES[key]}
@@ -243,7 +245,8 @@ def compare_models(
         rows.append(row)
     table = pd.DataFrame(rows)
     if not fitted:
-        raise RuntimeError(f"no purchase model could be fitted: {table.to_dict('records')}")
+        why = "; ".join(f"{r['name']}: {r['warnings']}" for r in rows)
+        raise ClvFitError(f"no purchase model could be fitted on {len(summary)} buyers ({why})")
     ok = table[table["model"].isin(list(fitted))]
     chosen = ok.sort_values(["rmse", "bic"]).iloc[0]["model"]
     table["chosen"] = table["model"] == chosen

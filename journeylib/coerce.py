@@ -92,7 +92,10 @@ def parse_time(
             )
             return _epoch(col, number, unit=unit, column=column)
         note = "ISO 8601 text; values without an offset taken as UTC"
-        return text.try_cast(EVENT_TIME_TYPE), [Finding("time format", column, 0, "noted", note)]
+        parsed = ibis.coalesce(
+            text.try_cast(EVENT_TIME_TYPE), _offset_attached(text).try_cast(EVENT_TIME_TYPE)
+        )
+        return parsed, [Finding("time format", column, 0, "noted", note)]
     raise DataError(f"{source}: column '{column}' has type {kind}, which is not a time")
 
 
@@ -107,6 +110,19 @@ def _epoch(
     else:
         how = f"epoch {_UNIT_NAMES.get(unit, unit)} (time_unit={unit!r})"
     return epoch_to_time(number, unit), [Finding("time format", column, 0, "noted", how)]
+
+
+def _offset_attached(text: ir.StringValue) -> ir.StringValue:
+    """``"2024-03-04 10:00:00 +0100"`` (Shopify's exports) as ``"...10:00:00+0100"``.
+
+    An offset after a space is not ISO 8601 and the engines' casts reject it; attached, it
+    parses. Only the values the plain cast could not read are rewritten (``coalesce``).
+    """
+    cases = []
+    for width, pattern in ((5, r"\s[+-][0-9]{4}$"), (6, r"\s[+-][0-9]{2}:[0-9]{2}$")):
+        head = text.substr(0, text.length() - width).rstrip()
+        cases.append((text.re_search(pattern), head + text.right(width)))
+    return ibis.cases(*cases, else_=text)
 
 
 def _all_numeric_text(table: ir.Table, text: ir.StringValue) -> bool:

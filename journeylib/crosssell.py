@@ -13,6 +13,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from .cleaning import NotComputable
 from .eventlog import EventLog
 from .io import as_eventlog
 from .ordered import first_in_order
@@ -69,7 +70,7 @@ def _baskets(events: EventLog | pd.DataFrame, level: str) -> pd.DataFrame:
     """Distinct (user_id, item) bought: the ``level`` value of purchase events."""
     t = as_eventlog(events).table
     if level not in t.columns:
-        raise ValueError(f"the log has no {level!r} column")
+        raise NotComputable(f"the log has no {level!r} column: no baskets to compare")
     pur = t.filter((t.event == PURCHASE) & t[level].notnull())
     return pur.select("user_id", item=pur[level]).distinct().to_pandas()
 

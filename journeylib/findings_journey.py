@@ -79,9 +79,10 @@ def journey_findings(
                 highest=False,
             )
         )
-    if len(credit):
-        wide = credit.pivot_table(index="channel", columns="model", values="share", aggfunc="sum")
-        gap = (wide.last_touch - wide.first_touch).sort_values()
+    wide = credit.pivot_table(index="channel", columns="model", values="share", aggfunc="sum")
+    gap = (wide.last_touch - wide.first_touch).sort_values() if len(wide) else pd.Series()
+    # credit needs purchases, and a closer and an opener that differ
+    if credit.purchases.sum() > 0 and len(gap) > 1 and gap.iloc[-1] > gap.iloc[0]:
         closer, opener = gap.index[-1], gap.index[0]
         out.append(
             f"{closer} closes more than it opens: last touch gives it "

@@ -14,6 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from .backend import backend_of
+from .cleaning import NotComputable
 from .eventlog import EventLog
 from .ordered import epoch_us, first_in_order
 from .schema import ROW_ID, USER_KEY
@@ -56,6 +57,8 @@ def _with_derived(t: ir.Table, cols: Sequence[str]) -> ir.Table:
     order = [t.event_time, t[ROW_ID]]
     aggs = {}
     for c in wanted:
+        if c != "cohort" and c.removeprefix("first_") not in t.columns:
+            raise NotComputable(f"the log has no {c.removeprefix('first_')!r} column for {c}")
         if c == "cohort":
             aggs[c] = t.event_time.min().strftime("%Y-%m")
         else:

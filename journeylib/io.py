@@ -18,11 +18,11 @@ import pandas as pd
 
 from . import sources
 from .backend import backend_of, resolve_backend
-from .cleaning import Finding, raise_if_strict, report_frame
+from .cleaning import DataError, Finding, raise_if_strict, report_frame
 from .coerce import parse_time, text_absent, to_canonical_type
 from .eventlog import EventLog
 from .mapping import rename_to_canonical, resolve_mapping
-from .schema import CANONICAL, REQUIRED, ROW_ID, USER_KEY
+from .schema import CANONICAL, REFUND, REQUIRED, ROW_ID, USER_KEY
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -37,6 +37,10 @@ _REASONS: dict[int, tuple[str, str, str]] = {
     4: ("unparseable event time", "event_time", "removed"),
     5: ("exact duplicate row", "(all)", "removed"),
 }
+
+
+#: Flag of refund rows whose revenue was positive (made negative by :func:`_flag`).
+_REFUND_FLAG = "_refund_positive"
 
 
 def read_events(
@@ -76,7 +80,9 @@ def read_events(
         Canonical columns (``user_id``, ``event``, ``event_time`` in UTC, optional ones),
         the source's extra columns and ``row_id``; ``.cleaning`` says what was removed:
         malformed CSV lines, rows without user id, event name or parseable time, exact
-        duplicates (the first copy is kept), and numbers that could not be read (set to NULL).
+        duplicates (the first copy is kept), numbers that could not be read (set to NULL),
+        and ``refund`` rows with a positive ``revenue`` (negated: refunds carry negative
+        revenue, so that net revenue is the sum).
     """
     return _read(source, columns, strict=strict, time_unit=time_unit, backend=backend)
 
@@ -126,6 +132,7 @@ def _read(
         Finding("rows kept", "(all)", int(counts["kept"]), "kept"),
     ]
     raise_if_strict(raw.label, findings, strict=strict)
+    _raise_if_nothing_kept(raw.label, findings, read=int(counts["rows"]), kept=int(counts["kept"]))
     cleaned = flagged.filter(flagged._reason == 0).drop(*_helper_columns(flagged))
     keys = _user_keys(per_user).cache()
     # every kept row with a user id has a key: an inner join, unless user ids may be missing
@@ -134,6 +141,22 @@ def _read(
     for table in (keys, per_user, dups):
         _release(table)
     return EventLog(table=cleaned, cleaning=report_frame(findings), columns=mapping, source=label)
+
+
+def _raise_if_nothing_kept(label: str, findings: list[Finding], *, read: int, kept: int) -> None:
+    """A log whose every row was removed is not an empty log: say why, as strict mode does
+    (every analysis would otherwise report an empty shop, or "no complete week")."""
+    if read == 0 or kept > 0:
+        return
+    lines = [
+        f"- {f.check} in column '{f.column}': {f.rows:,} rows (e.g. {f.examples})"
+        for f in findings
+        if f.rows > 0 and f.action == "removed"
+    ]
+    raise DataError(
+        f"{label}: none of its {read:,} rows can be used:\n" + "\n".join(lines) + "\n"
+        "Map the right columns with columns=..., or fix the source (times as ISO 8601)."
+    )
 
 
 def _label(source: Source) -> str:
@@ -171,7 +194,8 @@ def _flag(
     """Type the canonical columns and flag each row's removal reason (``_reason``, lazily).
 
     Returns the flagged table, the names of its ``_bad_<column>`` flags (numbers that could
-    not be read) and the notes on how times were read.
+    not be read) and of the refunds-with-positive-revenue flag, and the notes on how times
+    were read.
     """
     time_col = table.event_time
     if time_col.type().is_string():
@@ -183,7 +207,12 @@ def _flag(
     # presence tested on the source values: the same rows as testing the typed values for
     # NULL, without typing them twice (once for the test, once for the column)
     absent = {f"_{c}_absent": text_absent(table[c]) for c in ("user_id", "event") if c in table}
-    table = table.mutate(_duplicate=duplicate, _time_missing=time_missing, **absent)
+    table = table.mutate(
+        _duplicate=duplicate,
+        _time_missing=time_missing,
+        _time_source=time_col.cast("string"),  # the unparseable value, for the report
+        **absent,
+    )
     event_time, time_notes = parse_time(table, "event_time", unit=time_unit, source=raw.label)
     # only text can fail to parse: numbers and timestamps convert whenever they are present
     unparsed = event_time.isnull() if time_col.type().is_string() else ibis.literal(False)
@@ -193,7 +222,15 @@ def _flag(
             typed[name], bad = to_canonical_type(table[name], name)
             if bad is not None:
                 bad_flags[f"_bad_{name}"] = bad
+                typed[f"_source_{name}"] = table[name]  # the unreadable value, for the report
     table = table.mutate(**typed, **bad_flags)
+    if "revenue" in table.columns and "event" in table.columns:
+        # refunds carry negative revenue (net revenue = sum); exports (GA4, Shopify) often
+        # write the amount refunded as a positive number: made negative, and counted
+        positive = ((table.event == REFUND) & (table.revenue > 0)).fill_null(False)
+        revenue = ibis.ifelse(positive, -table.revenue, table.revenue)
+        table = table.mutate(revenue=revenue, **{_REFUND_FLAG: positive})
+        bad_flags[_REFUND_FLAG] = positive
     table = table.mutate(_reason=_reason(table, allow_missing_user))
     return table, list(bad_flags), time_notes
 
@@ -289,22 +326,35 @@ def _findings(
         if column == "event" and "event" not in t.columns:
             continue
         n = int(counts[f"r{k}"])
-        findings.append(Finding(check, column, n, action, _examples(t, t._reason == k, raw, n)))
+        value = "_time_source" if check == "unparseable event time" else None
+        examples = _examples(t, t._reason == k, raw, n, value=value)
+        findings.append(Finding(check, column, n, action, examples))
     for name in bad_flags:
         column = name.removeprefix("_bad_")
         n = int(counts[name])
         cond = t[name] & (t._reason == 0)
-        findings.append(
-            Finding(f"unreadable {column}", column, n, "set to null", _examples(t, cond, raw, n))
-        )
+        if name == _REFUND_FLAG:
+            ex = _examples(t, cond, raw, n)
+            findings.append(Finding("refund with positive revenue", "revenue", n, "negated", ex))
+            continue
+        ex = _examples(t, cond, raw, n, value=f"_source_{column}")
+        findings.append(Finding(f"unreadable {column}", column, n, "set to null", ex))
     return findings
 
 
-def _examples(t: ir.Table, cond: ir.BooleanValue, raw: sources.RawSource, n: int) -> str:
+def _examples(
+    t: ir.Table, cond: ir.BooleanValue, raw: sources.RawSource, n: int, *, value: str | None = None
+) -> str:
+    """Up to five rows where ``cond`` holds, by position; with ``value`` (a column) also the
+    source value each row had, e.g. ``"events.csv line 7 ('03/04/2024 10:00')"``."""
     if n == 0:
         return ""
-    ids = t.filter(cond).order_by(ROW_ID).limit(5)[ROW_ID].to_pandas().tolist()
-    return raw.describe_rows(ids)
+    cols = [ROW_ID, *([value] if value else [])]
+    rows = t.filter(cond).order_by(ROW_ID).limit(5).select(*cols).to_pandas()
+    where = [raw.describe_rows([rid]) for rid in rows[ROW_ID]]
+    if value:
+        where = [f"{w} ({v!r})" for w, v in zip(where, rows[value], strict=True)]
+    return ", ".join(where)
 
 
 def _malformed_lines(raw: sources.RawSource) -> Finding:

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._week_check import check_week
 from .backend import UnsupportedOnBackend, is_spark, resolve_backend
-from .cleaning import REPORT_COLUMNS
+from .cleaning import REPORT_COLUMNS, NotComputable
 from .eventlog import EventLog
 from .io import read_events
 from .periods import iso_week_bounds, last_complete_week
@@ -41,6 +42,7 @@ __all__ = [
     "prepare",
     "read_log",
     "read_prepared",
+    "not_computable_note",
     "show_unsupported_as_notes",
     "unsupported_note",
 ]
@@ -214,6 +216,7 @@ def load(
         events = read_log(data_path, columns=columns, backend=backend)
     week = week or last_complete_week(events)
     start, end = iso_week_bounds(week)
+    check_week(events, week, start, end)
     return ReportInput(events=events, week=week, start=start, end=end)
 
 
@@ -222,7 +225,24 @@ def unsupported_note(exc: UnsupportedOnBackend) -> str:
     return f"*`{exc.function}` cannot run on {exc.backend} yet.*"
 
 
-def _skipped_note(name: str, cause: UnsupportedOnBackend) -> str:
+def not_computable_note(exc: NotComputable) -> str:
+    """The one line a report shows for an analysis the log cannot support (Markdown)."""
+    return f"*Not computed: {_md_text(str(exc))}.*"
+
+
+def _md_text(text: str) -> str:
+    """``text`` (data-derived: column names, model messages) safe inside Markdown emphasis."""
+    import html
+
+    from .privacy import redact
+
+    text = redact(" ".join(text.split()).rstrip("."))  # one line: emphasis ends at a newline
+    return html.escape(text, quote=False).replace("*", r"\*")
+
+
+def _skipped_note(name: str, cause: UnsupportedOnBackend | NotComputable) -> str:
+    if isinstance(cause, NotComputable):  # its reason is in the note above, said once
+        return f"*Skipped: needs `{name}`, which could not be computed (see above).*"
     because = f"`{cause.function}` cannot run on {cause.backend} yet"
     return f"*Skipped: needs `{name}`, not computed because {because}.*"
 
@@ -251,15 +271,16 @@ class _Notes:
 
     def __init__(self, shell: Any, backend: str) -> None:
         self.shell, self.backend = shell, backend
-        self.missing: list[UnsupportedOnBackend] = []
-        self.causes: dict[str, UnsupportedOnBackend] = {}  # name a cell could not define -> why
+        self.missing: list[UnsupportedOnBackend | NotComputable] = []
+        # name a cell could not define -> why
+        self.causes: dict[str, UnsupportedOnBackend | NotComputable] = {}
         self.handled: list[BaseException] = []
         self.cell = ""
 
     def started(self, info: Any) -> None:
         self.cell = getattr(info, "raw_cell", "") or ""
 
-    def _undefined_by(self, cause: UnsupportedOnBackend) -> None:
+    def _undefined_by(self, cause: UnsupportedOnBackend | NotComputable) -> None:
         """The names the current cell did not get to define are missing because of ``cause``."""
         for name in _assigned(self.cell):
             if name not in self.shell.user_ns:
@@ -269,9 +290,11 @@ class _Notes:
         """The note for an error of a cell, or None when it must fail as usual."""
         if not isinstance(value, UnsupportedOnBackend) and self.backend != "duckdb":
             value = _as_unsupported(value, tb, self.backend) or value
-        if isinstance(value, UnsupportedOnBackend):
+        if isinstance(value, UnsupportedOnBackend | NotComputable):
             self.missing.append(value)
             self._undefined_by(value)
+            if isinstance(value, NotComputable):
+                return not_computable_note(value)
             return unsupported_note(value)
         if self.missing and _undefined_in_notebook(self.shell, value, tb):
             name = value.name  # type: ignore[attr-defined]
@@ -304,8 +327,11 @@ def show_unsupported_as_notes(shell: Any = None, *, backend: str = "duckdb") -> 
     a backend other than DuckDB, ibis' ``UnsupportedOperationError`` from inside a journeylib
     function, named after the function the cell called) shows :func:`unsupported_note`
     (``"`f` cannot run on spark yet"``) and counts as run, so the notebook (and a report
-    run) goes on. A later cell that then fails only because notebook code uses a name that
-    such a cell could not define shows a one-line "Skipped" note instead. Any other error
+    run) goes on; so does a cell whose analysis raises
+    :class:`~journeylib.cleaning.NotComputable` (the log lacks what it needs: a column,
+    purchases, enough customers), with :func:`not_computable_note`. A later cell that then
+    fails only because notebook code uses a name that such a cell could not define shows a
+    one-line "Skipped" note instead. Any other error
     shows and fails as usual. Installed once per shell; a later call updates ``backend``.
 
     Parameters
@@ -333,7 +359,12 @@ def show_unsupported_as_notes(shell: Any = None, *, backend: str = "duckdb") -> 
     notes = getattr(shell, "_journeylib_notes", None)
     if notes is None:
         notes = _Notes(shell, backend)
-        errors = (UnsupportedOnBackend, ibis_errors.UnsupportedOperationError, NameError)
+        errors = (
+            UnsupportedOnBackend,
+            NotComputable,
+            ibis_errors.UnsupportedOperationError,
+            NameError,
+        )
         shell.set_custom_exc(errors, notes.handler)
         shell.events.register("pre_run_cell", notes.started)
         shell.events.register("post_run_cell", notes.forgive)

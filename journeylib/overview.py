@@ -7,7 +7,7 @@ the cleaning removed on the way in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
@@ -33,6 +33,8 @@ class Overview:
     reach: pd.DataFrame
     kpis: pd.DataFrame
     week: str | None
+    #: ``event``, ``rows``: every event name of the log, most frequent first
+    event_names: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def data_health(events: EventLog | pd.DataFrame) -> pd.DataFrame:
@@ -231,7 +233,19 @@ def summarize(events: EventLog | pd.DataFrame, *, week: str | None = None) -> Ov
         reach=stage_reach(log),
         kpis=weekly_kpis(log, week) if week else pd.DataFrame(),
         week=week,
+        event_names=event_names(log),
     )
+
+
+def event_names(events: EventLog | pd.DataFrame) -> pd.DataFrame:
+    """Every event name with its row count (``event``, ``rows``), most frequent first.
+
+    A shop's own vocabulary ("Order Completed", "checkout_completed") is not the GA4 names
+    journeylib reads (``purchase``...): this is how a report notices and says so.
+    """
+    t = as_eventlog(events).table
+    counts = t.group_by("event").aggregate(rows=t.count()).to_pandas()
+    return counts.sort_values(["rows", "event"], ascending=[False, True], ignore_index=True)
 
 
 def explore_daily(events: EventLog | pd.DataFrame):

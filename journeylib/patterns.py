@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import hypergeom
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportion_confint
 
+from ._intervals import wilson
 from .eventlog import EventLog
 from .io import as_eventlog, with_user_key
 from .ordered import first_in_order, last_in_order
@@ -163,7 +163,8 @@ def _population(log: EventLog, best: pd.DataFrame | Iterable[str], population: s
         users = t.select("user_id", USER_KEY).distinct()
     else:
         raise ValueError(f"population must be 'customers' or 'users', got {population!r}")
-    ids = ibis.memtable({"user_id": best_ids(best)}).mutate(_b=ibis.literal(1))
+    ids = ibis.memtable({"user_id": best_ids(best)}, schema={"user_id": "string"})
+    ids = ids.mutate(_b=ibis.literal(1))  # typed: no best customers is an empty string column
     joined = users.left_join(ids, "user_id")
     return joined.select(USER_KEY, best=joined._b.fill_null(0).cast("int64"))
 
@@ -302,7 +303,7 @@ def _score(t: pd.DataFrame, n_pop: int, n_best: int) -> pd.DataFrame:
     n, b = t.users.to_numpy(float), t.best_users.to_numpy(float)
     t["support"] = n / n_pop
     t["p_best"] = b / n
-    t["ci_low"], t["ci_high"] = proportion_confint(b, n, alpha=0.05, method="wilson")
+    t["ci_low"], t["ci_high"] = wilson(b, n)
     t["p_best_without"] = (n_best - b) / (n_pop - n)
     with np.errstate(divide="ignore", invalid="ignore"):
         t["lift"] = t.p_best / t.p_best_without

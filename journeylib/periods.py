@@ -53,14 +53,17 @@ def last_complete_week(events: EventLog | pd.DataFrame) -> str:
     """The last ISO week the data covers completely.
 
     The week of the last event counts as complete when that event falls on its Sunday (the
-    log runs to the week's last day); otherwise the week before it is taken.
+    log runs to the week's last day); otherwise the week before it is taken, unless the log
+    starts after that week ended (a log of a few days): then no week is complete and the
+    week of the last event, the only one with data, is returned.
     """
-    _, last = data_period(events)
+    first, last = data_period(events)
     if pd.isna(last):
         raise ValueError("the event log is empty: there is no complete week")
     if last.day_of_week == 6:
         return week_of(last)
-    return week_of(last - pd.Timedelta(days=7))
+    before = week_of(last - pd.Timedelta(days=7))
+    return week_of(last) if iso_week_bounds(before)[1] <= first else before
 
 
 def filter_period(

@@ -204,7 +204,7 @@ def _load_csv(files: list[str], label: str, con: BaseBackend, strings: set[str])
 
 def _read_csv_file(path: str, strings: set[str]) -> tuple[pa.Table, list]:
     """Read one CSV; unparseable lines are skipped and returned with their line numbers."""
-    delimiter = "\t" if ".tsv" in path.lower() else ","
+    delimiter = csv_delimiter(path)
     bad: list[tuple[str, int | None, str]] = []
 
     def keep_bad(row: pacsv.InvalidRow) -> str:
@@ -229,6 +229,31 @@ def _read_csv_file(path: str, strings: set[str]) -> tuple[pa.Table, list]:
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot be read as CSV: {exc}") from exc
     return data, bad
+
+
+#: Field separators a CSV export may use: spreadsheet exports in locales with a decimal
+#: comma write ``;``, some tools ``|`` or tabs.
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_delimiter(path: str) -> str:
+    """The field separator of a CSV file: tab for ``.tsv``, else the candidate of
+    :data:`DELIMITERS` found most often in the header line (a comma on a tie or none).
+
+    A ``;``-separated export read with commas is one column named ``"user_id;event;..."``,
+    and every required column looks missing.
+    """
+    if ".tsv" in path.lower():
+        return "\t"
+    try:
+        with pa.input_stream(path, compression="detect") as stream:
+            head = stream.read(1 << 16).decode("utf-8", errors="replace")
+    except (OSError, pa.ArrowInvalid):
+        return ","  # the read itself reports the problem
+    header = head.splitlines()[0] if head else ""
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])  # first candidate wins ties: the comma
+    return best if counts[best] > 0 else ","
 
 
 def kept_lines(record_index: np.ndarray, bad_line_numbers: Iterable[int]) -> np.ndarray:
@@ -260,7 +285,7 @@ def peek_columns(
     first = expand_paths(source)[0]
     if _kind(first) == "parquet":
         return list(pq.read_schema(first).names)
-    delimiter = "\t" if ".tsv" in first.lower() else ","
+    delimiter = csv_delimiter(first)
     try:
         reader = pacsv.open_csv(
             first,

@@ -20,6 +20,8 @@ from typing import Any
 
 import ibis.expr.types as ir
 
+from .cleaning import NotComputable
+
 StepSpec = Any  # str | Sequence[str] | tuple[str | Sequence[str], Mapping] | Step
 
 
@@ -70,7 +72,7 @@ class Step:
         """Fail, naming the step, when a property column is not among ``columns``."""
         for column in self.where:
             if column not in columns:
-                raise ValueError(f"step {self.name!r}: the log has no column {column!r}")
+                raise NotComputable(f"step {self.name!r}: the log has no column {column!r}")
 
     def where_matches(self, t: ir.Table) -> ir.BooleanValue | None:
         """The property conditions alone (``None`` when the step has none)."""

@@ -45,9 +45,9 @@ def test_tiny_csv_cleaning_report_counts_every_problem(tiny):
 
 def test_examples_name_the_file_and_line(tiny):
     assert examples(tiny, "missing user id") == "tiny_events.csv line 6"
-    assert examples(tiny, "unparseable event time") == "tiny_events.csv line 7"
+    assert examples(tiny, "unparseable event time") == "tiny_events.csv line 7 ('not a time')"
     assert examples(tiny, "exact duplicate row") == "tiny_events.csv line 9"
-    assert examples(tiny, "unreadable revenue") == "tiny_events.csv line 8"
+    assert examples(tiny, "unreadable revenue") == "tiny_events.csv line 8 ('abc')"
     malformed = examples(tiny, "malformed CSV line")
     assert "line 10" in malformed and "line 11" in malformed
 
