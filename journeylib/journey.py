@@ -493,10 +493,11 @@ def time_to_first_purchase(events: EventLog | pd.DataFrame) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame, one row per measure: ``measure`` (``"stages passed"``, ``"channel changes"``
-    (channel steps), ``"events"``, ``"sessions"`` (visits up to and including the purchase
-    visit), ``"days"`` (first event to first purchase)), ``buyers``, ``mean``, ``median``,
-    ``p90``. All counts run up to and include the first purchase.
+    DataFrame, one row per measure: ``measure`` (``"stages passed"``, ``"channel steps"``
+    (runs of one channel: one more than the changes of channel), ``"events"``,
+    ``"sessions"`` (visits up to and including the purchase visit), ``"days"`` (first event
+    to first purchase)), ``buyers``, ``mean``, ``median``, ``p90``. All counts run up to and
+    include the first purchase.
     """
     log = _log(events, "stage")
     way = _buyers_way(log)
@@ -508,7 +509,7 @@ def time_to_first_purchase(events: EventLog | pd.DataFrame) -> pd.DataFrame:
         days=(t._fp_time.max().delta(t.event_time.min(), unit="second") / 86400),
     )
     measures = {"events": "events", "sessions": "sessions", "days": "days"}
-    names = {"stage": "stages passed", "channel": "channel changes"}
+    names = {"stage": "stages passed", "channel": "channel steps"}
     for level, name in names.items():
         if level == "stage" or log.has(level):
             s = steps(way, level=level, within="user")
@@ -521,7 +522,7 @@ def time_to_first_purchase(events: EventLog | pd.DataFrame) -> pd.DataFrame:
         aggs |= {f"mean_{i}": value.mean(), f"median_{i}": value.median()}
         aggs[f"p90_{i}"] = value.quantile(0.9)
     row = per.aggregate(buyers=per.count(), **aggs).to_pandas().iloc[0]
-    order = ["stages passed", "channel changes", "events", "sessions", "days"]
+    order = ["stages passed", "channel steps", "events", "sessions", "days"]
     frame = pd.DataFrame(
         {
             "measure": list(measures),
