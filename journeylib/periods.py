@@ -43,10 +43,19 @@ def weeks_between(first: str, last: str) -> list[str]:
 
 
 def data_period(events: EventLog | pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last event time of the log."""
+    """First and last event time of the log, in UTC (NaT for an empty log)."""
     t = as_eventlog(events).table
     row = t.aggregate(first=t.event_time.min(), last=t.event_time.max()).to_pandas().iloc[0]
-    return pd.Timestamp(row["first"]), pd.Timestamp(row["last"])
+    return _utc(row["first"]), _utc(row["last"])
+
+
+def _utc(value: object) -> pd.Timestamp:
+    """A time as a UTC-aware timestamp: Spark returns times without a zone (its session runs
+    in UTC), DuckDB with one; compared with :func:`iso_week_bounds`, both must be aware."""
+    ts = pd.Timestamp(value)
+    if pd.isna(ts):
+        return ts
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def last_complete_week(events: EventLog | pd.DataFrame) -> str:
