@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _shell import notes_shell, run_cell
 
 import journeylib as jl
 from journeylib import clv, clv_validation, findings, findings_funnel, findings_journey
@@ -213,23 +214,8 @@ def test_overview_and_journey_findings_without_any_purchase():
 
 @pytest.fixture
 def shell():
-    pytest.importorskip("IPython")
-    from IPython.core.interactiveshell import InteractiveShell
-
-    from journeylib.notebook import show_unsupported_as_notes
-
-    sh = InteractiveShell.instance()
-    assert show_unsupported_as_notes(sh, backend="duckdb")
-    yield sh
-    InteractiveShell.clear_instance()
-
-
-def run_cell(shell, source: str) -> tuple[bool, list[str]]:
-    from IPython.utils.capture import capture_output
-
-    with capture_output() as captured:
-        result = shell.run_cell(source)
-    return result.success, [o.data.get("text/markdown", "") for o in captured.outputs]
+    with notes_shell("duckdb") as sh:
+        yield sh
 
 
 def test_a_cell_the_log_cannot_support_shows_why_and_the_notebook_goes_on(shell):

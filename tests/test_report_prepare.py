@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from _shell import notes_shell, run_cell
 
 from journeylib import map_stages, report
 from journeylib._report_staging import remove_stale, staging_folder
@@ -97,24 +98,8 @@ def test_load_reads_the_prepared_log_not_the_data(prepared, tmp_path):
 
 @pytest.fixture
 def shell():
-    pytest.importorskip("IPython")
-    from IPython.core.interactiveshell import InteractiveShell
-
-    from journeylib.notebook import show_unsupported_as_notes
-
-    sh = InteractiveShell.instance()
-    assert show_unsupported_as_notes(sh, backend="spark")
-    yield sh
-    InteractiveShell.clear_instance()
-
-
-def run_cell(shell, source: str) -> tuple[bool, list[str]]:
-    from IPython.utils.capture import capture_output
-
-    with capture_output() as captured:
-        result = shell.run_cell(source)
-    notes = [o.data.get("text/markdown", "") for o in captured.outputs]
-    return result.success, notes
+    with notes_shell("spark") as sh:
+        yield sh
 
 
 def test_an_unsupported_analysis_shows_one_line_and_the_notebook_goes_on(shell):
