@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
+
+from ._intervals import wilson
 
 N_BOOT = 2000
 _SEED = 20240601
@@ -57,8 +58,7 @@ def flag_row(flag: pd.Series, is_best: pd.Series, metric: str) -> dict:
     if n1 == 0 or n2 == 0:
         return _row(metric, "share", np.nan, np.nan, np.nan, np.nan, np.nan, "z-test", n1, n2)
     p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = proportion_confint(k1, n1, method="wilson")
-    l2, u2 = proportion_confint(k2, n2, method="wilson")
+    (l1, l2), (u1, u2) = wilson([k1, k2], [n1, n2])
     d = p1 - p2
     low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)

@@ -48,10 +48,6 @@ def user_table(events: EventLog | pd.DataFrame, *, by: str = "channel") -> ir.Ta
     return users.mutate(value=users.value.fill_null("(none)"), days_to_first_purchase=days)
 
 
-def _wilson(count: pd.Series, nobs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    return wilson(count.to_numpy(dtype=float), nobs.to_numpy(dtype=float))
-
-
 def _vs_rest(count: pd.Series, nobs: pd.Series) -> np.ndarray:
     """Two-sided p-value of a two-proportion z-test of each value against all the others."""
     c, n = count.to_numpy(dtype=float), nobs.to_numpy(dtype=float)
@@ -130,10 +126,10 @@ def first_touch(events: EventLog | pd.DataFrame, *, by: str = "channel") -> pd.D
     for col in ("users", "buyers", "repeat_buyers"):
         out[col] = out[col].astype("int64")
     out["conversion"] = out.buyers / out.users
-    out["conversion_low"], out["conversion_high"] = _wilson(out.buyers, out.users)
+    out["conversion_low"], out["conversion_high"] = wilson(out.buyers, out.users)
     out["conversion_p"] = _vs_rest(out.buyers, out.users)
     out["repeat_rate"] = out.repeat_buyers / out.buyers.where(out.buyers > 0)
-    out["repeat_rate_low"], out["repeat_rate_high"] = _wilson(out.repeat_buyers, out.buyers)
+    out["repeat_rate_low"], out["repeat_rate_high"] = wilson(out.repeat_buyers, out.buyers)
     out["repeat_p"] = _vs_rest(out.repeat_buyers, out.buyers)
     out = out.join(_revenue_stats(out))
     days = u.filter(buyer).select("value", "days_to_first_purchase").to_pandas()

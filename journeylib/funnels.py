@@ -202,10 +202,8 @@ def _spec(
         raise ValueError("step_windows measure from the previous step: not with order='any'")
     by_cols = [by] if isinstance(by, str) else list(by or [])
     for col in [*by_cols, *([hold_constant] if hold_constant else [])]:
-        if _split_source(log, col) is not None:
-            raise NotComputable(
-                f"the log has no {_split_source(log, col)!r} column to split the funnel by"
-            )
+        if (missing := _split_source(log, col)) is not None:
+            raise NotComputable(f"the log has no {missing!r} column to split the funnel by")
     return _Spec(
         parsed,
         order,
