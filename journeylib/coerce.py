@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from . import localtime
-from .backend import epoch_us_to_time
+from .backend import backend_of, epoch_us_to_time
 from .cleaning import DataError, Finding
 from .decimals import read_number_text
 from .ordered import epoch_us
@@ -104,11 +104,13 @@ def parse_time(
     None (the median magnitude of the first :data:`UNIT_SAMPLE` values the engine reads).
     Wall-clock times without an offset (such text, timestamps without a zone, dates at
     midnight) are read in ``timezone`` (:mod:`journeylib.localtime`), or as UTC when it is
-    None. Unparseable values become NULL.
+    None (on Spark, whose TIMESTAMP is an instant, typed timestamps are never wall-clock
+    times). Unparseable values become NULL.
     """
     col = table[column]
     kind = col.type()
-    if kind.is_timestamp() and kind.timezone is not None:
+    if kind.is_timestamp() and (kind.timezone is not None or backend_of(col) == "spark"):
+        # Spark's TIMESTAMP is an instant, which ibis reports without a zone
         return ParsedTime(col.cast(EVENT_TIME_TYPE), [_note(column, "converted to UTC")])
     if kind.is_timestamp() or kind.is_date():
         wall = col.cast("timestamp") if kind.is_date() else col

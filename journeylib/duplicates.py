@@ -71,6 +71,7 @@ def duplicate_purchases(t: ir.Table) -> ir.Table | None:
         return None
     has_order = t.order_id.notnull() & ~is_placeholder(t.order_id)
     base = t.filter((t.event == PURCHASE) & has_order & t.user_id.notnull())
+    base = base.filter(~is_placeholder(base.user_id))  # removed as missing user ids
     keys = ["user_id", "order_id"]
     counted = base.group_by(keys).aggregate(_n=base.count())
     repeated = counted.filter(counted._n > 1).drop("_n").cache()

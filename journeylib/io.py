@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -18,15 +17,16 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from . import decimals, localtime, sources
+from . import localtime, sources
 from .backend import resolve_backend
 from .cleaning import DataError, Finding, raise_if_strict, report_frame
-from .coerce import is_placeholder, parse_time, text_absent, to_canonical_type
+from .coerce import is_placeholder, parse_time, text_absent
 from .duplicates import duplicate_purchases, duplicate_rows
 from .duplicates import release as _release
 from .eventlog import EventLog
+from .flags import Note, dst_notes, naive_note, typed_values
 from .mapping import rename_to_canonical, resolve_mapping
-from .schema import CANONICAL, REFUND, REQUIRED, ROW_ID, USER_KEY
+from .schema import REFUND, REQUIRED, ROW_ID, USER_KEY
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -34,31 +34,18 @@ if TYPE_CHECKING:
 Source = str | os.PathLike | pd.DataFrame | ir.Table
 
 #: The removal checks, in the order a row is assigned to one (a row counts once): check,
-#: column, action, and the column whose source value the examples show.
+#: column, action, and the column whose source value the examples show. A placeholder user
+#: id is found on the distinct user ids instead (:func:`_per_user_counts`), after these.
 _REASONS: dict[int, tuple[str, str, str, str | None]] = {
     1: ("missing user id", "user_id", "removed", None),
-    2: ("placeholder user id", "user_id", "removed", "_user_source"),
-    3: ("missing event name", "event", "removed", None),
-    4: ("missing event time", "event_time", "removed", None),
-    5: ("unparseable event time", "event_time", "removed", "_time_source"),
-    6: ("exact duplicate row", "(all)", "removed", None),
-    7: ("duplicate purchase", "order_id", "removed", "order_id"),
+    2: ("missing event name", "event", "removed", None),
+    3: ("missing event time", "event_time", "removed", None),
+    4: ("unparseable event time", "event_time", "removed", "_time_source"),
+    5: ("exact duplicate row", "(all)", "removed", None),
+    6: ("duplicate purchase", "order_id", "removed", "order_id"),
 }
-_DUPLICATE_PURCHASE = 7
-
-
-@dataclass(frozen=True)
-class _Note:
-    """A flag column counted among the kept rows, reported as one line (check, column,
-    action; examples show the source value of column ``value``); an ``optional`` line is
-    left out of the report when no row has the flag."""
-
-    flag: str
-    check: str
-    column: str
-    action: str
-    value: str | None = None
-    optional: bool = False
+_DUPLICATE_PURCHASE = 6
+_PLACEHOLDER = ("placeholder user id", "user_id", "removed")
 
 
 #: Flag of refund rows whose revenue was positive (made negative by :func:`_flag`).
@@ -163,7 +150,7 @@ def _read(
         table, raw, dups, time_unit=time_unit, zone=zone, allow_missing_user=allow_missing_user
     )
     flagged, purchases = _flag_duplicate_purchases(flagged)
-    per_user = _per_user_counts(flagged, flags).cache()
+    per_user = _per_user_counts(flagged, flags, placeholders=not allow_missing_user).cache()
     counts = _counts(per_user, flags)
     findings = [_malformed_lines(raw), *_findings(flagged, raw, counts, flags), *time_notes]
     if allow_missing_user:
@@ -235,10 +222,10 @@ def _flag(
     time_unit: str | None,
     zone: ZoneInfo | None,
     allow_missing_user: bool,
-) -> tuple[ir.Table, list[_Note], list[Finding]]:
+) -> tuple[ir.Table, list[Note], list[Finding]]:
     """Type the canonical columns and flag each row's removal reason (``_reason``, lazily).
 
-    Returns the flagged table, the flags counted among kept rows (:class:`_Note`: numbers
+    Returns the flagged table, the flags counted among kept rows (:class:`Note`: numbers
     that could not be read, numbers read in a locale's style, times without an offset,
     refunds with positive revenue) and the notes on how times were read.
     """
@@ -256,7 +243,6 @@ def _flag(
         _duplicate=duplicate,
         _time_missing=time_missing,
         _time_source=time_col.cast("string"),  # the unparseable value, for the report
-        _user_placeholder=is_placeholder(table.user_id),
         _user_source=table.user_id.cast("string"),
         **absent,
     )
@@ -264,11 +250,11 @@ def _flag(
     # only text can fail to parse: numbers and timestamps convert whenever they are present
     unparsed = parsed.value.isnull() if time_col.type().is_string() else ibis.literal(False)
     typed = {"event_time": parsed.value, "_time_unparsed": unparsed, "_time_naive": parsed.naive}
-    notes = [_naive_note(zone)]
+    notes = [naive_note(zone)]
     if zone is not None:
         typed |= {"_time_repeated": parsed.repeated, "_time_skipped": parsed.skipped}
-        notes += _dst_notes()
-    number_typed, number_notes = _typed_values(table)
+        notes += dst_notes()
+    number_typed, number_notes = typed_values(table, null_placeholders=allow_missing_user)
     table = table.mutate(**typed, **number_typed)
     notes += number_notes
     if "revenue" in table.columns and "event" in table.columns:
@@ -277,75 +263,9 @@ def _flag(
         positive = ((table.event == REFUND) & (table.revenue > 0)).fill_null(False)
         revenue = ibis.ifelse(positive, -table.revenue, table.revenue)
         table = table.mutate(revenue=revenue, **{_REFUND_FLAG: positive})
-        notes.append(_Note(_REFUND_FLAG, "refund with positive revenue", "revenue", "negated"))
+        notes.append(Note(_REFUND_FLAG, "refund with positive revenue", "revenue", "negated"))
     table = table.mutate(_reason=_reason(table, allow_missing_user))
     return table, notes, parsed.notes
-
-
-def _typed_values(table: ir.Table) -> tuple[dict[str, ir.Value], list[_Note]]:
-    """The canonical columns other than ``event_time`` in their canonical types (a user id
-    that is a placeholder becomes NULL), with the flags of the numbers that could not be
-    read and of the text numbers read in a locale's style (:mod:`journeylib.decimals`)."""
-    present = [n for n in CANONICAL if n in table.columns and n != "event_time"]
-    text_numbers = [n for n in present if CANONICAL[n].is_numeric() and _is_text(table[n])]
-    styles = decimals.number_styles(table, text_numbers)
-    typed: dict[str, ir.Value] = {}
-    notes: list[_Note] = []
-    for name in present:
-        typed[name], bad = to_canonical_type(table[name], name, style=styles.get(name))
-        if bad is not None:
-            typed[f"_bad_{name}"] = bad
-            typed[f"_source_{name}"] = table[name]  # the unreadable value, for the report
-            bad_note = _Note(f"_bad_{name}", f"unreadable {name}", name, "set to null")
-            notes.append(replace(bad_note, value=f"_source_{name}"))
-        if name in styles:
-            text = table[name].strip().nullif("")
-            typed[f"_local_{name}"] = decimals.read_number_text(text, styles[name])[1]
-            notes.append(_local_note(name, styles[name]))
-    if "user_id" in typed:
-        typed["user_id"] = ibis.ifelse(
-            table._user_placeholder, ibis.null("string"), typed["user_id"]
-        )
-    return typed, notes
-
-
-def _is_text(col: ir.Value) -> bool:
-    return col.type().is_string()
-
-
-def _local_note(name: str, style: str) -> _Note:
-    if style == decimals.COMMA:
-        action = "read with ',' as decimal mark, '.' as thousands separator"
-        return _Note(f"_local_{name}", "decimal comma", name, action, f"_source_{name}")
-    action = "read with ',' as thousands separator"
-    return _Note(f"_local_{name}", "thousands separator", name, action, f"_source_{name}", True)
-
-
-def _naive_note(zone: ZoneInfo | None) -> _Note:
-    if zone is None:
-        action = "read as UTC (pass timezone= if they are local times)"
-        return _Note("_time_naive", "time without offset", "event_time", action, "_time_source")
-    action = f"read as {zone.key} time, converted to UTC"
-    return _Note("_time_naive", "time without offset", "event_time", action, "_time_source")
-
-
-def _dst_notes() -> list[_Note]:
-    return [
-        _Note(
-            "_time_repeated",
-            "time in the hour repeated when clocks go back",
-            "event_time",
-            "read as its first occurrence (summer time)",
-            "_time_source",
-        ),
-        _Note(
-            "_time_skipped",
-            "time in the hour skipped when clocks go forward",
-            "event_time",
-            "read with the offset before the change (02:30 as 03:30 summer time)",
-            "_time_source",
-        ),
-    ]
 
 
 def _flag_duplicate_purchases(t: ir.Table) -> tuple[ir.Table, ir.Table | None]:
@@ -362,34 +282,38 @@ def _flag_duplicate_purchases(t: ir.Table) -> tuple[ir.Table, ir.Table | None]:
 def _reason(t: ir.Table, allow_missing_user: bool) -> ir.IntegerValue:
     required_event = t._event_absent if "event" in t.columns else ibis.literal(False)
     missing_user = ibis.literal(False) if allow_missing_user else t._user_id_absent
-    placeholder = ibis.literal(False) if allow_missing_user else t._user_placeholder
     return ibis.cases(
         (missing_user, 1),
-        (placeholder, 2),
-        (required_event, 3),
-        (t._time_missing, 4),
-        (t._time_unparsed, 5),
-        (t._duplicate, 6),
+        (required_event, 2),
+        (t._time_missing, 3),
+        (t._time_unparsed, 4),
+        (t._duplicate, 5),
         else_=0,
     ).cast("int8")
 
 
-def _per_user_counts(t: ir.Table, notes: list[_Note]) -> ir.Table:
+def _per_user_counts(t: ir.Table, notes: list[Note], *, placeholders: bool) -> ir.Table:
     """How many rows each ``user_id`` has per removal reason (``_reason``) and noted flags:
     ``_n``, in one pass over the flagged rows (one group per user and reason, nearly
-    always one per user; a single count, so the groups stay narrow). Summed, the report's
-    counts (:func:`_counts`); its users with kept rows, the users :func:`_user_keys` numbers,
-    so that reading does not group the rows by user a second time."""
-    return t.group_by(["user_id", "_reason", *(n.flag for n in notes)]).aggregate(_n=t.count())
+    always one per user; a single count, so the groups stay narrow), and whether the user
+    id is a placeholder (``_placeholder``, tested once per user, not once per row; always
+    False unless ``placeholders``). Summed, the report's counts (:func:`_counts`); its users
+    with kept rows, the users :func:`_user_keys` numbers, so that reading does not group the
+    rows by user a second time."""
+    p = t.group_by(["user_id", "_reason", *(n.flag for n in notes)]).aggregate(_n=t.count())
+    return p.mutate(_placeholder=is_placeholder(p.user_id) if placeholders else False)
 
 
-def _counts(per_user: ir.Table, notes: list[_Note]) -> pd.Series:
-    """The report's counts (``rows``, ``kept``, ``r<k>`` and each noted flag among the
-    kept rows): :func:`_per_user_counts` summed."""
+def _counts(per_user: ir.Table, notes: list[Note]) -> pd.Series:
+    """The report's counts (``rows``, ``kept``, ``r<k>``, ``placeholder`` and each noted flag
+    among the kept rows): :func:`_per_user_counts` summed. A row of a placeholder user id
+    is not kept."""
     p = per_user
+    kept = (p._reason == 0) & ~p._placeholder
     sums = {f"r{k}": p._n.sum(where=p._reason == k) for k in _REASONS}
-    sums |= {n.flag: p._n.sum(where=p[n.flag] & (p._reason == 0)) for n in notes}
-    sums |= {"rows": p._n.sum(), "kept": p._n.sum(where=p._reason == 0)}
+    sums |= {n.flag: p._n.sum(where=p[n.flag] & kept) for n in notes}
+    sums |= {"placeholder": p._n.sum(where=(p._reason == 0) & p._placeholder)}
+    sums |= {"rows": p._n.sum(), "kept": p._n.sum(where=kept)}
     return p.aggregate(**sums).to_pandas().iloc[0].fillna(0).astype(int)
 
 
@@ -397,13 +321,14 @@ def _user_keys(per_user: ir.Table) -> ir.Table:
     """``user_id`` -> ``user_key`` (0, 1, ... in user_id order) for the users with kept rows,
     as :func:`with_user_key` numbers them."""
     p = per_user
-    users = p.filter((p._reason == 0) & p.user_id.notnull()).select("user_id").distinct()
+    kept = (p._reason == 0) & p.user_id.notnull() & ~p._placeholder
+    users = p.filter(kept).select("user_id").distinct()
     number = ibis.row_number().over(order_by=users.user_id).cast("int64")
     return users.mutate(**{USER_KEY: number})
 
 
 def _findings(
-    t: ir.Table, raw: sources.RawSource, counts: pd.Series, notes: list[_Note]
+    t: ir.Table, raw: sources.RawSource, counts: pd.Series, notes: list[Note]
 ) -> list[Finding]:
     findings = []
     for k, (check, column, action, value) in _REASONS.items():
@@ -412,13 +337,24 @@ def _findings(
         n = int(counts[f"r{k}"])
         examples = _examples(t, t._reason == k, raw, n, value=value)
         findings.append(Finding(check, column, n, action, examples))
+        if k == 1:
+            findings.append(_placeholder_finding(t, raw, int(counts["placeholder"])))
+    kept = t._reason == 0
+    if int(counts["placeholder"]) > 0:  # examples of kept rows only (a row-wise test)
+        kept = kept & ~is_placeholder(t.user_id)
     for note in notes:
         n = int(counts[note.flag])
         if note.optional and n == 0:
             continue
-        ex = _examples(t, t[note.flag] & (t._reason == 0), raw, n, value=note.value)
+        ex = _examples(t, t[note.flag] & kept, raw, n, value=note.value)
         findings.append(Finding(note.check, note.column, n, note.action, ex))
     return findings
+
+
+def _placeholder_finding(t: ir.Table, raw: sources.RawSource, n: int) -> Finding:
+    cond = (t._reason == 0) & is_placeholder(t.user_id)
+    check, column, action = _PLACEHOLDER
+    return Finding(check, column, n, action, _examples(t, cond, raw, n, value="_user_source"))
 
 
 def _examples(
