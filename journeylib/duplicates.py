@@ -74,10 +74,10 @@ def duplicate_purchases(t: ir.Table) -> ir.Table | None:
     base = base.filter(~is_placeholder(base.user_id))  # removed as missing user ids
     keys = ["user_id", "order_id"]
     counted = base.group_by(keys).aggregate(_n=base.count())
-    repeated = counted.filter(counted._n > 1).drop("_n").cache()
-    if int(repeated.count().to_pandas()) == 0:
-        release(repeated)
+    repeated = counted.filter(counted._n > 1).drop("_n")
+    if int(repeated.count().to_pandas()) == 0:  # nearly always: nothing is held
         return None
+    repeated = repeated.cache()
     kept = base.filter(base._reason == 0).select(*keys, "event_time", ROW_ID)
     cand = kept.join(repeated, keys)
     order = [cand.event_time, cand[ROW_ID]]
