@@ -291,3 +291,32 @@ def test_without_order_ids_purchases_are_never_merged():
     ]
     log = jl.read_events(pd.DataFrame(rows, columns=cols))
     assert len(log) == 2 and "duplicate purchase" not in report(log).index
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Australia/Sydney", "America/Sao_Paulo", "Europe/Moscow", "Australia/Lord_Howe",
+     "America/St_Johns", "Asia/Kolkata"],
+)  # fmt: skip
+def test_every_quarter_hour_near_each_change_matches_python(name):
+    """Southern-hemisphere DST, DST abolished (Sao Paulo 2019), offset changes without DST
+    (Moscow 2011, 2014), a 30-minute DST (Lord Howe), a half-hour zone: each wall-clock
+    quarter hour within 3 hours of every change from 2010 to 2024, read by journeylib and by
+    Python's zoneinfo (fold=0)."""
+    tz = ZoneInfo(name)
+    start, end = utc("2010-01-01").value // 1000, utc("2024-12-31").value // 1000
+    _, changes = localtime.transitions(tz, start, end)
+    walls = sorted(
+        {
+            pd.Timestamp(c.at_us + c.before_s * 1_000_000 + k * 900_000_000, unit="us")
+            for c in changes
+            for k in range(-12, 13)
+        }
+        | {pd.Timestamp("2017-06-01 12:00")}
+    )
+    frame = pd.DataFrame({"user_id": "u", "event": "x", "event_time": walls})
+    got = jl.read_events(frame, timezone=name).to_pandas().sort_values("row_id").event_time
+    expected = [
+        pd.Timestamp(w.to_pydatetime().replace(tzinfo=tz, fold=0)).tz_convert("UTC") for w in walls
+    ]
+    assert got.tolist() == expected
