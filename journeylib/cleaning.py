@@ -15,6 +15,10 @@ import pandas as pd
 
 REPORT_COLUMNS = ["check", "column", "rows", "action", "examples"]
 MAX_EXAMPLES = 5
+#: Actions that change or remove nothing: counts (``"read"``, ``"kept"``), notes, and values
+#: read under a stated rule (an action starting with ``"read "``: times without an offset,
+#: decimal commas). ``strict=True`` raises for every other action with rows.
+INFORMATIONAL = ("read", "kept", "noted")
 
 
 class DataError(ValueError):
@@ -50,8 +54,9 @@ def empty_report() -> pd.DataFrame:
 
 
 def raise_if_strict(source: str, findings: Sequence[Finding], *, strict: bool) -> None:
-    """Raise a :class:`DataError` listing every finding with rows when ``strict`` is set."""
-    problems = [f for f in findings if f.rows > 0 and f.action != "kept"]
+    """Raise a :class:`DataError` listing every finding with rows that removed or changed
+    data (not :data:`INFORMATIONAL`) when ``strict`` is set."""
+    problems = [f for f in findings if f.rows > 0 and not _informational(f.action)]
     if not strict or not problems:
         return
     lines = [
@@ -62,6 +67,10 @@ def raise_if_strict(source: str, findings: Sequence[Finding], *, strict: bool) -
         + "\n".join(lines)
         + "\nFix the source, or read it with strict=False to remove and count these rows."
     )
+
+
+def _informational(action: str) -> bool:
+    return action in INFORMATIONAL or action.startswith("read ")
 
 
 def missing_columns_error(source: str, missing: Sequence[str], present: Sequence[str]) -> DataError:

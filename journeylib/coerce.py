@@ -6,18 +6,28 @@ Nothing is dropped here: values that cannot be converted become NULL and a boole
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import pandas as pd
 
-from .backend import epoch_us_to_time
+from . import localtime
+from .backend import backend_of, epoch_us_to_time
 from .cleaning import DataError, Finding
-from .schema import CANONICAL, EVENT_TIME_TYPE
+from .decimals import read_number_text
+from .ordered import epoch_us
+from .schema import CANONICAL, EVENT_TIME_TYPE, PLACEHOLDERS
 
 #: Epoch units, as the factor that turns one unit into microseconds.
 EPOCH_UNITS: dict[str, float] = {"s": 1e6, "ms": 1e3, "us": 1.0, "ns": 1e-3}
 _UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 _NUMERIC_TEXT = r"^\s*-?[0-9]+(\.[0-9]+)?\s*$"
+#: A time written with its own offset or zone: "...10:00:00+01:00", "...10:00-0800",
+#: "...10:00:00.5 +01", or ending in a letter ("...Z", "... UTC", "... Europe/Berlin").
+_OFFSET_AT_END = r"([0-9]:[0-9]{2}(\.[0-9]+)?\s*[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z])$"
 #: How many values the epoch unit is inferred from: the magnitudes of the units lie a factor
 #: of 1000 apart, so a million values tell them apart as surely as 100 million, in a
 #: hundredth of the time.
@@ -62,41 +72,88 @@ def epoch_to_time(value: ir.NumericValue, unit: str) -> ir.TimestampValue:
     return stamp.cast(EVENT_TIME_TYPE)
 
 
+@dataclass
+class ParsedTime:
+    """A time column read as UTC instants, with how it was read.
+
+    ``naive`` marks the values read from a wall-clock time without an offset (text without
+    one, a timestamp or date without a zone); ``repeated`` and ``skipped`` those that fall in
+    an hour a daylight-saving change repeats or skips (only with a ``timezone``).
+    """
+
+    value: ir.TimestampValue
+    notes: list[Finding]
+    naive: ir.BooleanValue = field(default_factory=lambda: ibis.literal(False))
+    repeated: ir.BooleanValue = field(default_factory=lambda: ibis.literal(False))
+    skipped: ir.BooleanValue = field(default_factory=lambda: ibis.literal(False))
+
+
 def parse_time(
-    table: ir.Table, column: str, *, unit: str | None, source: str
-) -> tuple[ir.TimestampValue, list[Finding]]:
+    table: ir.Table,
+    column: str,
+    *,
+    unit: str | None,
+    source: str,
+    timezone: ZoneInfo | None = None,
+) -> ParsedTime:
     """Parse ``table[column]`` into a UTC timestamp and say how it was read.
 
-    Timestamps with a zone are converted to UTC, naive ones are taken as UTC; text is read
-    as ISO 8601 with or without an offset, or as an epoch when every value is a number;
-    numbers are epochs in ``unit`` (``"s"``, ``"ms"``, ``"us"``, ``"ns"``), inferred from their
-    magnitude when ``unit`` is None (the median magnitude of the first :data:`UNIT_SAMPLE`
-    values the engine reads). Unparseable values become NULL.
+    Timestamps with a zone are converted to UTC; text is read as ISO 8601 with or without an
+    offset, or as an epoch when every value is a number; numbers are epochs in ``unit``
+    (``"s"``, ``"ms"``, ``"us"``, ``"ns"``), inferred from their magnitude when ``unit`` is
+    None (the median magnitude of the first :data:`UNIT_SAMPLE` values the engine reads).
+    Wall-clock times without an offset (such text, timestamps without a zone, dates at
+    midnight) are read in ``timezone`` (:mod:`journeylib.localtime`), or as UTC when it is
+    None (on Spark, whose TIMESTAMP is an instant, typed timestamps are never wall-clock
+    times). Unparseable values become NULL.
     """
     col = table[column]
     kind = col.type()
-    if kind.is_timestamp():
-        note = "naive timestamps taken as UTC" if kind.timezone is None else "converted to UTC"
-        return col.cast(EVENT_TIME_TYPE), [Finding("time zone", column, 0, "noted", note)]
-    if kind.is_date():
-        return col.cast("timestamp").cast(EVENT_TIME_TYPE), [
-            Finding("time zone", column, 0, "noted", "dates taken as midnight UTC")
-        ]
+    if kind.is_timestamp() and (kind.timezone is not None or backend_of(col) == "spark"):
+        # Spark's TIMESTAMP is an instant, which ibis reports without a zone
+        return ParsedTime(col.cast(EVENT_TIME_TYPE), [_note(column, "converted to UTC")])
+    if kind.is_timestamp() or kind.is_date():
+        wall = col.cast("timestamp") if kind.is_date() else col
+        return _wall_clock(table, wall.cast(EVENT_TIME_TYPE), col.notnull(), timezone)
     if kind.is_numeric():
-        return _epoch(col, col, unit=unit, column=column)
+        return ParsedTime(*_epoch(col, col, unit=unit, column=column))
     if kind.is_string():
         text = col.strip()
         if _all_numeric_text(table, text):
             number = (
                 text.try_cast("int64") if _no_decimals(table, text) else text.try_cast("float64")
             )
-            return _epoch(col, number, unit=unit, column=column)
-        note = "ISO 8601 text; values without an offset taken as UTC"
+            return ParsedTime(*_epoch(col, number, unit=unit, column=column))
         parsed = ibis.coalesce(
             text.try_cast(EVENT_TIME_TYPE), _offset_attached(text).try_cast(EVENT_TIME_TYPE)
         )
-        return parsed, [Finding("time format", column, 0, "noted", note)]
+        naive = parsed.notnull() & ~text.re_search(_OFFSET_AT_END)
+        read = _wall_clock(table, parsed, naive, timezone)
+        read.notes.append(_note(column, "ISO 8601 text, with or without an offset", "format"))
+        return read
     raise DataError(f"{source}: column '{column}' has type {kind}, which is not a time")
+
+
+def _note(column: str, how: str, what: str = "zone") -> Finding:
+    return Finding(f"time {what}", column, 0, "noted", how)
+
+
+def _wall_clock(
+    table: ir.Table, stamp: ir.TimestampValue, naive: ir.BooleanValue, timezone: ZoneInfo | None
+) -> ParsedTime:
+    """``stamp`` (wall-clock times written as UTC where ``naive``) read in ``timezone``."""
+    if timezone is None:
+        return ParsedTime(stamp, [], naive)
+    wall = epoch_us(stamp)
+    span = table.aggregate(lo=wall.min(where=naive), hi=wall.max(where=naive)).to_pandas()
+    lo, hi = span.lo.iloc[0], span.hi.iloc[0]
+    if pd.isna(lo):  # no naive value: nothing to convert
+        return ParsedTime(stamp, [], naive)
+    first, changes = localtime.transitions(timezone, int(lo), int(hi))
+    utc = epoch_to_time(localtime.wall_to_utc_us(wall, first, changes), "us")
+    repeated, skipped = localtime.dst_flags(wall, changes)
+    value = ibis.ifelse(naive, utc, stamp)
+    return ParsedTime(value, [], naive, naive & repeated, naive & skipped)
 
 
 def _epoch(
@@ -160,11 +217,22 @@ def text_absent(col: ir.Value) -> ir.BooleanValue:
     return clean_text(col).isnull()
 
 
-def to_canonical_type(col: ir.Value, name: str) -> tuple[ir.Value, ir.BooleanValue | None]:
+def is_placeholder(col: ir.Value) -> ir.BooleanValue:
+    """Whether a value is a spelling of "no value" (:data:`~journeylib.schema.PLACEHOLDERS`,
+    any case, surrounding spaces ignored); only text can be one."""
+    if not col.type().is_string():
+        return ibis.literal(False)
+    return col.strip().lower().isin(PLACEHOLDERS).fill_null(False)
+
+
+def to_canonical_type(
+    col: ir.Value, name: str, *, style: str | None = None
+) -> tuple[ir.Value, ir.BooleanValue | None]:
     """Cast ``col`` to the canonical type of ``name``.
 
     Returns the converted column and, for text converted to numbers, a flag that is true where
-    a non-empty value could not be converted (None when nothing can fail).
+    a non-empty value could not be converted (None when nothing can fail). ``style``: how
+    text numbers are written (:func:`journeylib.decimals.number_styles`; None: a plain cast).
     """
     target = CANONICAL[name]
     if target.is_string():
@@ -174,7 +242,8 @@ def to_canonical_type(col: ir.Value, name: str) -> tuple[ir.Value, ir.BooleanVal
         return _numeric(col, target), None
     if kind.is_string():
         text = col.strip().nullif("")
-        value = _numeric(text.try_cast("float64"), target)
+        number = text.try_cast("float64") if style is None else read_number_text(text, style)[0]
+        value = _numeric(number, target)
         return value, text.notnull() & value.isnull()
     if kind.is_boolean():
         return col.cast("int64").cast(target), None

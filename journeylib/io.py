@@ -11,32 +11,41 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from . import sources
-from .backend import backend_of, resolve_backend
+from . import localtime, sources
+from .backend import resolve_backend
 from .cleaning import DataError, Finding, raise_if_strict, report_frame
-from .coerce import parse_time, text_absent, to_canonical_type
+from .coerce import is_placeholder, parse_time, text_absent
+from .duplicates import duplicate_purchases, duplicate_rows
+from .duplicates import release as _release
 from .eventlog import EventLog
+from .flags import Note, dst_notes, naive_note, typed_values
 from .mapping import rename_to_canonical, resolve_mapping
-from .schema import CANONICAL, REFUND, REQUIRED, ROW_ID, USER_KEY
+from .schema import REFUND, REQUIRED, ROW_ID, USER_KEY
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
 
 Source = str | os.PathLike | pd.DataFrame | ir.Table
 
-#: The removal checks, in the order a row is assigned to one (a row counts once).
-_REASONS: dict[int, tuple[str, str, str]] = {
-    1: ("missing user id", "user_id", "removed"),
-    2: ("missing event name", "event", "removed"),
-    3: ("missing event time", "event_time", "removed"),
-    4: ("unparseable event time", "event_time", "removed"),
-    5: ("exact duplicate row", "(all)", "removed"),
+#: The removal checks, in the order a row is assigned to one (a row counts once): check,
+#: column, action, and the column whose source value the examples show. A placeholder user
+#: id is found on the distinct user ids instead (:func:`_per_user_counts`), after these.
+_REASONS: dict[int, tuple[str, str, str, str | None]] = {
+    1: ("missing user id", "user_id", "removed", None),
+    2: ("missing event name", "event", "removed", None),
+    3: ("missing event time", "event_time", "removed", None),
+    4: ("unparseable event time", "event_time", "removed", "_time_source"),
+    5: ("exact duplicate row", "(all)", "removed", None),
+    6: ("duplicate purchase", "order_id", "removed", "order_id"),
 }
+_DUPLICATE_PURCHASE = 6
+_PLACEHOLDER = ("placeholder user id", "user_id", "removed")
 
 
 #: Flag of refund rows whose revenue was positive (made negative by :func:`_flag`).
@@ -50,6 +59,7 @@ def read_events(
     strict: bool = False,
     time_unit: str | None = None,
     backend: BaseBackend | str | None = None,
+    timezone: str | None = None,
 ) -> EventLog:
     """Read, map, type and clean an event log.
 
@@ -73,18 +83,34 @@ def read_events(
         ibis backend (``journeylib.connect("spark")``) or name (``"duckdb"``, ``"spark"``) to
         read onto (default: the in-process DuckDB; an ibis table stays on its own backend).
         Every analysis of the returned log runs there.
+    timezone
+        IANA zone name ("Europe/Berlin") of times written without an offset (text without
+        one, timestamps without a zone, dates): they are read as wall-clock times there and
+        converted to UTC (:mod:`journeylib.localtime`: an hour repeated when clocks go back
+        is read as its first occurrence; a time in the hour skipped when they go forward
+        with the offset before the change, 02:30 as 03:30 summer time). Times with an
+        offset, zone-aware timestamps and epoch numbers are instants already and are not
+        changed. None: such times are taken as UTC, and the report counts them. An unknown
+        name is a ValueError.
 
     Returns
     -------
     EventLog
         Canonical columns (``user_id``, ``event``, ``event_time`` in UTC, optional ones),
         the source's extra columns and ``row_id``; ``.cleaning`` says what was removed:
-        malformed CSV lines, rows without user id, event name or parseable time, exact
-        duplicates (the first copy is kept), numbers that could not be read (set to NULL),
-        and ``refund`` rows with a positive ``revenue`` (negated: refunds carry negative
-        revenue, so that net revenue is the sum).
+        malformed CSV lines, rows without user id (missing, or a placeholder such as
+        "null", "undefined", "(not set)": :data:`~journeylib.schema.PLACEHOLDERS`), event
+        name or parseable time, exact duplicates (the first copy is kept), purchases that
+        repeat an earlier purchase of the same user and ``order_id`` (the first in time is
+        kept; purchases without an order id are never merged), numbers that could not be
+        read (set to NULL), and what was read under a rule: times without an offset, text
+        numbers with a decimal comma or thousands separators
+        (:mod:`journeylib.decimals`), ``refund`` rows with a positive ``revenue`` (negated:
+        refunds carry negative revenue, so that net revenue is the sum).
     """
-    return _read(source, columns, strict=strict, time_unit=time_unit, backend=backend)
+    return _read(
+        source, columns, strict=strict, time_unit=time_unit, backend=backend, timezone=timezone
+    )
 
 
 def as_eventlog(events: EventLog | pd.DataFrame) -> EventLog:
@@ -105,7 +131,9 @@ def _read(
     backend: BaseBackend | str | None,
     required: Sequence[str] = REQUIRED,
     allow_missing_user: bool = False,
+    timezone: str | None = None,
 ) -> EventLog:
+    zone = None if timezone is None else localtime.zone(timezone)
     if isinstance(source, ir.Table) and backend is None:
         backend = source._find_backend(use_default=True)
     con = resolve_backend(backend)
@@ -113,16 +141,18 @@ def _read(
     mapping, notes = resolve_mapping(
         sources.peek_columns(source, con), columns, source=label, required=required
     )
-    text_cols = [src for canon, src in mapping.items() if CANONICAL[canon].is_string()]
-    raw = sources.load(source, con, string_columns=[*text_cols, mapping["event_time"]])
+    # every canonical column read from CSV as text: ids keep their zeros ("007"), and numbers
+    # are read by journeylib's rules (a decimal-comma export's "1.000" is a thousand)
+    raw = sources.load(source, con, string_columns=list(mapping.values()))
     table = rename_to_canonical(raw.table, mapping)
     dups = duplicate_rows(table)
-    flagged, bad_flags, time_notes = _flag(
-        table, raw, dups, time_unit=time_unit, allow_missing_user=allow_missing_user
+    flagged, flags, time_notes = _flag(
+        table, raw, dups, time_unit=time_unit, zone=zone, allow_missing_user=allow_missing_user
     )
-    per_user = _per_user_counts(flagged, bad_flags).cache()
-    counts = _counts(per_user, bad_flags)
-    findings = [_malformed_lines(raw), *_findings(flagged, raw, counts, bad_flags), *time_notes]
+    flagged, purchases = _flag_duplicate_purchases(flagged)
+    per_user = _per_user_counts(flagged, flags, placeholders=not allow_missing_user).cache()
+    counts = _counts(per_user, flags)
+    findings = [_malformed_lines(raw), *_findings(flagged, raw, counts, flags), *time_notes]
     if allow_missing_user:
         findings = [f for f in findings if f.column != "user_id"]
     findings = [
@@ -138,8 +168,9 @@ def _read(
     # every kept row with a user id has a key: an inner join, unless user ids may be missing
     how = "left" if allow_missing_user else "inner"
     cleaned = cleaned.join(keys, "user_id", how=how).select(*cleaned.columns, USER_KEY).cache()
-    for table in (keys, per_user, dups):
-        _release(table)
+    for table in (keys, per_user, dups, purchases):
+        if table is not None:
+            _release(table)
     return EventLog(table=cleaned, cleaning=report_frame(findings), columns=mapping, source=label)
 
 
@@ -189,13 +220,14 @@ def _flag(
     dups: ir.Table | None,
     *,
     time_unit: str | None,
+    zone: ZoneInfo | None,
     allow_missing_user: bool,
-) -> tuple[ir.Table, list[str], list[Finding]]:
+) -> tuple[ir.Table, list[Note], list[Finding]]:
     """Type the canonical columns and flag each row's removal reason (``_reason``, lazily).
 
-    Returns the flagged table, the names of its ``_bad_<column>`` flags (numbers that could
-    not be read) and of the refunds-with-positive-revenue flag, and the notes on how times
-    were read.
+    Returns the flagged table, the flags counted among kept rows (:class:`Note`: numbers
+    that could not be read, numbers read in a locale's style, times without an offset,
+    refunds with positive revenue) and the notes on how times were read.
     """
     time_col = table.event_time
     if time_col.type().is_string():
@@ -211,70 +243,40 @@ def _flag(
         _duplicate=duplicate,
         _time_missing=time_missing,
         _time_source=time_col.cast("string"),  # the unparseable value, for the report
+        _user_source=table.user_id.cast("string"),
         **absent,
     )
-    event_time, time_notes = parse_time(table, "event_time", unit=time_unit, source=raw.label)
+    parsed = parse_time(table, "event_time", unit=time_unit, source=raw.label, timezone=zone)
     # only text can fail to parse: numbers and timestamps convert whenever they are present
-    unparsed = event_time.isnull() if time_col.type().is_string() else ibis.literal(False)
-    typed, bad_flags = {"event_time": event_time, "_time_unparsed": unparsed}, {}
-    for name in CANONICAL:
-        if name in table.columns and name != "event_time":
-            typed[name], bad = to_canonical_type(table[name], name)
-            if bad is not None:
-                bad_flags[f"_bad_{name}"] = bad
-                typed[f"_source_{name}"] = table[name]  # the unreadable value, for the report
-    table = table.mutate(**typed, **bad_flags)
+    unparsed = parsed.value.isnull() if time_col.type().is_string() else ibis.literal(False)
+    typed = {"event_time": parsed.value, "_time_unparsed": unparsed, "_time_naive": parsed.naive}
+    notes = [naive_note(zone)]
+    if zone is not None:
+        typed |= {"_time_repeated": parsed.repeated, "_time_skipped": parsed.skipped}
+        notes += dst_notes()
+    number_typed, number_notes = typed_values(table, null_placeholders=allow_missing_user)
+    table = table.mutate(**typed, **number_typed)
+    notes += number_notes
     if "revenue" in table.columns and "event" in table.columns:
         # refunds carry negative revenue (net revenue = sum); exports (GA4, Shopify) often
         # write the amount refunded as a positive number: made negative, and counted
         positive = ((table.event == REFUND) & (table.revenue > 0)).fill_null(False)
         revenue = ibis.ifelse(positive, -table.revenue, table.revenue)
         table = table.mutate(revenue=revenue, **{_REFUND_FLAG: positive})
-        bad_flags[_REFUND_FLAG] = positive
+        notes.append(Note(_REFUND_FLAG, "refund with positive revenue", "revenue", "negated"))
     table = table.mutate(_reason=_reason(table, allow_missing_user))
-    return table, list(bad_flags), time_notes
+    return table, notes, parsed.notes
 
 
-def duplicate_rows(table: ir.Table) -> ir.Table | None:
-    """``row_id`` of every row that repeats an earlier row exactly (all source columns equal).
-
-    Returns a small cached table, or None when no row repeats another. The repeated values
-    of a hash of each row are found first (one narrow pass, :func:`_repeated_hashes`; rows
-    with different hashes differ, so only rows whose hash repeats can be duplicates, and
-    these are usually none). Only the rows of
-    repeated hashes are then compared on every column (NULLs compare equal), so a hash
-    collision never removes a row; the first copy (lowest ``row_id``) is not returned. The
-    caller releases the table (:func:`_release`).
-    """
-    cols = [c for c in table.columns if c != ROW_ID]
-    row_hash = ibis.struct({c: table[c] for c in cols}).hash()
-    repeated = _repeated_hashes(table.select(_h=row_hash)).cache()
-    if int(repeated.count().to_pandas()) == 0:
-        _release(repeated)
-        return None
-    cand = table.filter(row_hash.isin(repeated._h))
-    groups = cand.group_by(cols).aggregate(_first=cand[ROW_ID].min(), _n=cand.count())
-    groups = groups.filter(groups._n > 1)
-    on = [cand[c].identical_to(groups[c]) for c in cols]
-    joined = cand.join(groups, on)
-    dups = joined.filter(joined[ROW_ID] != joined._first).select(ROW_ID).cache()
-    _release(repeated)
-    return dups
-
-
-def _repeated_hashes(hashes: ir.Table) -> ir.Table:
-    """The values of column ``_h`` that occur more than once.
-
-    On DuckDB by sorting them and comparing neighbours: a sort of 8-byte integers runs in
-    memory where a hash table of every distinct row (one group per row) spills, 1.5 times
-    faster at 100M rows. Elsewhere (Spark, where a window without partitions runs on one
-    task) by grouping.
-    """
-    if backend_of(hashes) == "duckdb":
-        previous = hashes._h.lag().over(order_by=hashes._h)
-        return hashes.filter(hashes._h == previous).select("_h").distinct()
-    counted = hashes.group_by("_h").aggregate(_n=hashes.count())
-    return counted.filter(counted._n > 1).select("_h")
+def _flag_duplicate_purchases(t: ir.Table) -> tuple[ir.Table, ir.Table | None]:
+    """Give reason :data:`_DUPLICATE_PURCHASE` to purchases that repeat an earlier purchase
+    of the same user and order id (:func:`~journeylib.duplicates.duplicate_purchases`)."""
+    dups = duplicate_purchases(t)
+    if dups is None:
+        return t, None
+    repeat = (t._reason == 0) & t[ROW_ID].isin(dups[ROW_ID])
+    reason = ibis.ifelse(repeat, ibis.literal(_DUPLICATE_PURCHASE, "int8"), t._reason)
+    return t.mutate(_reason=reason.cast("int8")), dups
 
 
 def _reason(t: ir.Table, allow_missing_user: bool) -> ir.IntegerValue:
@@ -290,22 +292,28 @@ def _reason(t: ir.Table, allow_missing_user: bool) -> ir.IntegerValue:
     ).cast("int8")
 
 
-def _per_user_counts(t: ir.Table, bad_flags: list[str]) -> ir.Table:
-    """How many rows each ``user_id`` has per removal reason (``_reason``) and ``_bad_``
-    flags: ``_n``, in one pass over the flagged rows (one group per user and reason, nearly
-    always one per user; a single count, so the groups stay narrow). Summed, the report's
-    counts (:func:`_counts`); its users with kept rows, the users :func:`_user_keys` numbers,
-    so that reading does not group the rows by user a second time."""
-    return t.group_by(["user_id", "_reason", *bad_flags]).aggregate(_n=t.count())
+def _per_user_counts(t: ir.Table, notes: list[Note], *, placeholders: bool) -> ir.Table:
+    """How many rows each ``user_id`` has per removal reason (``_reason``) and noted flags:
+    ``_n``, in one pass over the flagged rows (one group per user and reason, nearly
+    always one per user; a single count, so the groups stay narrow), and whether the user
+    id is a placeholder (``_placeholder``, tested once per user, not once per row; always
+    False unless ``placeholders``). Summed, the report's counts (:func:`_counts`); its users
+    with kept rows, the users :func:`_user_keys` numbers, so that reading does not group the
+    rows by user a second time."""
+    p = t.group_by(["user_id", "_reason", *(n.flag for n in notes)]).aggregate(_n=t.count())
+    return p.mutate(_placeholder=is_placeholder(p.user_id) if placeholders else False)
 
 
-def _counts(per_user: ir.Table, bad_flags: list[str]) -> pd.Series:
-    """The report's counts (``rows``, ``kept``, ``r<k>`` and each ``_bad_`` flag among the
-    kept rows): :func:`_per_user_counts` summed."""
+def _counts(per_user: ir.Table, notes: list[Note]) -> pd.Series:
+    """The report's counts (``rows``, ``kept``, ``r<k>``, ``placeholder`` and each noted flag
+    among the kept rows): :func:`_per_user_counts` summed. A row of a placeholder user id
+    is not kept."""
     p = per_user
+    kept = (p._reason == 0) & ~p._placeholder
     sums = {f"r{k}": p._n.sum(where=p._reason == k) for k in _REASONS}
-    sums |= {name: p._n.sum(where=p[name] & (p._reason == 0)) for name in bad_flags}
-    sums |= {"rows": p._n.sum(), "kept": p._n.sum(where=p._reason == 0)}
+    sums |= {n.flag: p._n.sum(where=p[n.flag] & kept) for n in notes}
+    sums |= {"placeholder": p._n.sum(where=(p._reason == 0) & p._placeholder)}
+    sums |= {"rows": p._n.sum(), "kept": p._n.sum(where=kept)}
     return p.aggregate(**sums).to_pandas().iloc[0].fillna(0).astype(int)
 
 
@@ -313,33 +321,40 @@ def _user_keys(per_user: ir.Table) -> ir.Table:
     """``user_id`` -> ``user_key`` (0, 1, ... in user_id order) for the users with kept rows,
     as :func:`with_user_key` numbers them."""
     p = per_user
-    users = p.filter((p._reason == 0) & p.user_id.notnull()).select("user_id").distinct()
+    kept = (p._reason == 0) & p.user_id.notnull() & ~p._placeholder
+    users = p.filter(kept).select("user_id").distinct()
     number = ibis.row_number().over(order_by=users.user_id).cast("int64")
     return users.mutate(**{USER_KEY: number})
 
 
 def _findings(
-    t: ir.Table, raw: sources.RawSource, counts: pd.Series, bad_flags: list[str]
+    t: ir.Table, raw: sources.RawSource, counts: pd.Series, notes: list[Note]
 ) -> list[Finding]:
     findings = []
-    for k, (check, column, action) in _REASONS.items():
-        if column == "event" and "event" not in t.columns:
+    for k, (check, column, action, value) in _REASONS.items():
+        if column in ("event", "order_id") and column not in t.columns:
             continue
         n = int(counts[f"r{k}"])
-        value = "_time_source" if check == "unparseable event time" else None
         examples = _examples(t, t._reason == k, raw, n, value=value)
         findings.append(Finding(check, column, n, action, examples))
-    for name in bad_flags:
-        column = name.removeprefix("_bad_")
-        n = int(counts[name])
-        cond = t[name] & (t._reason == 0)
-        if name == _REFUND_FLAG:
-            ex = _examples(t, cond, raw, n)
-            findings.append(Finding("refund with positive revenue", "revenue", n, "negated", ex))
+        if k == 1:
+            findings.append(_placeholder_finding(t, raw, int(counts["placeholder"])))
+    kept = t._reason == 0
+    if int(counts["placeholder"]) > 0:  # examples of kept rows only (a row-wise test)
+        kept = kept & ~is_placeholder(t.user_id)
+    for note in notes:
+        n = int(counts[note.flag])
+        if note.optional and n == 0:
             continue
-        ex = _examples(t, cond, raw, n, value=f"_source_{column}")
-        findings.append(Finding(f"unreadable {column}", column, n, "set to null", ex))
+        ex = _examples(t, t[note.flag] & kept, raw, n, value=note.value)
+        findings.append(Finding(note.check, note.column, n, note.action, ex))
     return findings
+
+
+def _placeholder_finding(t: ir.Table, raw: sources.RawSource, n: int) -> Finding:
+    cond = (t._reason == 0) & is_placeholder(t.user_id)
+    check, column, action = _PLACEHOLDER
+    return Finding(check, column, n, action, _examples(t, cond, raw, n, value="_user_source"))
 
 
 def _examples(
@@ -360,10 +375,3 @@ def _examples(
 def _malformed_lines(raw: sources.RawSource) -> Finding:
     shown = [f"{os.path.basename(f)} line {n}: {text!r}" for f, n, text in raw.bad_lines[:5]]
     return Finding("malformed CSV line", "(all)", raw.bad_count, "removed", "; ".join(shown))
-
-
-def _release(table: ir.Table) -> None:
-    """Drop a cached intermediate table now instead of at garbage collection."""
-    release = getattr(table, "release", None)
-    if callable(release):
-        release()

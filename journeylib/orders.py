@@ -30,6 +30,7 @@ def read_orders(
     cancel_prefix: str = "C",
     time_unit: str | None = None,
     backend=None,
+    timezone: str | None = None,
 ) -> EventLog:
     """Read an order-line table as purchase and refund events, one per order.
 
@@ -46,6 +47,9 @@ def read_orders(
         Raise instead of removing or setting aside rows.
     cancel_prefix
         Order ids starting with this are cancellations (``"C536379"``); ``""`` to disable.
+    time_unit, timezone
+        As in :func:`~journeylib.read_events`: the unit of epoch-number times, and the IANA
+        zone of times written without an offset (None: taken as UTC, and counted).
 
     Returns
     -------
@@ -54,7 +58,8 @@ def read_orders(
         cancellations and lines with negative quantity or revenue; ``revenue`` is the sum of
         its lines (negative for refunds), ``quantity`` the number of items, ``lines`` the
         number of lines, ``event_time`` the earliest line time. Lines without a customer are
-        set aside (not usable for customer analyses) and counted in the cleaning report.
+        set aside (not usable for customer analyses) and counted in the cleaning report, as
+        are lines whose customer is a placeholder ("null", "nan", "(not set)": no customer).
     """
     lines = _read(
         source,
@@ -64,6 +69,7 @@ def read_orders(
         backend=backend,
         required=_ORDER_REQUIRED,
         allow_missing_user=True,
+        timezone=timezone,
     )
     t = lines.table
     has_qty, has_price = "quantity" in t.columns, "unit_price" in t.columns

@@ -49,6 +49,25 @@ USER_KEY = "user_key"
 #: session), unique in the log, for partitioning and comparing sessions as numbers.
 SESSION_KEY = "session_key"
 
+#: Text values that mean "no value" in real exports: Python's None/nan, JavaScript's
+#: null/undefined/NaN, R's NA, Ruby's nil, Excel's #N/A, GA4's "(not set)", web logs' "-".
+#: Compared lower-cased and trimmed. A user id spelled so is a missing user id (the rows
+#: would otherwise be one giant "user"); "0" is not among them: it is a real id in many
+#: systems (guests in some shop systems; map it to NULL yourself if so).
+PLACEHOLDERS: tuple[str, ...] = (
+    "none",
+    "null",
+    "nil",
+    "undefined",
+    "nan",
+    "na",
+    "n/a",
+    "#n/a",
+    "(not set)",
+    "(none)",
+    "-",
+)
+
 #: Event names that are purchases and refunds in the canonical log.
 PURCHASE = "purchase"
 REFUND = "refund"

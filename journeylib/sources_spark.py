@@ -162,6 +162,11 @@ def _rename_reserved(df: Any) -> Any:
 
 
 def _sep(path: str) -> str:
+    """The field separator: of the header line for a local file (``;`` in decimal-comma
+    exports, as :func:`journeylib.sources.csv_delimiter` finds it on DuckDB), else tab for
+    ``.tsv`` and a comma."""
+    if is_local(path):
+        return sources.csv_delimiter(_local(path))
     return "\t" if ".tsv" in path.lower() else ","
 
 

@@ -429,9 +429,10 @@ def json_mapping() -> str:
     return json.dumps(MAPPING | {"revenue": "amount"})
 
 
-def test_a_semicolon_separated_export_is_read_and_unreadable_numbers_are_shown(tmp_path):
+def test_a_semicolon_separated_export_is_read_and_decimal_commas_are_shown(tmp_path):
     """A spreadsheet export in a decimal-comma locale: ';' between fields (was one column
-    'user_id;event;event_time;revenue' and a missing-columns error), '12,50' revenue."""
+    'user_id;event;event_time;revenue' and a missing-columns error), '12,50' revenue (was
+    unreadable, set to NULL; now read as 12.5 under the decimal-comma rule, and shown)."""
     path = tmp_path / "export.csv"
     path.write_bytes(
         "\ufeffuser_id;event;event_time;revenue\n"
@@ -442,9 +443,12 @@ def test_a_semicolon_separated_export_is_read_and_unreadable_numbers_are_shown(t
     log = jl.read_events(path)
     got = log.to_pandas()
     assert got.user_id.tolist() == ["u1", "u1", "u2"]
-    assert got.revenue.isna().tolist() == [True, True, False] and got.revenue.iloc[2] == 30.0
-    report = log.cleaning.set_index("check").loc["unreadable revenue"]
-    assert (report.rows, report.examples) == (1, "export.csv line 3 ('12,50')")
+    assert got.revenue.isna().tolist() == [True, False, False]
+    assert got.revenue.tolist()[1:] == [12.5, 30.0]
+    report = log.cleaning.set_index("check")
+    assert report.loc["unreadable revenue", "rows"] == 0
+    decimal = report.loc["decimal comma"]
+    assert (decimal.rows, decimal.examples) == (1, "export.csv line 3 ('12,50')")
 
 
 def test_the_first_week_of_a_log_has_no_week_before_to_compare():

@@ -397,3 +397,28 @@ def test_epoch_times_read_the_same(spark_backend, unit):
     )
     assert_same(duck, spark)
     assert duck.event_time.iloc[0] == pd.Timestamp(micros[0] // per * per, unit="us", tz="UTC")
+
+
+def test_real_log_rules_read_the_same(tmp_path, spark_backend):
+    """Local times (a DST change), decimal commas, placeholder user ids and a purchase sent
+    twice: the same rows, values and cleaning report on both engines (by hand: 4 rows kept)."""
+    (tmp_path / "e.csv").write_text(
+        "user_id;event;event_time;order_id;revenue\n"
+        "a;purchase;2024-10-27 02:30:00;o1;1.234,50\n"  # repeated hour: 00:30 UTC
+        "a;purchase;2024-10-27 02:45:00;o1;1.234,50\n"  # the same order again: removed
+        "undefined;page_view;2024-10-27 03:00:00;;\n"  # placeholder user: removed
+        "b;purchase;2024-03-31 02:30:00;o2;12,5\n"  # skipped hour: 01:30 UTC
+        "b;page_view;2024-07-01 12:00:00+05:00;;\n"  # own offset: 07:00 UTC
+        "b;refund;2024-07-02 12:00:00;o2;-2,5\n"  # summer: 10:00 UTC
+    )
+    duck, spark = (
+        jl.read_events(tmp_path / "e.csv", timezone="Europe/Berlin", backend=b)
+        for b in (None, spark_backend)
+    )
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    assert_same(duck.cleaning, spark.cleaning)
+    got = duck.to_pandas().sort_values("row_id")
+    assert got.event_time.dt.strftime("%m-%d %H:%M").tolist() == [
+        "10-27 00:30", "03-31 01:30", "07-01 07:00", "07-02 10:00"
+    ]  # fmt: skip
+    assert got.revenue.fillna(0.0).tolist() == [1234.5, 12.5, 0.0, -2.5]
