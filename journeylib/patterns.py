@@ -304,8 +304,9 @@ def _score(t: pd.DataFrame, n_pop: int, n_best: int) -> pd.DataFrame:
     t["support"] = n / n_pop
     t["p_best"] = b / n
     t["ci_low"], t["ci_high"] = wilson(b, n)
-    t["p_best_without"] = (n_best - b) / (n_pop - n)
+    # a pattern every user has leaves nobody without it: NaN, not a warning
     with np.errstate(divide="ignore", invalid="ignore"):
+        t["p_best_without"] = (n_best - b) / (n_pop - n)
         t["lift"] = t.p_best / t.p_best_without
     t["p_value"] = _fisher_two_sided(b, n_pop, n_best, n)
     t["_group"] = t.groupby(["users", "best_users", "_s1", "_s2"]).ngroup()
