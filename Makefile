@@ -66,11 +66,11 @@ bench-report: $(STAMP) $(DATA) ## Time only the report suite (python -m journeyl
 	$(BIN)/python -m journeylib.bench_report
 
 # The path-analytics tool issue 5 compares against, each version in a virtual environment of its
-# own (3.3.0 needs numpy < 2 and an older pyarrow); not a dependency of journeylib.
+# own (3.3.0 needs pandas 1.5, numpy 1.26 and pyarrow 15); not a dependency of journeylib.
 TOOL_VENVS := .venv-rete3 .venv-rete5
 .venv-rete3/bin/python:
 	$(PYTHON) -m venv .venv-rete3
-	.venv-rete3/bin/pip install $(PIP_FLAGS) -q 'retentioneering==3.3.0' 'numpy<2' 'pyarrow<16'
+	.venv-rete3/bin/pip install $(PIP_FLAGS) -q 'retentioneering==3.3.0' 'numpy==1.26.4' 'pyarrow==15.0.2'
 .venv-rete5/bin/python:
 	$(PYTHON) -m venv .venv-rete5
 	.venv-rete5/bin/pip install $(PIP_FLAGS) -q 'retentioneering==5.2.4'

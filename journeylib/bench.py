@@ -130,8 +130,10 @@ def rows_from_subprocesses(
     rows: list[dict] = []
     for size in (int(float(s)) for s in sizes.split(",")):
         cmd = [sys.executable, "-m", module, "--one", str(size), "--repeat", str(repeat), *extra]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        rows.extend(json.loads(out.strip().splitlines()[-1]))
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:  # the child's own error, not only its exit status
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-3000:]}")
+        rows.extend(json.loads(run.stdout.strip().splitlines()[-1]))
     return rows
 
 

@@ -101,8 +101,10 @@ def tool_rows(tool_python: str, n_events: int, repeat: int, ours: pd.DataFrame) 
     with ``tool_python``; fail unless its counts and users equal ``ours`` (journeylib's
     ``transitions(level="event", within="user")`` table) pair by pair."""
     cmd = [tool_python, str(TOOL_SCRIPT), str(ensure_log(n_events)), str(repeat)]
-    stdout = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    out = json.loads(stdout.strip().splitlines()[-1])
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-3000:]}")
+    out = json.loads(run.stdout.strip().splitlines()[-1])
     theirs = sorted(tuple(cell) for cell in out["cells"])
     mine = sorted(
         (str(f), str(t), int(n), int(u))
