@@ -1,5 +1,5 @@
 """Time the transition matrix of retentioneering, the open path-analytics tool issue 5 measures
-journeylib against, on one of the bench's event logs.
+journeylib against, on the cleaned copy of a bench log (bench_journey._cleaned_copy).
 
 Run by :mod:`journeylib.bench_journey` with the tool's own interpreter (``--tool-python``): the
 tool needs versions of pandas and numpy other than journeylib's, so it lives in a virtual

@@ -16,8 +16,10 @@ expressions.
 With ``--tool-python PYTHON`` (repeatable), the transition matrix of retentioneering (the open
 path-analytics tool the target refers to) is timed on the same log, on the same machine, by that
 interpreter (:mod:`journeylib._bench_tool`; the tool needs its own virtual environment, see
-``make bench-tool``): its counts and users must equal journeylib's ``within="user"`` table, or
-the run fails, and the ratio is printed beside the fixed target.
+``make bench-tool``), on a copy of the log as journeylib cleaned it: its counts and users must
+equal journeylib's ``within="user"`` table pair by pair, or the run fails. The ratio to the
+quicker of the tool's two matrices (counts, users; journeylib's table has both, and median and
+p90 times) is printed beside the fixed target.
 
 Usage: ``python -m journeylib.bench_journey [--sizes 1000000,10000000] [--repeat 3]
 [--tool-python .venv-tool/bin/python]``.
@@ -32,9 +34,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .bench import _time, ensure_log, peak_rss_gb, rows_from_subprocesses
+from .schema import ROW_ID
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .eventlog import EventLog
 
 TOOL_SCRIPT = Path(__file__).with_name("_bench_tool.py")
 #: journeylib's step that computes what the tool's matrices do (users' whole journeys).
@@ -96,11 +101,11 @@ def _check_same(lib, rows: list[tuple]) -> None:
         raise AssertionError("journeylib's transitions differ from the hand-written SQL's")
 
 
-def tool_rows(tool_python: str, n_events: int, repeat: int, ours: pd.DataFrame) -> list[dict]:
-    """Time the tool's transition matrices (counts, users) on the bench log of ``n_events``
-    with ``tool_python``; fail unless its counts and users equal ``ours`` (journeylib's
-    ``transitions(level="event", within="user")`` table) pair by pair."""
-    cmd = [tool_python, str(TOOL_SCRIPT), str(ensure_log(n_events)), str(repeat)]
+def tool_rows(tool_python: str, events: Path, repeat: int, ours: pd.DataFrame) -> list[dict]:
+    """Time the tool's transition matrices (counts, users) on ``events`` (the cleaned log, see
+    :func:`_cleaned_copy`) with ``tool_python``; fail unless its counts and users equal
+    ``ours`` (journeylib's ``transitions(level="event", within="user")``) pair by pair."""
+    cmd = [tool_python, str(TOOL_SCRIPT), str(events), str(repeat)]
     run = subprocess.run(cmd, capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-3000:]}")
@@ -116,6 +121,19 @@ def tool_rows(tool_python: str, n_events: int, repeat: int, ours: pd.DataFrame) 
         {"step": f"{out['tool']}: counts", "seconds": out["counts_s"]},
         {"step": f"{out['tool']}: users", "seconds": out["users_s"]},
     ]
+
+
+def _cleaned_copy(log: EventLog, n_events: int) -> Path:
+    """The log's events after journeylib's cleaning (exact duplicate rows removed, say), as
+    the Parquet file the tool reads: both tools then count the same events. Written once per
+    size, in (user, time, ``row_id``) order, so that events of one user at the same instant
+    reach the tool in the order journeylib gives them."""
+    path = ensure_log(n_events).with_name("events_cleaned.parquet")
+    if not path.exists():
+        t = log.table
+        ordered = t.order_by([t.user_id, t.event_time, t[ROW_ID]])
+        ordered.select("user_id", "event", "event_time").to_parquet(path)
+    return path
 
 
 def run_size(n_events: int, repeat: int, tools: list[str] | None = None) -> list[dict]:
@@ -149,7 +167,8 @@ def run_size(n_events: int, repeat: int, tools: list[str] | None = None) -> list
         _check_same(jl.transitions(sessions), result)
         add(name.replace("transitions", "hand SQL"), seconds)
     for tool in tools or []:
-        for row in tool_rows(tool, n_events, repeat, jl.transitions(log, within="user")):
+        events = _cleaned_copy(log, n_events)
+        for row in tool_rows(tool, events, repeat, jl.transitions(log, within="user")):
             add(row["step"], row["seconds"])
     for row in rows:
         row["size"] = n_events
@@ -166,11 +185,20 @@ def _verdict(row: dict, by: dict) -> str:
     if sql and step.startswith("transitions"):
         parts.append(f"{seconds / sql:.2f}x hand SQL")
     if step == TOOL_PEER:
-        for (s, name), tool_s in by.items():
-            if s == size and name.endswith(": counts"):
-                tool = name.removesuffix(": counts")
-                parts.append(f"{tool_s / seconds:.1f}x faster than {tool} (5x: {tool_s / 5:.2f} s)")
+        for tool, tool_s in _quickest_tool_matrix(by, size).items():
+            parts.append(f"{tool_s / seconds:.1f}x faster than {tool} (5x: {tool_s / 5:.2f} s)")
     return "; ".join(parts)
+
+
+def _quickest_tool_matrix(by: dict, size: int) -> dict[str, float]:
+    """Per tool timed at ``size``, the quicker of its two matrices (counts, users): journeylib's
+    one table has both, so the comparison with either one matrix is the tool's best case."""
+    best: dict[str, float] = {}
+    for (s, name), seconds in by.items():
+        if s == size and ": " in name and not name.startswith(("transitions", "hand SQL")):
+            tool = name.split(": ")[0]
+            best[tool] = min(seconds, best.get(tool, seconds))
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
