@@ -15,7 +15,7 @@ PIP_FLAGS := --disable-pip-version-check $(if $(CI),--progress-bar off,)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help install data report test lint format lab bench bench-report bench-scale clean
+.PHONY: help install data report test lint format lab bench bench-report bench-scale bench-tool clean
 
 help: ## List the targets, one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -64,6 +64,19 @@ bench: $(STAMP) $(DATA) ## Time engine, funnel, transitions, CLV, then the repor
 
 bench-report: $(STAMP) $(DATA) ## Time only the report suite (python -m journeylib.bench_report)
 	$(BIN)/python -m journeylib.bench_report
+
+# The path-analytics tool issue 5 compares against, each version in a virtual environment of its
+# own (3.3.0 needs pandas 1.5, numpy 1.26 and pyarrow 15); not a dependency of journeylib.
+TOOL_VENVS := .venv-rete3 .venv-rete5
+.venv-rete3/bin/python:
+	$(PYTHON) -m venv .venv-rete3
+	.venv-rete3/bin/pip install $(PIP_FLAGS) -q 'retentioneering==3.3.0' 'numpy==1.26.4' 'pyarrow==15.0.2'
+.venv-rete5/bin/python:
+	$(PYTHON) -m venv .venv-rete5
+	.venv-rete5/bin/pip install $(PIP_FLAGS) -q 'retentioneering==5.2.4'
+
+bench-tool: $(STAMP) $(addsuffix /bin/python,$(TOOL_VENVS)) ## Transitions beside retentioneering 3.3.0 and 5.2.4 on the same logs
+	$(BIN)/python -m journeylib.bench_journey $(foreach v,$(TOOL_VENVS),--tool-python $(v)/bin/python)
 
 bench-scale: $(STAMP) ## 100M events out of core on DuckDB vs hand SQL (EVENTS=1e7 for a smaller run)
 	$(BIN)/python -m journeylib.bench_scale $(if $(EVENTS),--events $(EVENTS),)

@@ -21,7 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 TARGETS_S = {
@@ -118,17 +118,22 @@ def run_size(n_events: int, repeat: int) -> list[dict]:
     return rows
 
 
-def rows_from_subprocesses(module: str, sizes: str, repeat: int) -> list[dict]:
-    """Run ``python -m <module> --one <size>`` for each of the comma-separated ``sizes``.
+def rows_from_subprocesses(
+    module: str, sizes: str, repeat: int, extra: Sequence[str] = ()
+) -> list[dict]:
+    """Run ``python -m <module> --one <size> [extra...]`` for each of the comma-separated
+    ``sizes``.
 
     Each size runs in a fresh process, so the peak memory printed is that size's own; the
     module prints its rows as JSON on its last line.
     """
     rows: list[dict] = []
     for size in (int(float(s)) for s in sizes.split(",")):
-        cmd = [sys.executable, "-m", module, "--one", str(size), "--repeat", str(repeat)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        rows.extend(json.loads(out.strip().splitlines()[-1]))
+        cmd = [sys.executable, "-m", module, "--one", str(size), "--repeat", str(repeat), *extra]
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:  # the child's own error, not only its exit status
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-3000:]}")
+        rows.extend(json.loads(run.stdout.strip().splitlines()[-1]))
     return rows
 
 

@@ -13,15 +13,37 @@ fails. The Python part of the gap-session step (building the ibis expression and
 it to SQL) is shown on its own line. SQL strings live here only: the library writes ibis
 expressions.
 
-Usage: ``python -m journeylib.bench_journey [--sizes 1000000,10000000] [--repeat 3]``.
+With ``--tool-python PYTHON`` (repeatable), the transition matrix of retentioneering (the open
+path-analytics tool the target refers to) is timed on the same log, on the same machine, by that
+interpreter (:mod:`journeylib._bench_tool`; the tool needs its own virtual environment, see
+``make bench-tool``), on a copy of the log as journeylib cleaned it: its counts and users must
+equal journeylib's ``within="user"`` table pair by pair, or the run fails. The ratio to the
+quicker of the tool's two matrices (counts, users; journeylib's table has both, and median and
+p90 times) is printed beside the fixed target.
+
+Usage: ``python -m journeylib.bench_journey [--sizes 1000000,10000000] [--repeat 3]
+[--tool-python .venv-tool/bin/python]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .bench import _time, ensure_log, peak_rss_gb, rows_from_subprocesses
+from .schema import ROW_ID
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .eventlog import EventLog
+
+TOOL_SCRIPT = Path(__file__).with_name("_bench_tool.py")
+#: journeylib's step that computes what the tool's matrices do (users' whole journeys).
+TOOL_PEER = "transitions (event, user)"
 
 TARGET_1M_S = 1.1 / 5
 
@@ -79,7 +101,42 @@ def _check_same(lib, rows: list[tuple]) -> None:
         raise AssertionError("journeylib's transitions differ from the hand-written SQL's")
 
 
-def run_size(n_events: int, repeat: int) -> list[dict]:
+def tool_rows(tool_python: str, events: Path, repeat: int, ours: pd.DataFrame) -> list[dict]:
+    """Time the tool's transition matrices (counts, users) on ``events`` (the cleaned log, see
+    :func:`_cleaned_copy`) with ``tool_python``; fail unless its counts and users equal
+    ``ours`` (journeylib's ``transitions(level="event", within="user")``) pair by pair."""
+    cmd = [tool_python, str(TOOL_SCRIPT), str(events), str(repeat)]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-3000:]}")
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    theirs = sorted(tuple(cell) for cell in out["cells"])
+    mine = sorted(
+        (str(f), str(t), int(n), int(u))
+        for f, t, n, u in ours[["from", "to", "transitions", "users"]].itertuples(index=False)
+    )
+    if theirs != mine:
+        raise AssertionError(f"{out['tool']}'s transition matrix differs from journeylib's")
+    return [
+        {"step": f"{out['tool']}: counts", "seconds": out["counts_s"]},
+        {"step": f"{out['tool']}: users", "seconds": out["users_s"]},
+    ]
+
+
+def _cleaned_copy(log: EventLog, n_events: int) -> Path:
+    """The log's events after journeylib's cleaning (exact duplicate rows removed, say), as
+    the Parquet file the tool reads: both tools then count the same events. Written once per
+    size, in (user, time, ``row_id``) order, so that events of one user at the same instant
+    reach the tool in the order journeylib gives them."""
+    path = ensure_log(n_events).with_name("events_cleaned.parquet")
+    if not path.exists():
+        t = log.table
+        ordered = t.order_by([t.user_id, t.event_time, t[ROW_ID]])
+        ordered.select("user_id", "event", "event_time").to_parquet(path)
+    return path
+
+
+def run_size(n_events: int, repeat: int, tools: list[str] | None = None) -> list[dict]:
     """Time each transitions step, and the hand SQL beside the session ones; a row per step."""
     import ibis
 
@@ -109,9 +166,39 @@ def run_size(n_events: int, repeat: int) -> list[dict]:
         seconds, result = _time(lambda q=sql, c=con: c.raw_sql(q).fetchall(), repeat)
         _check_same(jl.transitions(sessions), result)
         add(name.replace("transitions", "hand SQL"), seconds)
+    for tool in tools or []:
+        events = _cleaned_copy(log, n_events)
+        for row in tool_rows(tool, events, repeat, jl.transitions(log, within="user")):
+            add(row["step"], row["seconds"])
     for row in rows:
         row["size"] = n_events
     return rows
+
+
+def _verdict(row: dict, by: dict) -> str:
+    """The target (1M), the ratio to the hand SQL and to each tool timed at the same size."""
+    size, step, seconds = row["size"], row["step"], row["seconds"]
+    parts = []
+    if size == 1_000_000 and step.startswith("transitions (event"):
+        parts.append(f"< {TARGET_1M_S:.2f} s: {'met' if seconds < TARGET_1M_S else 'MISSED'}")
+    sql = by.get((size, step.replace("transitions", "hand SQL")))
+    if sql and step.startswith("transitions"):
+        parts.append(f"{seconds / sql:.2f}x hand SQL")
+    if step == TOOL_PEER:
+        for tool, tool_s in _quickest_tool_matrix(by, size).items():
+            parts.append(f"{tool_s / seconds:.1f}x faster than {tool} (5x: {tool_s / 5:.2f} s)")
+    return "; ".join(parts)
+
+
+def _quickest_tool_matrix(by: dict, size: int) -> dict[str, float]:
+    """Per tool timed at ``size``, the quicker of its two matrices (counts, users): journeylib's
+    one table has both, so the comparison with either one matrix is the tool's best case."""
+    best: dict[str, float] = {}
+    for (s, name), seconds in by.items():
+        if s == size and ": " in name and not name.startswith(("transitions", "hand SQL")):
+            tool = name.split(": ")[0]
+            best[tool] = min(seconds, best.get(tool, seconds))
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,25 +206,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m journeylib.bench_journey", description=__doc__)
     parser.add_argument("--sizes", default="1000000,10000000", help="comma-separated event counts")
     parser.add_argument("--repeat", type=int, default=3, help="runs per step; the median is shown")
+    parser.add_argument(
+        "--tool-python",
+        action="append",
+        default=[],
+        help="interpreter of a virtual environment with retentioneering, timed on the same log",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(run_size(args.one, args.repeat)))
+        print(json.dumps(run_size(args.one, args.repeat, args.tool_python)))
         return 0
-    rows = rows_from_subprocesses("journeylib.bench_journey", args.sizes, args.repeat)
-    print(f"{'step':<36}{'events':>12}{'median s':>10}{'peak GB':>9}  target / vs hand SQL")
+    tools = [f"--tool-python={t}" for t in args.tool_python]
+    rows = rows_from_subprocesses("journeylib.bench_journey", args.sizes, args.repeat, tools)
+    print(f"{'step':<40}{'events':>12}{'median s':>10}{'peak GB':>9}  target / compared")
     by = {(r["size"], r["step"]): r["seconds"] for r in rows}
     for r in rows:
-        verdict = ""
-        if r["size"] == 1_000_000 and r["step"].startswith("transitions (event"):
-            met = "met" if r["seconds"] < TARGET_1M_S else "MISSED"
-            verdict = f"< {TARGET_1M_S:.2f} s: {met}"
-        sql = by.get((r["size"], r["step"].replace("transitions", "hand SQL")))
-        if sql and r["step"].startswith("transitions"):
-            verdict += f"; {r['seconds'] / sql:.2f}x hand SQL"
-        print(
-            f"{r['step']:<36}{r['events']:>12,}{r['seconds']:>10.2f}{r['peak_gb']:>9.2f}  {verdict}"
-        )
+        line = f"{r['step']:<40}{r['events']:>12,}{r['seconds']:>10.2f}{r['peak_gb']:>9.2f}"
+        print(f"{line}  {_verdict(r, by)}")
     return 0
 
 

@@ -148,7 +148,7 @@ def _write_duckdb(con: BaseBackend, table: Any, path: Path) -> None:
     alias = ibis.util.gen_name("jl_prepared")
     con.attach(str(path), name=alias)
     try:
-        con.raw_sql(f'CREATE TABLE "{alias}".main.{_TABLE} AS {con.compile(table)}')
+        con.create_table(_TABLE, table, database=(alias, "main"))
     finally:
         con.detach(alias)
 
