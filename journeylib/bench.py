@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 TARGETS_S = {
     ("sessionize (30 min gap)", 1_000_000): 0.3,
@@ -130,11 +131,17 @@ def rows_from_subprocesses(
     rows: list[dict] = []
     for size in (int(float(s)) for s in sizes.split(",")):
         cmd = [sys.executable, "-m", module, "--one", str(size), "--repeat", str(repeat), *extra]
-        run = subprocess.run(cmd, capture_output=True, text=True)
-        if run.returncode != 0:  # the child's own error, not only its exit status
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-3000:]}")
-        rows.extend(json.loads(run.stdout.strip().splitlines()[-1]))
+        rows.extend(json_from(cmd))
     return rows
+
+
+def json_from(cmd: Sequence[str]) -> Any:
+    """Run ``cmd`` and read the JSON on the last line it prints; a failure raises with the
+    child's own error, not only its exit status."""
+    run = subprocess.run(list(cmd), capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:

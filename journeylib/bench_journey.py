@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .bench import _time, ensure_log, peak_rss_gb, rows_from_subprocesses
+from .bench import _time, ensure_log, json_from, peak_rss_gb, rows_from_subprocesses
 from .schema import ROW_ID
 
 if TYPE_CHECKING:
@@ -105,11 +104,7 @@ def tool_rows(tool_python: str, events: Path, repeat: int, ours: pd.DataFrame) -
     """Time the tool's transition matrices (counts, users) on ``events`` (the cleaned log, see
     :func:`_cleaned_copy`) with ``tool_python``; fail unless its counts and users equal
     ``ours`` (journeylib's ``transitions(level="event", within="user")``) pair by pair."""
-    cmd = [tool_python, str(TOOL_SCRIPT), str(events), str(repeat)]
-    run = subprocess.run(cmd, capture_output=True, text=True)
-    if run.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-3000:]}")
-    out = json.loads(run.stdout.strip().splitlines()[-1])
+    out = json_from([tool_python, str(TOOL_SCRIPT), str(events), str(repeat)])
     theirs = sorted(tuple(cell) for cell in out["cells"])
     mine = sorted(
         (str(f), str(t), int(n), int(u))
@@ -166,9 +161,10 @@ def run_size(n_events: int, repeat: int, tools: list[str] | None = None) -> list
         seconds, result = _time(lambda q=sql, c=con: c.raw_sql(q).fetchall(), repeat)
         _check_same(jl.transitions(sessions), result)
         add(name.replace("transitions", "hand SQL"), seconds)
+    if tools:
+        events, ours = _cleaned_copy(log, n_events), jl.transitions(log, within="user")
     for tool in tools or []:
-        events = _cleaned_copy(log, n_events)
-        for row in tool_rows(tool, events, repeat, jl.transitions(log, within="user")):
+        for row in tool_rows(tool, events, repeat, ours):
             add(row["step"], row["seconds"])
     for row in rows:
         row["size"] = n_events
