@@ -17,16 +17,18 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from . import localtime, sources
+from . import formats, localtime, opening, sources
 from .backend import resolve_backend
 from .cleaning import DataError, Finding, raise_if_strict, report_frame
 from .coerce import is_placeholder, parse_time, text_absent
+from .controls import strip_controls
 from .duplicates import duplicate_purchases, duplicate_rows
 from .duplicates import release as _release
 from .eventlog import EventLog
 from .flags import Note, dst_notes, naive_note, typed_values
 from .mapping import rename_to_canonical, resolve_mapping
 from .schema import REFUND, REQUIRED, ROW_ID, USER_KEY
+from .timerange import MAX_AHEAD, MIN_TIME, Bound, TimeRange
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -41,6 +43,7 @@ _REASONS: dict[int, tuple[str, str, str, str | None]] = {
     2: ("missing event name", "event", "removed", None),
     3: ("missing event time", "event_time", "removed", None),
     4: ("unparseable event time", "event_time", "removed", "_time_source"),
+    7: ("event time outside plausible range", "event_time", "removed", "_time_source"),
     5: ("exact duplicate row", "(all)", "removed", None),
     6: ("duplicate purchase", "order_id", "removed", "order_id"),
 }
@@ -60,6 +63,9 @@ def read_events(
     time_unit: str | None = None,
     backend: BaseBackend | str | None = None,
     timezone: str | None = None,
+    encoding: str = "utf-8",
+    min_time: Bound = MIN_TIME,
+    max_time: Bound = MAX_AHEAD,
 ) -> EventLog:
     """Read, map, type and clean an event log.
 
@@ -92,6 +98,14 @@ def read_events(
         offset, zone-aware timestamps and epoch numbers are instants already and are not
         changed. None: such times are taken as UTC, and the report counts them. An unknown
         name is a ValueError.
+    encoding
+        Text encoding of CSV files (``"latin-1"``, ``"cp1252"``, ...; default UTF-8). A file
+        that is not in it is a :class:`~journeylib.cleaning.DataError` saying where.
+    min_time, max_time
+        The plausible range of event times: rows with a time before ``min_time`` (default
+        1990-01-01) or after ``max_time`` (a time, or a Timedelta after the moment of
+        reading: default one day) are removed and counted (:mod:`journeylib.timerange`).
+        None: no bound on that side.
 
     Returns
     -------
@@ -109,7 +123,14 @@ def read_events(
         refunds carry negative revenue, so that net revenue is the sum).
     """
     return _read(
-        source, columns, strict=strict, time_unit=time_unit, backend=backend, timezone=timezone
+        source,
+        columns,
+        strict=strict,
+        time_unit=time_unit,
+        backend=backend,
+        timezone=timezone,
+        encoding=encoding,
+        times=TimeRange.of(min_time, max_time),
     )
 
 
@@ -122,7 +143,22 @@ def as_eventlog(events: EventLog | pd.DataFrame) -> EventLog:
     raise TypeError(f"expected an EventLog or a pandas DataFrame, got {type(events).__name__}")
 
 
-def _read(
+def _read(source: Source, columns: Mapping[str, str] | None, **options) -> EventLog:
+    """:func:`_read_source`, with an engine's error on a damaged Parquet file turned into a
+    DataError naming the file (:func:`journeylib.opening.named_errors`)."""
+    files = [] if isinstance(source, pd.DataFrame | ir.Table) else _local_files(source)
+    with opening.named_errors(files):
+        return _read_source(source, columns, **options)
+
+
+def _local_files(source: str | os.PathLike) -> list[str]:
+    try:
+        return sources.expand_paths(source)
+    except DataError:  # a remote path (Spark) or none: the read says so
+        return []
+
+
+def _read_source(
     source: Source,
     columns: Mapping[str, str] | None,
     *,
@@ -132,32 +168,48 @@ def _read(
     required: Sequence[str] = REQUIRED,
     allow_missing_user: bool = False,
     timezone: str | None = None,
+    encoding: str = "utf-8",
+    times: TimeRange | None = None,
 ) -> EventLog:
+    times = TimeRange.of() if times is None else times
     zone = None if timezone is None else localtime.zone(timezone)
     if isinstance(source, ir.Table) and backend is None:
         backend = source._find_backend(use_default=True)
     con = resolve_backend(backend)
     label = _label(source)
     mapping, notes = resolve_mapping(
-        sources.peek_columns(source, con), columns, source=label, required=required
+        sources.peek_columns(source, con, encoding=encoding),
+        columns,
+        source=label,
+        required=required,
     )
     # every canonical column read from CSV as text: ids keep their zeros ("007"), and numbers
     # are read by journeylib's rules (a decimal-comma export's "1.000" is a thousand)
-    raw = sources.load(source, con, string_columns=list(mapping.values()))
+    raw = sources.load(source, con, string_columns=list(mapping.values()), encoding=encoding)
     table = rename_to_canonical(raw.table, mapping)
     dups = duplicate_rows(table)
     flagged, flags, time_notes = _flag(
-        table, raw, dups, time_unit=time_unit, zone=zone, allow_missing_user=allow_missing_user
+        table,
+        raw,
+        dups,
+        time_unit=time_unit,
+        zone=zone,
+        allow_missing_user=allow_missing_user,
+        times=times,
     )
     flagged, purchases = _flag_duplicate_purchases(flagged)
     per_user = _per_user_counts(flagged, flags, placeholders=not allow_missing_user).cache()
     counts = _counts(per_user, flags)
     findings = [_malformed_lines(raw), *_findings(flagged, raw, counts, flags), *time_notes]
+    findings += formats.number_formats(flagged)
+    if int(counts["r7"]) > 0:  # say which range, when it removed rows
+        findings.append(Finding("plausible time range", "event_time", 0, "noted", times.describe()))
     if allow_missing_user:
         findings = [f for f in findings if f.column != "user_id"]
     findings = [
         Finding("rows read", "(all)", int(counts["rows"]) + raw.bad_count, "read"),
         *findings,
+        *raw.notes,
         *notes,
         Finding("rows kept", "(all)", int(counts["kept"]), "kept"),
     ]
@@ -222,6 +274,7 @@ def _flag(
     time_unit: str | None,
     zone: ZoneInfo | None,
     allow_missing_user: bool,
+    times: TimeRange,
 ) -> tuple[ir.Table, list[Note], list[Finding]]:
     """Type the canonical columns and flag each row's removal reason (``_reason``, lazily).
 
@@ -229,6 +282,7 @@ def _flag(
     that could not be read, numbers read in a locale's style, times without an offset,
     refunds with positive revenue) and the notes on how times were read.
     """
+    table, control = strip_controls(table)
     time_col = table.event_time
     if time_col.type().is_string():
         time_text = time_col.strip()
@@ -247,10 +301,16 @@ def _flag(
         **absent,
     )
     parsed = parse_time(table, "event_time", unit=time_unit, source=raw.label, timezone=zone)
-    # only text can fail to parse: numbers and timestamps convert whenever they are present
-    unparsed = parsed.value.isnull() if time_col.type().is_string() else ibis.literal(False)
-    typed = {"event_time": parsed.value, "_time_unparsed": unparsed, "_time_naive": parsed.naive}
-    notes = [naive_note(zone)]
+    # a missing time is reason 3 first; a present one that converts to NULL is unparseable
+    # (text that is no time, an epoch number too large for any date)
+    unparsed = parsed.value.isnull()
+    typed = {
+        "event_time": parsed.value,
+        "_time_unparsed": unparsed,
+        "_time_implausible": times.outside(parsed.value),
+        "_time_naive": parsed.naive,
+    }
+    notes = [naive_note(zone), *([control] if control else [])]
     if zone is not None:
         typed |= {"_time_repeated": parsed.repeated, "_time_skipped": parsed.skipped}
         notes += dst_notes()
@@ -287,6 +347,7 @@ def _reason(t: ir.Table, allow_missing_user: bool) -> ir.IntegerValue:
         (required_event, 2),
         (t._time_missing, 3),
         (t._time_unparsed, 4),
+        (t._time_implausible, 7),
         (t._duplicate, 5),
         else_=0,
     ).cast("int8")

@@ -18,6 +18,7 @@ from .eventlog import EventLog
 from .io import Source, _read
 from .ordered import first_in_order
 from .schema import PURCHASE, REFUND, ROW_ID
+from .timerange import MAX_AHEAD, MIN_TIME, Bound, TimeRange
 
 _ORDER_REQUIRED = ("user_id", "order_id", "event_time")
 
@@ -31,6 +32,9 @@ def read_orders(
     time_unit: str | None = None,
     backend=None,
     timezone: str | None = None,
+    encoding: str = "utf-8",
+    min_time: Bound = MIN_TIME,
+    max_time: Bound = MAX_AHEAD,
 ) -> EventLog:
     """Read an order-line table as purchase and refund events, one per order.
 
@@ -50,6 +54,9 @@ def read_orders(
     time_unit, timezone
         As in :func:`~journeylib.read_events`: the unit of epoch-number times, and the IANA
         zone of times written without an offset (None: taken as UTC, and counted).
+    encoding, min_time, max_time
+        As in :func:`~journeylib.read_events`: the text encoding of CSV files, and the
+        plausible range of times (lines outside it are removed and counted).
 
     Returns
     -------
@@ -70,6 +77,8 @@ def read_orders(
         required=_ORDER_REQUIRED,
         allow_missing_user=True,
         timezone=timezone,
+        encoding=encoding,
+        times=TimeRange.of(min_time, max_time),
     )
     t = lines.table
     has_qty, has_price = "quantity" in t.columns, "unit_price" in t.columns
@@ -221,7 +230,9 @@ def ga4_channel(medium: ir.StringValue, source: ir.StringValue) -> ir.StringValu
     )
 
 
-def read_ga4(source: Source, *, strict: bool = False, backend=None) -> EventLog:
+def read_ga4(
+    source: Source, *, strict: bool = False, backend=None, encoding: str = "utf-8"
+) -> EventLog:
     """Read a flattened GA4 BigQuery export (one row per event).
 
     Maps ``user_pseudo_id``, ``event_name``, ``event_timestamp`` (epoch microseconds),
@@ -230,16 +241,18 @@ def read_ga4(source: Source, *, strict: bool = False, backend=None) -> EventLog:
     ``ecommerce.transaction_id`` and ``ecommerce.purchase_revenue`` onto the canonical names
     (underscored spellings such as ``device_category`` work too). GA4 session ids are unique
     per user only; journeylib always keys sessions by (``user_id``, ``session_id``).
+    ``encoding``: the text encoding of CSV files, as in :func:`~journeylib.read_events`.
     """
     from .sources import peek_columns
 
-    present = peek_columns(source, None if backend is None else resolve_backend(backend))
+    con = None if backend is None else resolve_backend(backend)
+    present = peek_columns(source, con, encoding=encoding)
     mapping = {}
     for canon, candidates in GA4_COLUMNS.items():
         hit = next((c for c in candidates if c in present), None)
         if hit is not None:
             mapping[canon] = hit
-    log = _read(source, mapping, strict=strict, time_unit="us", backend=backend)
+    log = _read(source, mapping, strict=strict, time_unit="us", backend=backend, encoding=encoding)
     medium = next((c for c in _GA4_MEDIUM if c in log.table.columns), None)
     if medium is None or log.has("channel"):
         return log

@@ -52,6 +52,7 @@ from typing import Any
 from journeylib._report_html import export_html, write_index
 from journeylib._report_schedule import last_seconds, run_order
 from journeylib._report_staging import remove_stale, staging_folder, swap_into_place
+from journeylib.cleaning import DataError
 from journeylib.eventlog import EventLog
 
 __all__ = [
@@ -233,7 +234,13 @@ def load_columns(columns: Mapping[str, str] | str | os.PathLike[str] | None) -> 
     """Return the column mapping given as a mapping, a path to a JSON file, or None."""
     if columns is None or isinstance(columns, Mapping):
         return None if columns is None else dict(columns)
-    mapping = json.loads(Path(columns).read_text(encoding="utf-8"))
+    try:
+        mapping = json.loads(Path(columns).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"{columns}: not a valid JSON column mapping ({exc}); write it as "
+            '{"user_id": "your user column", "event": "...", "event_time": "..."}'
+        ) from exc
     if not isinstance(mapping, dict):
         raise ValueError(f"{columns}: the column mapping must be a JSON object")
     return mapping
