@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.journeylib-installed
+# A report needs journeylib alone; the tests add the dev and Spark extras (STAMP).
+REPORT_STAMP := $(VENV)/.journeylib-report
 DATA := data/shop/events.parquet
 WEEK ?=
 BACKEND ?=
@@ -26,16 +28,20 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,spark]'
+	@touch $@ $(REPORT_STAMP)
+
+$(REPORT_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e .
 	@touch $@
 
-install: $(STAMP) ## Create .venv if missing; install journeylib (again only when pyproject.toml changed)
+install: $(STAMP) ## Create .venv if missing; install journeylib with its dev and Spark extras
 
-$(DATA): | $(STAMP)
+$(DATA): | $(REPORT_STAMP)
 	$(BIN)/python -m journeylib.synth
 
 data: $(DATA) ## Generate the default synthetic shop in data/shop/ if missing
 
-report: $(STAMP) $(DATA) ## Render every notebook to reports/<week>/ (WEEK=2024-W23, BACKEND=spark, JOBS=1)
+report: $(REPORT_STAMP) $(DATA) ## Render every notebook to reports/<week>/ (WEEK=2024-W23, BACKEND=spark, JOBS=1)
 	$(BIN)/journeylib report $(if $(WEEK),--week $(WEEK),) $(if $(BACKEND),--backend $(BACKEND),) \
 		$(if $(JOBS),--jobs $(JOBS),)
 
@@ -52,7 +58,7 @@ format: $(STAMP) ## Rewrite the code with ruff format and ruff check --fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-lab: $(STAMP) $(DATA) ## Open JupyterLab on notebooks/
+lab: $(REPORT_STAMP) $(DATA) ## Open JupyterLab on notebooks/
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP) $(DATA) ## Time engine, funnel, transitions, CLV, then the report suite (default data, 10M events)
