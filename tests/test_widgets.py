@@ -70,9 +70,7 @@ def test_a_misspelt_step_shows_one_line_with_the_closest_names(funnel_widget, ca
     capsys.readouterr()
     funnel_widget.redraw(steps="session_start, purchse", **DEFAULTS)
     line = one_line(capsys)
-    assert line == (
-        "Step 'purchse' matches no event in the log; closest event names: 'purchase'"
-    )
+    assert line == ("Step 'purchse' matches no event in the log; closest event names: 'purchase'")
 
 
 def test_a_window_without_a_unit_shows_one_line_with_the_hint(funnel_widget, capsys):
