@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,9 +26,10 @@ def styled(
     Numeric columns not listed get a readable default: p-values (``p_value``, ``p_*``,
     ``*_p``) as ``0.042`` or ``< 0.001``, other floats with thousands separators or three
     significant digits, integers of 10,000 and more with thousands separators.
-    Every cell's text is HTML-escaped (text from data never becomes markup) and the index
-    is hidden. Personal data never shows: ids that look like e-mail addresses are replaced by
-    salted pseudonyms and addresses in text by theirs (:func:`journeylib.privacy.redact_frame`).
+    Every cell's text, the column names and the caption are HTML-escaped (text from data
+    never becomes markup) and the index is hidden. Personal data never shows: ids that look
+    like e-mail addresses are replaced by salted pseudonyms and addresses in text by theirs
+    (:func:`journeylib.privacy.redact_frame`).
     """
     frame = redact_frame(frame)
     fmt: dict[str, Any] = {}
@@ -37,8 +39,9 @@ def styled(
     fmt |= {c: "{:,.2f}" for c in currency if c in frame.columns}
     fmt = _defaults(frame, fmt) | fmt
     styler = frame.style.format(fmt, na_rep="–", escape="html").hide(axis="index")
+    styler = styler.format_index(escape="html", axis="columns")
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(html.escape(caption, quote=False))
     return styler
 
 
