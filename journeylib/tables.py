@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import html
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import quote
@@ -15,6 +13,7 @@ from pandas.io.formats.style import Styler
 
 from . import display
 from .display import configure
+from .exports import write_csv
 from .privacy import redact_frame
 
 __all__ = ["configure", "kpi_table", "styled"]
@@ -78,11 +77,12 @@ def styled(
     )
     wanted = [shown.columns[list(frame.columns).index(c)] for c in keep if c in frame.columns]
     fitted = display.fit_width(shown, keep=wanted)
-    caption_html = html.escape(caption) if caption else ""
+    caption_html = html.escape(caption, quote=False) if caption else ""
     if len(fitted) < shown.shape[1]:
         caption_html += _left_out_note(frame, caption, shown.shape[1] - len(fitted))
         shown = shown[fitted]
     styler = shown.style.format(escape="html").hide(axis="index")
+    styler = styler.format_index(escape="html", axis="columns")
     numeric = [c for c in shown.columns if kind_by_label[c] not in {"text", "yes_no"}]
     if numeric:
         styler = styler.set_table_styles(
@@ -115,19 +115,14 @@ def _left_out_note(frame: pd.DataFrame, caption: str | None, dropped: int) -> st
 
 
 def _write_csv(frame: pd.DataFrame, caption: str | None) -> Path | None:
-    """The full table as CSV in the page's folder (atomically), or None without a folder."""
+    """The full table as CSV in the page's folder, or None without a folder."""
     settings = display.settings()
     if settings.csv_dir is None:
         return None
     slug = re.sub(r"[^a-z0-9]+", "_", (caption or "table").lower()).strip("_")[:60]
     path = settings.csv_dir / f"{settings.page}_{slug or 'table'}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-        frame.to_csv(stream, index=False)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-    return path
+    return write_csv(frame, path)
 
 
 def _fmt(value: float, unit: str) -> str:

@@ -54,6 +54,13 @@ _LAYOUT = """(() => {
     text: document.body.innerText,
   });
 })()"""
+# The page's Content-Security-Policy (meta tag) and every attribute holding a javascript: URL.
+_SAFETY = """JSON.stringify({
+    csp: [...document.querySelectorAll('meta[http-equiv="Content-Security-Policy" i]')]
+        .map(m => m.getAttribute('content')),
+    javascript_urls: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
+        .filter(a => /^\\s*javascript:/i.test(a.value))
+        .map(a => e.tagName + ' ' + a.name + '=' + a.value))})"""
 
 
 def chromium_path() -> str | None:
@@ -73,6 +80,8 @@ class PageCheck:
     requests: list[str] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
     layout: dict[str, Any] = field(default_factory=dict)
+    csp: list[str] = field(default_factory=list)
+    javascript_urls: list[str] = field(default_factory=list)
     screenshot: Path | None = None
 
     @property
@@ -140,6 +149,9 @@ class Chromium:
             result.images = json.loads(value["result"]["value"])
             value = ws.call("Runtime.evaluate", expression=_LAYOUT, returnByValue=True)
             result.layout = json.loads(value["result"]["value"])
+            value = ws.call("Runtime.evaluate", expression=_SAFETY, returnByValue=True)
+            safety = json.loads(value["result"]["value"])
+            result.csp, result.javascript_urls = safety["csp"], safety["javascript_urls"]
             if screenshot is not None:
                 shot = ws.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
                 screenshot.write_bytes(base64.b64decode(shot["data"]))

@@ -1,5 +1,6 @@
 """Each report page and the index, opened in headless Chromium: no console error, no request
-leaving the machine, every image rendered; a screenshot of each for the developer.
+leaving the machine, every image rendered, a Content-Security-Policy that lets no script run
+and no ``javascript:`` URL anywhere in the DOM; a screenshot of each for the developer.
 
 Runs on the shared report run (fixture ``report_run``). Needs Debian's ``chromium``
 (``.ci/run`` installs it in CI); elsewhere the test skips, naming the command to install it.
@@ -82,6 +83,10 @@ def test_reports_render_in_chromium_without_errors(report_run, browser, tmp_path
         broken = [i["alt"] for i in result.images if not (i["complete"] and i["width"] > 0)]
         assert broken == [], f"{page.name}: images not rendered: {broken}"
         assert all(i["alt"] for i in result.images), f"{page.name}: an image without alt text"
+        assert len(result.csp) == 1 and "script-src 'none'" in result.csp[0], result.csp
+        script_src = result.csp[0].split("script-src")[1].split(";")[0]
+        assert "default-src 'none'" in result.csp[0] and "unsafe" not in script_src
+        assert result.javascript_urls == [], f"{page.name}: {result.javascript_urls}"
         assert Path(result.screenshot).stat().st_size > 10_000
         checked.append(result.screenshot)
         if found := reviewer_problems(result.layout, parameters):
