@@ -17,7 +17,7 @@ PIP_FLAGS := --disable-pip-version-check $(if $(CI),--progress-bar off,)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help install data report test lint format lab bench bench-report bench-scale bench-tool clean
+.PHONY: help install data report test lint format lab bench bench-report bench-scale bench-tool bench-coverage clean
 
 help: ## List the targets, one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -86,6 +86,10 @@ bench-tool: $(STAMP) $(addsuffix /bin/python,$(TOOL_VENVS)) ## Transitions besid
 
 bench-scale: $(STAMP) ## 100M events out of core on DuckDB vs hand SQL (EVENTS=1e7 for a smaller run)
 	$(BIN)/python -m journeylib.bench_scale $(if $(EVENTS),--events $(EVENTS),)
+
+bench-coverage: $(STAMP) ## Coverage of the CLV intervals on 200 synthetic shops (SHOPS=20 for a quick run, JOBS=2)
+	nice $(BIN)/python benchmarks/clv_coverage.py $(if $(SHOPS),--shops $(SHOPS),) \
+		$(if $(JOBS),--jobs $(JOBS),)
 
 clean: ## Remove caches and build artefacts (keeps .venv, data/ and reports/)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache
