@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from . import formats, localtime, opening, sources
+from . import derived, formats, localtime, opening, sources, vocabulary
 from .backend import resolve_backend
 from .cleaning import DataError, Finding, raise_if_strict, report_frame
 from .coerce import is_placeholder, parse_time, text_absent
@@ -66,6 +66,7 @@ def read_events(
     encoding: str = "utf-8",
     min_time: Bound = MIN_TIME,
     max_time: Bound = MAX_AHEAD,
+    event_names: str | Mapping[str, str] | None = "auto",
 ) -> EventLog:
     """Read, map, type and clean an event log.
 
@@ -106,6 +107,16 @@ def read_events(
         1990-01-01) or after ``max_time`` (a time, or a Timedelta after the moment of
         reading: default one day) are removed and counted (:mod:`journeylib.timerange`).
         None: no bound on that side.
+    event_names
+        How to read event names (:mod:`journeylib.vocabulary`). ``"auto"``: GA4's names
+        and their spelling variants (``"Add To Cart"``, ``"addToCart"``) are GA4's names,
+        and the names of a well-known vocabulary (Segment's "Product Viewed", Snowplow's,
+        REES46's ``view``/``cart``, Retailrocket's ``addtocart``/``transaction``, ...) are
+        read as GA4's when the log shows that vocabulary unambiguously; spellings of one
+        unknown name that differ in case or surrounding spaces become one. A dict
+        ``{source name: name}`` reads those names as given, the rest as ``"auto"``. None:
+        names are kept as they are. Each renamed name is a line of the cleaning report, and
+        the source's names stay in a ``source_event`` column.
 
     Returns
     -------
@@ -131,6 +142,7 @@ def read_events(
         timezone=timezone,
         encoding=encoding,
         times=TimeRange.of(min_time, max_time),
+        event_names=event_names,
     )
 
 
@@ -170,6 +182,7 @@ def _read_source(
     timezone: str | None = None,
     encoding: str = "utf-8",
     times: TimeRange | None = None,
+    event_names: str | Mapping[str, str] | None = "auto",
 ) -> EventLog:
     times = TimeRange.of() if times is None else times
     zone = None if timezone is None else localtime.zone(timezone)
@@ -187,6 +200,8 @@ def _read_source(
     # are read by journeylib's rules (a decimal-comma export's "1.000" is a thousand)
     raw = sources.load(source, con, string_columns=list(mapping.values()), encoding=encoding)
     table = rename_to_canonical(raw.table, mapping)
+    table, control = strip_controls(table)  # before names are compared or counted
+    table, renamed = vocabulary.read_event_names(table, event_names)
     dups = duplicate_rows(table)
     flagged, flags, time_notes = _flag(
         table,
@@ -197,6 +212,7 @@ def _read_source(
         allow_missing_user=allow_missing_user,
         times=times,
     )
+    flags += [control] if control else []
     flagged, purchases = _flag_duplicate_purchases(flagged)
     per_user = _per_user_counts(flagged, flags, placeholders=not allow_missing_user).cache()
     counts = _counts(per_user, flags)
@@ -211,6 +227,7 @@ def _read_source(
         *findings,
         *raw.notes,
         *notes,
+        *renamed,
         Finding("rows kept", "(all)", int(counts["kept"]), "kept"),
     ]
     raise_if_strict(raw.label, findings, strict=strict)
@@ -220,6 +237,8 @@ def _read_source(
     # every kept row with a user id has a key: an inner join, unless user ids may be missing
     how = "left" if allow_missing_user else "inner"
     cleaned = cleaned.join(keys, "user_id", how=how).select(*cleaned.columns, USER_KEY).cache()
+    cleaned, priced = derived.revenue_from_prices(cleaned)
+    findings[-1:-1] = priced  # before "rows kept"
     for table in (keys, per_user, dups, purchases):
         if table is not None:
             _release(table)
@@ -282,7 +301,6 @@ def _flag(
     that could not be read, numbers read in a locale's style, times without an offset,
     refunds with positive revenue) and the notes on how times were read.
     """
-    table, control = strip_controls(table)
     time_col = table.event_time
     if time_col.type().is_string():
         time_text = time_col.strip()
@@ -310,7 +328,7 @@ def _flag(
         "_time_implausible": times.outside(parsed.value),
         "_time_naive": parsed.naive,
     }
-    notes = [naive_note(zone), *([control] if control else [])]
+    notes = [naive_note(zone)]
     if zone is not None:
         typed |= {"_time_repeated": parsed.repeated, "_time_skipped": parsed.skipped}
         notes += dst_notes()
