@@ -62,8 +62,9 @@ def epoch_to_time(value: ir.NumericValue, unit: str) -> ir.TimestampValue:
     limit = _MAX_MICROS / factor  # beyond it, NULL: no overflow error on one absurd value
     if value.type().is_integer():
         whole = value.cast("int64")
-        most = int(limit)
-        whole = ibis.ifelse((whole <= most) & (whole >= -most), whole, ibis.null("int64"))
+        if limit < 2**63:  # nanoseconds: every int64 is a date
+            most = int(limit)
+            whole = ibis.ifelse((whole <= most) & (whole >= -most), whole, ibis.null("int64"))
         micros = whole * int(factor) if factor >= 1 else whole // int(round(1 / factor))
     else:
         real = value.cast("float64")

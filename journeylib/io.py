@@ -200,9 +200,9 @@ def _read_source(
     # are read by journeylib's rules (a decimal-comma export's "1.000" is a thousand)
     raw = sources.load(source, con, string_columns=list(mapping.values()), encoding=encoding)
     table = rename_to_canonical(raw.table, mapping)
+    dups = duplicate_rows(table)  # copies of the source's values
     table, control = strip_controls(table)  # before names are compared or counted
     table, renamed = vocabulary.read_event_names(table, event_names)
-    dups = duplicate_rows(table)
     flagged, flags, time_notes = _flag(
         table,
         raw,

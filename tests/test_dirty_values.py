@@ -203,3 +203,63 @@ def test_dirty_values_read_the_same_on_spark(tmp_path, spark_backend):
         check(spark)
         cols = ["check", "column", "rows", "action", "examples"]
         pd.testing.assert_frame_equal(duck.cleaning[cols], spark.cleaning[cols])
+
+
+# --- plausible times, control characters ------------------------------------------------
+
+
+def test_times_outside_the_plausible_range_are_removed_and_the_week_comes_from_the_rest():
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "c"],
+            "event": ["page_view"] * 4,
+            "event_time": [
+                "2024-03-04T10:00:00Z",  # Monday of 2024-W10
+                "2024-03-10T10:00:00Z",  # its Sunday: W10 is complete
+                "9999-12-31T10:00:00Z",  # a placeholder date: removed
+                "1970-01-01T00:00:00Z",  # a stopped clock: removed
+            ],
+        }
+    )
+    log = jl.read_events(frame)
+    r = report(log)
+    assert r.loc["event time outside plausible range", "rows"] == 2
+    assert r.loc["event time outside plausible range", "examples"] == (
+        "row 3 ('9999-12-31T10:00:00Z'), row 4 ('1970-01-01T00:00:00Z')"
+    )
+    assert r.loc["plausible time range", "examples"].startswith("outside 1990-01-01 00:00 UTC")
+    assert jl.periods.last_complete_week(log) == "2024-W10"  # not 9999-W52
+    wide = jl.read_events(frame, min_time=None, max_time=None)
+    assert len(wide) == 4
+    narrow = jl.read_events(frame, min_time="2024-03-05", max_time=pd.Timestamp("2024-03-11"))
+    assert narrow.to_pandas().event_time.dt.day.tolist() == [10]
+
+
+def test_a_bound_in_the_wrong_order_is_an_error():
+    with pytest.raises(ValueError, match="must be before"):
+        jl.read_events(pd.DataFrame(), min_time="2025-01-01", max_time="2024-01-01")
+
+
+def test_control_characters_in_names_are_removed_and_counted():
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a\x00", "b", "\x00"],
+            "event": ["page\x00_view", "page_view", "zoom\tin", "page_view"],
+            "event_time": ["2024-03-04T10:00:00Z"] * 4,
+            "note": ["kept\x00as is", "", "", ""],  # not a name: passed through
+        }
+    )
+    log = jl.read_events(frame)
+    r = report(log)
+    assert r.loc["control characters in names", "rows"] == 3
+    assert r.loc["control characters in names", "action"] == "characters removed"
+    assert r.loc["control characters in names", "examples"] == (
+        r"row 1 ('page\x00_view'), row 2 ('a\x00'), row 3 ('zoom\tin')"
+    )
+    assert r.loc["missing user id", "rows"] == 1  # an id of only a NUL is no id
+    got = log.to_pandas().sort_values("row_id")
+    assert got.user_id.tolist() == ["a", "a", "b"]
+    assert got.event.tolist() == ["page_view", "page_view", "zoomin"]
+    assert got.note.tolist()[0] == "kept\x00as is"
+    with pytest.raises(jl.DataError, match="control characters in names"):
+        jl.read_events(frame.iloc[:3], strict=True)
