@@ -29,6 +29,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@touch $@
 
 install: $(STAMP) ## Create .venv if missing; install journeylib (again only when pyproject.toml changed)
+	@$(BIN)/python journeylib/nbclean.py --install
 
 $(DATA): | $(STAMP)
 	$(BIN)/python -m journeylib.synth
@@ -52,7 +53,8 @@ format: $(STAMP) ## Rewrite the code with ruff format and ruff check --fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-lab: $(STAMP) $(DATA) ## Open JupyterLab on notebooks/
+lab: $(STAMP) $(DATA) ## Open JupyterLab on notebooks/ (git commits them without outputs)
+	@$(BIN)/python journeylib/nbclean.py --install
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP) $(DATA) ## Time engine, funnel, transitions, CLV, then the report suite (default data, 10M events)
