@@ -55,7 +55,8 @@ format: $(STAMP) ## Rewrite the code with ruff format and ruff check --fix
 
 lab: $(STAMP) $(DATA) ## Open JupyterLab on notebooks/ (git commits them without outputs)
 	@$(BIN)/python journeylib/nbclean.py --install
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks \
+		--ContentsManager.pre_save_hook=journeylib.nbclean.pre_save
 
 bench: $(STAMP) $(DATA) ## Time engine, funnel, transitions, CLV, then the report suite (default data, 10M events)
 	$(BIN)/python -m journeylib.bench

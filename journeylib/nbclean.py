@@ -1,11 +1,16 @@
 """Keep notebooks clean under git: what is committed has no outputs and JupyterLab's metadata.
 
-git's clean filter for ``*.ipynb`` (``.gitattributes``), installed in the repository's git
-config by ``make install`` and ``make lab`` (``python3 journeylib/nbclean.py --install``).
-git passes every notebook it stages or compares through it: outputs, execution counts, run
-timings, widget state and the Python version are left out, and the kernel metadata is the
-one JupyterLab writes, so running, saving or just opening a notebook leaves ``git status``
-clean. The file on disk keeps its outputs.
+Two parts, both stdlib-only:
+
+- git's clean filter for ``*.ipynb`` (``.gitattributes``), installed in the repository's git
+  config by ``make install`` and ``make lab`` (``python3 journeylib/nbclean.py --install``).
+  git passes every notebook it stages or compares through it: outputs, execution counts, run
+  timings, widget state and the Python version are left out and the kernel metadata is the
+  one JupyterLab writes, so what an analyst commits is clean and ``git diff`` shows no
+  outputs. The file on disk keeps its outputs.
+- :func:`pre_save`, the hook ``make lab`` gives JupyterLab's file manager
+  (``--ContentsManager.pre_save_hook``): every save writes the kernel metadata as committed
+  (no Python version), so opening a notebook and letting autosave run changes no byte.
 
 Run as a script with the standard library only (no journeylib import, so git stays fast):
 ``python3 journeylib/nbclean.py < in.ipynb > out.ipynb``.
@@ -18,7 +23,7 @@ import subprocess
 import sys
 from typing import Any
 
-__all__ = ["KERNELSPEC", "LANGUAGE_INFO", "clean", "clean_text", "install"]
+__all__ = ["KERNELSPEC", "LANGUAGE_INFO", "clean", "clean_text", "install", "pre_save"]
 
 #: The kernel metadata JupyterLab writes for journeylib's kernel (ipykernel's ``python3``).
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -44,12 +49,7 @@ def clean(nb: dict[str, Any]) -> dict[str, Any]:
     of the notebook is dropped; a ``python3`` (or missing) kernel gets :data:`KERNELSPEC`
     and :data:`LANGUAGE_INFO`. Everything else (sources, tags, cell ids) is kept.
     """
-    meta = nb.setdefault("metadata", {})
-    for key in _NOTEBOOK_KEYS:
-        meta.pop(key, None)
-    if meta.get("kernelspec", {}).get("name", "python3") == "python3":
-        meta["kernelspec"] = dict(KERNELSPEC)
-        meta["language_info"] = json.loads(json.dumps(LANGUAGE_INFO))
+    _kernel_metadata(nb)
     for cell in nb.get("cells", []):
         for key in _CELL_KEYS:
             cell.get("metadata", {}).pop(key, None)
@@ -57,6 +57,26 @@ def clean(nb: dict[str, Any]) -> dict[str, Any]:
             cell["outputs"] = []
             cell["execution_count"] = None
     return nb
+
+
+def _kernel_metadata(nb: dict[str, Any]) -> None:
+    """The notebook metadata as committed: no run metadata, JupyterLab's kernel (in place)."""
+    meta = nb.setdefault("metadata", {})
+    for key in _NOTEBOOK_KEYS:
+        meta.pop(key, None)
+    if meta.get("kernelspec", {}).get("name", "python3") == "python3":
+        meta["kernelspec"] = dict(KERNELSPEC)
+        meta["language_info"] = json.loads(json.dumps(LANGUAGE_INFO))
+
+
+def pre_save(model: dict[str, Any], **kwargs: Any) -> None:
+    """Jupyter's pre-save hook: a notebook is saved with the kernel metadata as committed.
+
+    Outputs stay (the analyst's work); the git filter keeps them out of commits. Set by
+    ``make lab`` as ``--ContentsManager.pre_save_hook=journeylib.nbclean.pre_save``.
+    """
+    if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
+        _kernel_metadata(model["content"])
 
 
 def clean_text(text: str) -> str:

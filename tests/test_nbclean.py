@@ -4,6 +4,7 @@ The filter (``journeylib/nbclean.py``, ``.gitattributes``) strips outputs and ru
 from what git stages and compares, and writes the kernel metadata JupyterLab writes.
 """
 
+import copy
 import json
 import subprocess
 import sys
@@ -69,6 +70,40 @@ def test_the_filter_runs_as_git_runs_it_without_journeylib():
     assert done.stdout.decode() == clean_text(text)
 
 
+def test_a_notebook_jupyterlab_opens_and_autosaves_is_written_back_byte_for_byte(tmp_path):
+    """JupyterLab sends the notebook with its kernel's metadata (the Python version among
+    them); saved through the file manager with the hook ``make lab`` sets, the file is the
+    committed one, byte for byte."""
+    from jupyter_server.services.contents.filemanager import FileContentsManager
+
+    committed = (ROOT / "notebooks" / "02_funnel_dropoff.ipynb").read_text(encoding="utf-8")
+    opened = json.loads(committed)
+    opened["metadata"]["language_info"]["version"] = "3.11.9"
+    opened["metadata"]["kernelspec"]["display_name"] = "Python 3 (ipykernel)"
+    manager = FileContentsManager(
+        root_dir=str(tmp_path), pre_save_hook="journeylib.nbclean.pre_save"
+    )
+    manager.save(
+        {"type": "notebook", "format": "json", "content": copy.deepcopy(opened)}, "02.ipynb"
+    )
+    assert (tmp_path / "02.ipynb").read_text(encoding="utf-8") == committed
+    # without the hook the save changes the file: the hook is what keeps it
+    FileContentsManager(root_dir=str(tmp_path)).save(
+        {"type": "notebook", "format": "json", "content": opened}, "plain.ipynb"
+    )
+    assert (tmp_path / "plain.ipynb").read_text(encoding="utf-8") != committed
+
+
+def test_make_lab_sets_the_hook_and_make_install_the_filter():
+    makefile = (ROOT / "Makefile").read_text()
+    lab = makefile.split("\nlab:")[1].split("\n\n")[0]
+    assert "--ContentsManager.pre_save_hook=journeylib.nbclean.pre_save" in lab
+    assert "journeylib/nbclean.py --install" in lab
+    install = makefile.split("\ninstall:")[1].split("\n\n")[0]
+    assert "journeylib/nbclean.py --install" in install
+    assert "*.ipynb filter=nbclean" in (ROOT / ".gitattributes").read_text()
+
+
 def git(clone: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["git", "-C", str(clone), *args], capture_output=True, text=True, check=check
@@ -93,7 +128,14 @@ def test_a_notebook_run_and_saved_in_place_leaves_git_clean_in_a_fresh_clone(sho
     )  # fmt: skip
     saved = nbformat.read(notebook, as_version=4)
     assert any(c.get("outputs") for c in saved.cells), "the notebook did run and keep outputs"
+    # git sees no change in content (it may list the file until `git add`: it compares sizes
+    # before content); staging it stages nothing, and what git holds stays clean
+    assert git(clone, "diff", "--quiet", "--", "notebooks", check=False).returncode == 0
+    git(clone, "add", "--", "notebooks")
     assert git(clone, "status", "--porcelain", "--", "notebooks").stdout == ""
+    assert git(clone, "diff", "--cached", "--quiet", check=False).returncode == 0
+    held = git(clone, "show", ":notebooks/00_overview.ipynb").stdout
+    assert held == (ROOT / "notebooks" / "00_overview.ipynb").read_text(encoding="utf-8")
     # without the filter the same file is a change: the filter is what keeps git clean
     unfiltered = git(clone, "-c", "filter.nbclean.clean=cat", "diff", "--quiet", "--",
                      "notebooks", check=False)  # fmt: skip
