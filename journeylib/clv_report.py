@@ -9,8 +9,9 @@ planted parameters (``truth.json``).
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ from . import clv_validation as cv
 from . import clv_value as cval
 from .clv import PURCHASE_MODELS, fit, rfm_summary
 from .eventlog import EventLog
+from .fit_notes import collect, notes_markdown
 
-__all__ = ["ClvReport", "analyze", "at_risk", "findings", "planted_check"]
+__all__ = ["ClvReport", "analyze", "at_risk", "findings", "fit_notes", "planted_check"]
 
 SEGMENTS = ("first_channel", "first_device", "cohort")
 #: Time unit of every model here: weeks, measured to the hour (``freq="h"``, 168 hours).
@@ -48,6 +50,8 @@ class ClvReport:
     p_alive: pd.DataFrame
     horizon_months: int
     discount_rate: float
+    #: Warnings of the model fits (not converged, parameters at a bound), one plain line each.
+    notes: tuple[str, ...] = ()
 
     @property
     def model_name(self) -> str:
@@ -55,6 +59,19 @@ class ClvReport:
         return self.comparison.chosen_name
 
 
+def _noting_fit_warnings(study):
+    """``study`` whose fit warnings go to the report's ``notes``, not to stderr."""
+
+    @functools.wraps(study)
+    def run(*args: Any, **kwargs: Any) -> ClvReport:
+        with collect() as lines:
+            report = study(*args, **kwargs)
+        return replace(report, notes=tuple(lines))
+
+    return run
+
+
+@_noting_fit_warnings
 def analyze(
     events: EventLog | pd.DataFrame,
     *,
@@ -83,6 +100,9 @@ def analyze(
         Purchase models to compare (``"bgnbd"``, ``"pareto_nbd"``, ``"mbgnbd"``).
     bootstrap_draws, seed
         Bootstrap resamples of customers for the intervals, and their seed.
+
+    Warnings of the model fits are not raised: they are kept, one line each, in the report's
+    ``notes`` (shown by :func:`fit_notes`).
 
     Notes
     -----
@@ -146,6 +166,12 @@ def analyze(
         horizon_months=horizon_months,
         discount_rate=discount_rate,
     )
+
+
+def fit_notes(report: ClvReport) -> Any:
+    """The report's fit warnings as a short Markdown list to show under the model
+    comparison, or None when every fit went well."""
+    return notes_markdown(report.notes, title="Notes on the model fits")
 
 
 def at_risk(report: ClvReport, *, n: int = 15, top: float = 0.2) -> pd.DataFrame:
