@@ -119,9 +119,12 @@ def test_a_notebook_run_and_saved_in_place_leaves_git_clean_in_a_fresh_clone(sho
     subprocess.run([sys.executable, "journeylib/nbclean.py", "--install"], cwd=clone, check=True)
     (clone / "data" / "shop").symlink_to(shop_dir, target_is_directory=True)
     notebook = clone / "notebooks" / "00_overview.ipynb"
+    # the kernel manager that cannot miss a reply while a cell opens widgets (nbclient#312)
     subprocess.run(
         [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-         "--inplace", str(notebook)],
+         "--inplace", "--ExecutePreprocessor.timeout=600",
+         "--ExecutePreprocessor.kernel_manager_class=journeylib._kernel.PollingKernelManager",
+         str(notebook)],
         cwd=notebook.parent,
         check=True,
         capture_output=True,
