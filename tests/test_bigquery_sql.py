@@ -100,6 +100,7 @@ ANALYSES = {
     "early_patterns": lambda log: jl.early_patterns(log, ["a"], population="users"),
     "bought_together": lambda log: jl.bought_together(log, ["a"], level="order_id"),
     "customer_segments": lambda log: clv_value.customer_segments(log),
+    "ab_readout": lambda log: jl.ab_readout(log, "device").primary,  # device as the arm
     # what analyses hold in the engine (.cache()) is compiled here before it is held
     "user_table": lambda log: user_table(log).execute(),
     "horizon_events": lambda log: horizon_events(log, "first_session").execute(),
