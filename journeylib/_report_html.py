@@ -176,7 +176,8 @@ def _week_section(week: str, status: Mapping[str, Any]) -> str:
     verdict = "ok" if status.get("ok") else "failed"
     return (
         f'<section><h2>{html.escape(week)} <span class="{verdict}">{verdict}</span></h2>{note}'
-        "<table><tr><th>notebook</th><th>status</th><th>seconds</th><th>error</th></tr>"
+        f"<table><caption>Notebook runs of {html.escape(week)} (for operators)</caption>"
+        "<tr><th>notebook</th><th>status</th><th>seconds</th><th>error</th></tr>"
         f"{rows}</table></section>"
     )
 

@@ -27,6 +27,14 @@ def shop_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def default_shop_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documented default shop (30,000 users, seed 42, what ``make data`` writes)."""
+    out = tmp_path_factory.mktemp("default_shop")
+    generate_shop(n_customers=30_000, seed=42, out=out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def _shop_events(shop_dir: Path) -> pd.DataFrame:
     return pd.read_parquet(shop_dir / "events.parquet")
 

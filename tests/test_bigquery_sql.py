@@ -19,6 +19,7 @@ from journeylib.abandonment import time_before_leaving
 from journeylib.acquisition import user_table
 from journeylib.backend import use_bigquery_rules
 from journeylib.patterns import horizon_events
+from journeylib.step_names import event_names
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +100,11 @@ ANALYSES = {
     "early_patterns": lambda log: jl.early_patterns(log, ["a"], population="users"),
     "bought_together": lambda log: jl.bought_together(log, ["a"], level="order_id"),
     "customer_segments": lambda log: clv_value.customer_segments(log),
+    "ab_readout": lambda log: jl.ab_readout(log, "device").primary,  # device as the arm
     # what analyses hold in the engine (.cache()) is compiled here before it is held
     "user_table": lambda log: user_table(log).execute(),
     "horizon_events": lambda log: horizon_events(log, "first_session").execute(),
+    "event_names": lambda log: event_names(log),
 }
 
 

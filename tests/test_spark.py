@@ -251,6 +251,13 @@ def test_journey_analyses(sessionized):
     assert paths.path.str.contains(" > ").any()  # paths of several steps, joined in order
 
 
+def test_event_names(logs):
+    from journeylib.step_names import event_names
+
+    duck, spark = (event_names(log) for log in logs)
+    assert duck == spark and "purchase" in duck
+
+
 def test_funnel_breaks(sessionized):
     steps = ["session_start", "view_item", "add_to_cart", "begin_checkout", "purchase"]
     opts = {"order": "ordered", "window": "7D", "count": "sessions"}
@@ -262,6 +269,8 @@ def test_funnel_breaks(sessionized):
         "returns": lambda log: jl.returns(log, by="first_device"),
         "funnel_times": lambda log: jl.funnel_times(log, steps, **opts),
         "ab_test": lambda log: jl.ab_test(log, "variant", steps=steps[-2:]).variants,
+        "ab_readout": lambda log: jl.ab_readout(log, "variant").primary,
+        "ab_readout steps": lambda log: jl.ab_readout(log, "variant").steps,
     }
     for name, analysis in cases.items():
         duck, spark = _both(sessionized, analysis)
