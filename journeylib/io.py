@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from . import derived, formats, localtime, opening, sources, vocabulary
+from . import derived, file_times, formats, localtime, opening, sources, vocabulary
 from .backend import resolve_backend
 from .cleaning import DataError, Finding, raise_if_strict, report_frame
 from .coerce import is_placeholder, parse_time, text_absent
@@ -158,7 +158,7 @@ def as_eventlog(events: EventLog | pd.DataFrame) -> EventLog:
 def _read(source: Source, columns: Mapping[str, str] | None, **options) -> EventLog:
     """:func:`_read_source`, with an engine's error on a damaged Parquet file turned into a
     DataError naming the file (:func:`journeylib.opening.named_errors`)."""
-    files = [] if isinstance(source, pd.DataFrame | ir.Table) else _local_files(source)
+    files = _local_files(source) if isinstance(source, str | os.PathLike) else []
     with opening.named_errors(files):
         return _read_source(source, columns, **options)
 
@@ -189,16 +189,19 @@ def _read_source(
     if isinstance(source, ir.Table) and backend is None:
         backend = source._find_backend(use_default=True)
     con = resolve_backend(backend)
-    label = _label(source)
-    mapping, notes = resolve_mapping(
-        sources.peek_columns(source, con, encoding=encoding),
-        columns,
-        source=label,
-        required=required,
-    )
+    loaded = source if isinstance(source, sources.RawSource) else None  # read_ga4's, flattened
+    label = loaded.label if loaded else _label(source)
+    if loaded:
+        present = list(loaded.table.columns)
+    else:
+        present = sources.peek_columns(source, con, encoding=encoding)
+    mapping, notes = resolve_mapping(present, columns, source=label, required=required)
     # every canonical column read from CSV as text: ids keep their zeros ("007"), and numbers
     # are read by journeylib's rules (a decimal-comma export's "1.000" is a thousand)
-    raw = sources.load(source, con, string_columns=list(mapping.values()), encoding=encoding)
+    raw = loaded or sources.load(
+        source, con, string_columns=list(mapping.values()), encoding=encoding
+    )
+    raw.table = file_times.readable_times(raw.table)
     table = rename_to_canonical(raw.table, mapping)
     dups = duplicate_rows(table)  # copies of the source's values
     table, control = strip_controls(table)  # before names are compared or counted
