@@ -333,7 +333,8 @@ def show_unsupported_as_notes(shell: Any = None, *, backend: str = "duckdb") -> 
     fails only because notebook code uses a name that such a cell could not define shows
     nothing and counts as run: the reason was said once, and a page never shows a cascade
     of lines naming notebook variables. Any other error (a name no failed cell was to
-    define, too) shows and fails as usual. Installed once per shell; a later call updates ``backend``.
+    define, too) shows and fails as usual. Installed once per shell; a later call updates
+    ``backend``.
 
     Parameters
     ----------

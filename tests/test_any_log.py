@@ -19,8 +19,8 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-
 from _shapes import SHAPES
+
 from journeylib import cli
 
 pytestmark = pytest.mark.notebook
