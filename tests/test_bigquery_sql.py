@@ -110,6 +110,7 @@ ANALYSES = {
     "time_between_orders": lambda log: jl.time_between_orders(log).curve,
     "bounce_rate": lambda log: jl.bounce_rate(log, by="landing_page_type"),
     "bounce_table": lambda log: overview.bounce_table(log),
+    "ab_readout": lambda log: jl.ab_readout(log, "device").primary,  # device as the arm
     # what analyses hold in the engine (.cache()) is compiled here before it is held
     "user_table": lambda log: user_table(log).execute(),
     "horizon_events": lambda log: horizon_events(log, "first_session").execute(),
