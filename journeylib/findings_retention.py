@@ -18,12 +18,33 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from .cleaning import NotComputable
 from .retention_report import RetentionReport
 
-__all__ = ["findings", "planted_check", "stays_longest", "this_week"]
+__all__ = ["CURVE_LABELS", "findings", "planted_check", "stays_longest", "this_week", "to_appendix"]
 
 #: Smallest number of customers a segment or cohort needs to be named best or worst.
 MIN_CUSTOMERS = 20
 _LABEL = {"first_channel": "channel", "first_device": "device"}
 _UNITS = {"month": "month", "week": "week", "day": "day"}
+#: Plain labels of the columns of :func:`journeylib.retention_curve`.
+CURVE_LABELS = {
+    "first_channel": "First channel",
+    "first_device": "First device",
+    "cohorts": "Cohorts averaged",
+    "retained": "Still buying",
+    "rate": "Share still buying",
+    "rate_low": "95% interval from",
+    "rate_high": "95% interval to",
+}
+DEFINITIONS = (
+    "Cohort: the calendar month (or ISO week, from Monday) in UTC of a person's first start "
+    "event (by default the first order). Period 0 is the cohort's own period (100 %). "
+    "'On': an event in period k exactly; 'on or after': in period k or any later period "
+    "(Mixpanel's default). Periods that had not ended by the last day of the data are "
+    "incomplete: blank in the heatmaps and left out of the curves. Curves pool the complete "
+    "cohorts, weighted by size. Intervals: Wilson for the pooled shares, Newcombe for "
+    "differences of shares, log intervals for their ratios, log-log pointwise intervals for "
+    "the Kaplan-Meier curve (statsmodels). Gaps between orders are counted in whole days, "
+    "rounded up."
+)
 
 
 def _plural(n: int, unit: str) -> str:
@@ -250,3 +271,42 @@ def planted_check(report: RetentionReport, truth_path: str | Path) -> pd.DataFra
         "inside": bool(low <= realised <= high),
     }
     return pd.DataFrame([row])
+
+
+def to_appendix(report: RetentionReport, truth_path: str | Path) -> None:
+    """Put the definitions, the observed gaps between orders and the planted-truth check into
+    the page's appendix for analysts (:mod:`journeylib.appendix`)."""
+    from . import appendix, tables
+
+    appendix.add("How retention is measured here", DEFINITIONS)
+    for name, why in report.missing.items():
+        appendix.note(f"Not computed ({name.replace('_', ' ')}): {why}.")
+    if report.gaps is not None:
+        table = tables.styled(
+            report.gaps.summary,
+            integer=["orders"],
+            decimals=["median_days", "p25_days", "p75_days"],
+            labels={
+                "gap": "Gap",
+                "median_days": "Median days",
+                "p25_days": "25% within days",
+                "p75_days": "75% within days",
+            },
+            caption="Days between orders (observed gaps, whole days)",
+        )
+        appendix.add("Days between orders", table)
+    truth = planted_check(report, truth_path)
+    if not truth.empty:
+        r = truth.iloc[0]
+        verdict = "inside" if r.inside else "outside"
+        appendix.add(
+            "Against the synthetic shop's planted truth",
+            [
+                f"Planted: {r.planted} Realised in the generated data: a repeat-rate ratio of "
+                f"{r.realised_ratio:.2f} (expected about {r.expected_ratio:.1f}).",
+                f"Found on the retention curve, {r.period} periods after the first order: "
+                f"referral customers still buy {r.ratio:.2f} times as often as the others "
+                f"(95 % interval {r.ratio_low:.2f} to {r.ratio_high:.2f}): the realised ratio "
+                f"is {verdict} the interval.",
+            ],
+        )

@@ -259,7 +259,10 @@ def bounce_table(events: EventLog | pd.DataFrame) -> pd.DataFrame:
         counts = next(iter(rates.values()))[["sessions", "bounces"]].sum().to_frame().T
         overall = bounce_rate_of(counts)
     parts = [overall.assign(attribute="all sessions", value="all")]
-    parts += [r.rename(columns={by: "value"}).assign(attribute=by) for by, r in rates.items()]
+    parts += [
+        r.rename(columns={by: "value"}).assign(attribute=by.replace("_", " "))
+        for by, r in rates.items()
+    ]
     out = pd.concat(parts, ignore_index=True)
     return out[["attribute", "value", *[c for c in out.columns if c not in ("attribute", "value")]]]
 
