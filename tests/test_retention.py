@@ -447,3 +447,36 @@ def test_a_log_without_revenue_channel_or_device_says_what_is_missing():
         report.part("revenue")
     assert 3 <= len(findings_retention.findings(report)) <= 6
     assert set(report.reorder_shares().by) == {"(all)"}
+
+
+@pytest.mark.notebook
+def test_notebook_05_runs_on_a_log_without_revenue_channel_or_device(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from journeylib import report
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    source = Path(__file__).resolve().parents[1] / "notebooks" / "05_retention.ipynb"
+    shutil.copy(source, notebooks)
+    rng = np.random.default_rng(3)
+    rows = []
+    for u in range(80):  # a bare log: who, what, when; some buy again weeks later
+        first = at("2024-01-01") + pd.Timedelta(days=int(rng.integers(0, 120)))
+        rows += [(f"u{u}", "page_view", first), (f"u{u}", "purchase", first)]
+        for k in range(int(rng.integers(0, 4))):
+            rows.append((f"u{u}", "purchase", first + pd.Timedelta(days=20 * (k + 1))))
+    frame = pd.DataFrame(rows, columns=["user_id", "event", "event_time"])
+    frame.to_csv(tmp_path / "bare.csv", index=False)
+    result = report.run_report(
+        "2024-W20", data=tmp_path / "bare.csv", out=tmp_path / "reports",
+        notebooks=notebooks, progress=False,
+    )  # fmt: skip
+    assert result.ok, result.message()
+    page = (result.folder / "05_retention.html").read_text(encoding="utf-8")
+    assert "Not computed: the log has no revenue column" in page
+    assert "Not computed: the log has no &#x27;channel&#x27; column" in page or (
+        "Not computed: the log has no 'channel' column" in page
+    )
+    assert "Findings: retention, 2024-W20" in page
