@@ -19,6 +19,7 @@ presentation
 """
 
 from .abandonment import cart_abandonment, cart_recovery, drop_off_next, returns
+from .abreadout import ab_readout
 from .abtest import ab_test
 from .acquisition import first_touch, first_touch_tests, select_users
 from .attribution import channel_attribution, removal_effects
@@ -55,6 +56,7 @@ __all__ = [
     "NotComputable",
     "EventLog",
     "Step",
+    "ab_readout",
     "ab_test",
     "as_eventlog",
     "cart_abandonment",

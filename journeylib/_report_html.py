@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["export_html", "readable", "write_atomic", "write_index"]
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "export_html",
+    "readable",
+    "with_csp",
+    "write_atomic",
+    "write_index",
+]
 
 _WEEK = re.compile(r"^\d{4}-W\d{2}$")
 _HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -41,6 +48,26 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- endif -%}
 {% endblock data_png %}
 """
+
+
+#: The Content-Security-Policy of every report page and the index. Pages carry no script (the
+#: offline template drops them all), so none may run: not from elsewhere, not inline, not a
+#: ``javascript:`` URL or an event-handler attribute that markup from data might carry. Images
+#: and fonts only inline (``data:``), styles only the page's own; no connection, frame,
+#: object, form or ``<base>``.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "font-src data:; base-uri 'none'; form-action 'none'"
+)
+
+
+def with_csp(page: str) -> str:
+    """``page`` with :data:`CONTENT_SECURITY_POLICY` as a meta tag opening its head."""
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+    head = re.search(r"<head\b[^>]*>", page, flags=re.I)
+    if head is None:
+        raise ValueError("a report page without <head>: nowhere to put its security policy")
+    return page[: head.end()] + "\n" + meta + page[head.end() :]
 
 
 def readable(path: Path, mode: int) -> Path:
@@ -112,7 +139,7 @@ def export_html(executed: str | os.PathLike[str], html_path: str | os.PathLike[s
     resources = {"metadata": {"name": Path(executed).stem, "path": str(Path(executed).parent)}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     html_path = Path(html_path)
-    html_path.write_text(body, encoding="utf-8")
+    html_path.write_text(with_csp(body), encoding="utf-8")
     return html_path
 
 
@@ -149,7 +176,8 @@ def _week_section(week: str, status: Mapping[str, Any]) -> str:
     verdict = "ok" if status.get("ok") else "failed"
     return (
         f'<section><h2>{html.escape(week)} <span class="{verdict}">{verdict}</span></h2>{note}'
-        "<table><tr><th>notebook</th><th>status</th><th>seconds</th><th>error</th></tr>"
+        f"<table><caption>Notebook runs of {html.escape(week)} (for operators)</caption>"
+        "<tr><th>notebook</th><th>status</th><th>seconds</th><th>error</th></tr>"
         f"{rows}</table></section>"
     )
 
@@ -197,5 +225,5 @@ def write_index(out: str | os.PathLike[str]) -> Path:
     sections = kpi_section(statuses) + "\n" + (sections or "<p>No reports yet.</p>")
     updated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     index = out / "index.html"
-    write_atomic(index, _INDEX_PAGE.format(updated=updated, sections=sections))
+    write_atomic(index, with_csp(_INDEX_PAGE.format(updated=updated, sections=sections)))
     return index

@@ -8,6 +8,7 @@ at the end. A run that is killed leaves its folder behind, unlocked: the next ru
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -24,7 +25,7 @@ try:  # POSIX; elsewhere a working folder counts as abandoned after a day
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["remove_stale", "staging_folder", "swap_into_place"]
+__all__ = ["remove_stale", "shared_secret", "staging_folder", "swap_into_place"]
 
 _WEEK = re.compile(r"^\d{4}-W\d{2}$")
 #: A working folder without a lock (an older journeylib, no flock) is abandoned after this.
@@ -79,13 +80,45 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _swap_in_progress(backup: Path, pid: str) -> bool:
+    """Whether the run that moved ``backup`` aside is still swapping it.
+
+    The swapping run holds a ``flock`` on the folder from before the move until it is
+    removed (:func:`swap_into_place`); the kernel drops it when the run dies, so a process
+    id reused by another process (PID 1 in a container) cannot keep a week hidden. Without
+    locks (not POSIX): a live process id and a backup younger than a day.
+    """
+    if fcntl is not None:
+        return _locked_by_a_live_run(backup)
+    return _pid_alive(int(pid)) and time.time() - backup.stat().st_mtime < STALE_SECONDS
+
+
+def shared_secret(path: Path, candidate: str) -> str:
+    """The text of ``path``, created with ``candidate`` if missing, safely among racing runs.
+
+    The file is written in full under a temporary name and linked into place (an exclusive
+    create: exactly one run wins); the others, and every later run, read the winner's. The
+    file is private (mode 600). Returns the stripped text.
+    """
+    if not path.exists():
+        handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w") as stream:
+                stream.write(candidate)
+            with contextlib.suppress(FileExistsError):  # another run won: read its value
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
+
 def remove_stale(out: Path) -> list[str]:
     """Clean up after report runs that were killed; return the names of what was handled.
 
     - ``.<week>.*.tmp`` (and ``.report.*.tmp``) folders no live run holds are deleted;
-    - ``.<week>.<pid>.old`` (the previous week, moved aside during a swap) whose process is
-      gone is deleted when ``<week>`` is in place, and put back as ``<week>`` when the kill
-      came between the two moves of the swap.
+    - ``.<week>.<pid>.old`` (the previous week, moved aside during a swap) that no live run
+      holds (its lock, not only its process id) is deleted when ``<week>`` is in place, and
+      put back as ``<week>`` when the kill came between the two moves of the swap.
 
     Published weeks are never touched.
     """
@@ -98,7 +131,7 @@ def remove_stale(out: Path) -> list[str]:
             handled.append(path.name)
         elif path.suffix == ".old":
             week, _, pid = path.stem[1:].rpartition(".")
-            if not _WEEK.match(week) or not pid.isdigit() or _pid_alive(int(pid)):
+            if not _WEEK.match(week) or not pid.isdigit() or _swap_in_progress(path, pid):
                 continue
             if (out / week).exists():
                 shutil.rmtree(path, ignore_errors=True)
@@ -109,15 +142,27 @@ def remove_stale(out: Path) -> list[str]:
 
 
 def swap_into_place(staging: Path, final: Path) -> None:
-    """Replace ``final`` by ``staging``; on failure put the previous ``final`` back."""
+    """Replace ``final`` by ``staging``; on failure put the previous ``final`` back.
+
+    The previous ``final`` is moved aside as ``.<week>.<pid>.old`` and locked (``flock``,
+    taken before the move) until it is removed, so :func:`remove_stale` knows a live swap
+    from one whose run was killed.
+    """
     backup = final.with_name(f".{final.name}.{os.getpid()}.old") if final.exists() else None
-    if backup is not None:
-        os.replace(final, backup)
+    handle = os.open(final, os.O_RDONLY) if backup is not None else None
     try:
-        os.replace(staging, final)
-    except BaseException:
+        if handle is not None and fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # the folder's lock moves with it
         if backup is not None:
-            os.replace(backup, final)
-        raise
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
+            os.replace(final, backup)
+        try:
+            os.replace(staging, final)
+        except BaseException:
+            if backup is not None:
+                os.replace(backup, final)
+            raise
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+    finally:
+        if handle is not None:
+            os.close(handle)

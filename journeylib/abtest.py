@@ -125,9 +125,11 @@ def _compare(r: Any, base: pd.Series, control: str, alpha: float, power: float) 
     x1, n1, x0, n0 = int(r.converted), int(r.n), int(base.converted), int(base.n)
     z, p = proportions_ztest([x1, x0], [n1, n0])
     lo, hi = confint_proportions_2indep(x1, n1, x0, n0, method="wald", compare="diff", alpha=alpha)
-    rlo, rhi = confint_proportions_2indep(
-        x1, n1, x0, n0, method="log", compare="ratio", alpha=alpha
-    )
+    rlo, rhi = (np.nan, np.nan)
+    if x0 > 0 and x1 > 0:  # the log interval needs conversions on both sides
+        rlo, rhi = confint_proportions_2indep(
+            x1, n1, x0, n0, method="log", compare="ratio", alpha=alpha
+        )
     p0 = x0 / n0
     mde = _mde(p0, n0, n1, alpha, power)
     return {
@@ -136,7 +138,7 @@ def _compare(r: Any, base: pd.Series, control: str, alpha: float, power: float) 
         "lift": x1 / n1 - p0,
         "lift_low": lo,
         "lift_high": hi,
-        "relative_lift": (x1 / n1) / p0 - 1,
+        "relative_lift": (x1 / n1) / p0 - 1 if p0 else np.nan,
         "relative_low": rlo - 1,
         "relative_high": rhi - 1,
         "z": float(z),

@@ -14,6 +14,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from .cleaning import NotComputable
+from .durations import parse_duration
 from .eventlog import EventLog
 from .io import as_eventlog
 from .ordered import first_in_order
@@ -37,7 +38,7 @@ def email_driven_purchases(events: EventLog | pd.DataFrame, *, within: str = "24
     own = (pur.channel == "email").fill_null(False) if "channel" in t.columns else False
     pur = pur.select("user_id", ROW_ID, "event_time", revenue=revenue, _own=own)
     clicks = t.filter(t.event == EMAIL_CLICK).select("user_id", _click=t.event_time)
-    span = pd.Timedelta(within)
+    span = parse_duration(within, name="within")
     j = pur.join(clicks, "user_id")
     hit = j.filter((j._click <= j.event_time) & (j._click >= j.event_time - span))
     hit = hit.select(ROW_ID).distinct().mutate(_hit=ibis.literal(True))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import pandas as pd
 from IPython.display import Markdown
 
+from .inert import markdown_text
 from .overview import Overview
 from .privacy import redact
 from .schema import PURCHASE
@@ -15,13 +15,15 @@ from .stages import DEFAULT_STAGE_MAP
 
 
 def as_markdown(sentences: Sequence[str], *, title: str = "Findings") -> Markdown:
-    """A Markdown bullet list of ``sentences``, HTML-escaped (they may quote data values).
+    """A Markdown bullet list of ``sentences`` under a bold ``title``, all shown as plain text.
 
-    E-mail addresses quoted from the data are replaced by pseudonyms
-    (:func:`journeylib.privacy.redact`).
+    Sentences and title may quote data values: they are escaped for HTML and Markdown
+    (:func:`journeylib.inert.markdown_text`), so a name like ``[x](javascript:...)`` or
+    ``**x**`` shows as typed. E-mail addresses quoted from the data are replaced by
+    pseudonyms (:func:`journeylib.privacy.redact`).
     """
-    items = "\n".join(f"- {html.escape(redact(s), quote=False)}" for s in sentences)
-    return Markdown(f"**{title}**\n\n{items}")
+    items = "\n".join(f"- {markdown_text(redact(s))}" for s in sentences)
+    return Markdown(f"**{markdown_text(redact(title))}**\n\n{items}")
 
 
 def _pct(x: float) -> str:

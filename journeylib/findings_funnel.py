@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import abtest
+from . import abreadout, abtest
 from .abandonment import Recovery
 
 
@@ -12,7 +12,7 @@ def funnel_findings(
     f: pd.DataFrame,
     segments: pd.DataFrame,
     by: str,
-    ab: abtest.ABResult | None,
+    ab: abreadout.ABReadout | abtest.ABResult | None,
     recovery: Recovery,
     refunds: pd.DataFrame | None,
 ) -> list[str]:
@@ -36,7 +36,9 @@ def funnel_findings(
             f"further; {f['conversion'].iloc[-1]:.1%} of those entering reach {f.step.iloc[-1]}."
         )
     out.append(_weakest_segment(segments, by))
-    if ab is not None:
+    if isinstance(ab, abreadout.ABReadout):
+        out.append("A/B test: " + abreadout.findings(ab)[0].removeprefix("Headline: "))
+    elif ab is not None:
         out.append(abtest.findings(ab)[0])
     out.append(_recovery(recovery))
     if refunds is None:

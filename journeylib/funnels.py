@@ -17,10 +17,16 @@ import pandas as pd
 from scipy import stats
 
 from .cleaning import NotComputable
+from .durations import parse_duration
 from .eventlog import EventLog
 from .funnel_match import _DERIVED, Exclusion, _reach_rows, _reached, _Spec
 from .io import as_eventlog
+<<<<<<< HEAD
 from .schema import ROW_ID, USER_KEY
+=======
+from .schema import ROW_ID
+from .step_names import warn_unknown_steps
+>>>>>>> main
 from .steps import StepSpec, as_step, as_steps
 
 ORDERS = ("ordered", "strict", "any")
@@ -65,8 +71,8 @@ def funnel(
     window
         Conversion window from the attempt's first step-1 event (Mixpanel's convention: the
         user's first step-1 event in the period starts the only attempt); an event exactly at
-        the window's end still counts. ``None``: no limit. Any pandas Timedelta string
-        (``"7D"``, ``"30min"``).
+        the window's end still counts. ``None``: no limit. A pandas Timedelta string with a
+        unit (``"7D"``, ``"30min"``); a bare number (``"3"``) raises a ``ValueError``.
     step_windows
         One window per step after the first (``len(steps) - 1`` values, ``None`` = no limit),
         each measured from the previous step's matched event (GA4's "within"); not with
@@ -94,6 +100,9 @@ def funnel(
         its entries reaches it, so counts may rise along the funnel. Times are the shortest
         over entries.
 
+    A step none of whose event names is in the log gives a ``UserWarning`` naming the step
+    and the log's event names spelt closest to it (a misspelt step would count 0).
+
     Returns
     -------
     DataFrame, one row per segment and step: the ``by`` columns, ``step_index`` (1-based),
@@ -116,6 +125,7 @@ def funnel(
         hold_constant,
         open_funnel,
     )
+    warn_unknown_steps(log, spec.steps)
     frame = _summarise(_reach_rows(log, spec), spec)
     return _finish(frame, spec)
 
@@ -137,6 +147,7 @@ def funnel_times(
     if options.get("open_funnel"):
         raise ValueError("funnel_times does not support open funnels")
     spec = _spec(log, steps, **_defaults(options))
+    warn_unknown_steps(log, spec.steps)
     r = _reached(log, spec, rows=True)
     k = len(spec.steps)
     done = sum(r[f"T{i}"].notnull().cast("int64") for i in range(1, k + 1))
@@ -199,13 +210,10 @@ def _defaults(options: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- specification
 
 
-def _us(value: Window) -> int | None:
+def _us(value: Window, name: str = "window") -> int | None:
     if value is None:
         return None
-    us = int(pd.Timedelta(value).total_seconds() * 1_000_000)
-    if us < 0:
-        raise ValueError(f"a window cannot be negative, got {value!r}")
-    return us
+    return int(parse_duration(value, name=name).total_seconds() * 1_000_000)
 
 
 def _spec(
@@ -240,7 +248,7 @@ def _spec(
         parsed,
         order,
         _us(window),
-        [_us(w) for w in sw],
+        [_us(w, "step_windows") for w in sw],
         count,
         by_cols,
         [_exclusion(x, len(parsed)) for x in exclude or []],

@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from . import localtime, sources
+from . import derived, localtime, sources, vocabulary
 from .backend import resolve_backend
 from .cleaning import DataError, Finding, raise_if_strict, report_frame
 from .coerce import is_placeholder, parse_time, text_absent
@@ -60,6 +60,7 @@ def read_events(
     time_unit: str | None = None,
     backend: BaseBackend | str | None = None,
     timezone: str | None = None,
+    event_names: str | Mapping[str, str] | None = "auto",
 ) -> EventLog:
     """Read, map, type and clean an event log.
 
@@ -92,6 +93,16 @@ def read_events(
         offset, zone-aware timestamps and epoch numbers are instants already and are not
         changed. None: such times are taken as UTC, and the report counts them. An unknown
         name is a ValueError.
+    event_names
+        How to read event names (:mod:`journeylib.vocabulary`). ``"auto"``: GA4's names
+        and their spelling variants (``"Add To Cart"``, ``"addToCart"``) are GA4's names,
+        and the names of a well-known vocabulary (Segment's "Product Viewed", Snowplow's,
+        REES46's ``view``/``cart``, Retailrocket's ``addtocart``/``transaction``, ...) are
+        read as GA4's when the log shows that vocabulary unambiguously; spellings of one
+        unknown name that differ in case or surrounding spaces become one. A dict
+        ``{source name: name}`` reads those names as given, the rest as ``"auto"``. None:
+        names are kept as they are. Each renamed name is a line of the cleaning report, and
+        the source's names stay in a ``source_event`` column.
 
     Returns
     -------
@@ -109,7 +120,13 @@ def read_events(
         refunds carry negative revenue, so that net revenue is the sum).
     """
     return _read(
-        source, columns, strict=strict, time_unit=time_unit, backend=backend, timezone=timezone
+        source,
+        columns,
+        strict=strict,
+        time_unit=time_unit,
+        backend=backend,
+        timezone=timezone,
+        event_names=event_names,
     )
 
 
@@ -132,6 +149,7 @@ def _read(
     required: Sequence[str] = REQUIRED,
     allow_missing_user: bool = False,
     timezone: str | None = None,
+    event_names: str | Mapping[str, str] | None = "auto",
 ) -> EventLog:
     zone = None if timezone is None else localtime.zone(timezone)
     if isinstance(source, ir.Table) and backend is None:
@@ -145,6 +163,7 @@ def _read(
     # are read by journeylib's rules (a decimal-comma export's "1.000" is a thousand)
     raw = sources.load(source, con, string_columns=list(mapping.values()))
     table = rename_to_canonical(raw.table, mapping)
+    table, renamed = vocabulary.read_event_names(table, event_names)
     dups = duplicate_rows(table)
     flagged, flags, time_notes = _flag(
         table, raw, dups, time_unit=time_unit, zone=zone, allow_missing_user=allow_missing_user
@@ -159,6 +178,7 @@ def _read(
         Finding("rows read", "(all)", int(counts["rows"]) + raw.bad_count, "read"),
         *findings,
         *notes,
+        *renamed,
         Finding("rows kept", "(all)", int(counts["kept"]), "kept"),
     ]
     raise_if_strict(raw.label, findings, strict=strict)
@@ -168,6 +188,8 @@ def _read(
     # every kept row with a user id has a key: an inner join, unless user ids may be missing
     how = "left" if allow_missing_user else "inner"
     cleaned = cleaned.join(keys, "user_id", how=how).select(*cleaned.columns, USER_KEY).cache()
+    cleaned, priced = derived.revenue_from_prices(cleaned)
+    findings[-1:-1] = priced  # before "rows kept"
     for table in (keys, per_user, dups, purchases):
         if table is not None:
             _release(table)

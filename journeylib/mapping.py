@@ -93,5 +93,12 @@ def rename_to_canonical(table: ir.Table, mapping: Mapping[str, str]) -> ir.Table
         if name in table.columns and name not in sources and name != ROW_ID
     }
     table = table.rename(clashes) if clashes else table
-    renames = {canon: src for canon, src in mapping.items() if canon != src}
+    # one source column may play two roles (an export's time as order_id too): the first
+    # role renames it, the others copy it
+    first = {src: src for canon, src in mapping.items() if canon == src}  # a name kept
+    for canon, src in mapping.items():
+        first.setdefault(src, canon)
+    copies = {canon: table[src] for canon, src in mapping.items() if first[src] != canon}
+    table = table.mutate(**copies) if copies else table
+    renames = {canon: src for canon, src in mapping.items() if canon != src and first[src] == canon}
     return table.rename(renames) if renames else table

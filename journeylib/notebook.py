@@ -232,12 +232,11 @@ def not_computable_note(exc: NotComputable) -> str:
 
 def _md_text(text: str) -> str:
     """``text`` (data-derived: column names, model messages) safe inside Markdown emphasis."""
-    import html
-
+    from .inert import markdown_text
     from .privacy import redact
 
     text = redact(" ".join(text.split()).rstrip("."))  # one line: emphasis ends at a newline
-    return html.escape(text, quote=False).replace("*", r"\*")
+    return markdown_text(text)
 
 
 def _skipped_note(name: str, cause: UnsupportedOnBackend | NotComputable) -> str:

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .best import best_customers, customer_facts
+from .durations import parse_duration
 from .eventlog import EventLog
+from .exports import write_csv
 from .patterns import EarlyItems, _prepared, best_ids, matches
 from .privacy import pseudonymous
 from .schema import PURCHASE
@@ -81,7 +83,8 @@ def on_the_path(
     n_matched = hits.groupby("user_id").size().rename("patterns_matched")
     lst = hits.drop_duplicates("user_id").join(n_matched, on="user_id")
     lst = lst.merge(_activity(log), on="user_id")
-    lst = _alive(lst, clv, pd.Timedelta(active_within) / pd.Timedelta(days=1))
+    active_days = parse_duration(active_within, name="active_within") / pd.Timedelta(days=1)
+    lst = _alive(lst, clv, active_days)
     if not include_visitors:
         lst = lst[lst.orders > 0]
     lst["segment"] = lst.orders.clip(upper=2).map(SEGMENTS)
@@ -96,7 +99,7 @@ def on_the_path(
     lst = lst[cols]
     if out_dir:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
-        lst.to_csv(Path(out_dir) / "on_the_path.csv", index=False)
+        write_csv(lst, Path(out_dir) / "on_the_path.csv")
     return lst
 
 

@@ -29,6 +29,7 @@ from scipy.stats import hypergeom
 
 from ._exact import bh_adjust, fisher_two_sided
 from ._intervals import wilson
+from .durations import parse_duration
 from .eventlog import EventLog
 from .io import as_eventlog, with_user_key
 from .ordered import first_in_order, last_in_order
@@ -191,7 +192,7 @@ def horizon_events(log: EventLog, horizon: str | int) -> ir.Table:
         number = ibis.row_number().over(group_by=narrow[USER_KEY], order_by=order)
         keep = narrow.mutate(_n=number).filter(lambda s: s._n < int(horizon)).select(ROW_ID)
         return t.join(keep, ROW_ID)
-    span = pd.Timedelta(horizon)
+    span = parse_duration(horizon, name="horizon", hint="or an int (10) for the first 10 events")
     start = on_site.group_by(USER_KEY).aggregate(_start=on_site.event_time.min())
     joined = t.join(start, USER_KEY)
     inside = (joined.event_time >= joined._start) & (joined.event_time < joined._start + span)

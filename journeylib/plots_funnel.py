@@ -128,31 +128,9 @@ def returns(r: pd.DataFrame, *, by: str, ax: Axes | None = None) -> Axes:
 
 
 def explore_funnel(events, steps: list, *, segments: list[str]):
-    """A widget: pick steps (comma-separated), window, order and segment; the funnel redraws.
-    None in a report run."""
-    import matplotlib.pyplot as plt
+    """A widget: pick steps (comma-separated, or from the log's event names), window, order
+    and segment; the funnel redraws; a bad value shows one line. None in a report run
+    (:func:`journeylib.funnel_controls.explore_funnel`)."""
+    from .funnel_controls import explore_funnel as explorer
 
-    from .funnels import funnel
-    from .widgets import explore
-
-    def draw(
-        steps: str = ", ".join(steps),
-        window: str = "7D",
-        order: str = "ordered",
-        segment: str = "(none)",
-        count: str = "sessions",
-    ):
-        chosen = [s.strip() for s in steps.split(",") if s.strip()]
-        opts = {"window": window or None, "order": order, "count": count}
-        if segment == "(none)":
-            funnel_chart(funnel(events, chosen, **opts))
-        else:
-            segment_funnels(funnel(events, chosen, by=segment, **opts), by=segment)
-        plt.show()
-
-    return explore(
-        draw,
-        order=["ordered", "strict", "any"],
-        segment=["(none)", *segments],
-        count=["users", "sessions", "totals"],
-    )
+    return explorer(events, steps, segments=segments)

@@ -51,7 +51,12 @@ from typing import Any
 
 from journeylib._report_html import export_html, write_index
 from journeylib._report_schedule import last_seconds, run_order
-from journeylib._report_staging import remove_stale, staging_folder, swap_into_place
+from journeylib._report_staging import (
+    remove_stale,
+    shared_secret,
+    staging_folder,
+    swap_into_place,
+)
 from journeylib.eventlog import EventLog
 
 __all__ = [
@@ -423,12 +428,7 @@ def _id_salt(out: Path) -> Iterator[None]:
     if os.environ.get(SALT_ENV):
         yield
         return
-    path = out / ".id_salt"
-    if not path.exists():
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(handle, "w") as stream:
-            stream.write(secrets.token_hex(32))
-    os.environ[SALT_ENV] = path.read_text().strip()
+    os.environ[SALT_ENV] = shared_secret(out / ".id_salt", secrets.token_hex(32))
     try:
         yield
     finally:

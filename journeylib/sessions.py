@@ -11,6 +11,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from .cleaning import Finding, append_findings
+from .durations import parse_duration
 from .eventlog import EventLog
 from .io import as_eventlog
 from .ordered import first_in_order
@@ -86,7 +87,7 @@ def sessionize(
         code partitions and compares sessions by it, as by ``user_key`` for users.
     """
     log = as_eventlog(events)
-    gap_us = int(pd.Timedelta(gap).total_seconds() * 1_000_000)
+    gap_us = int(parse_duration(gap, name="gap").total_seconds() * 1_000_000)
     if gap_us <= 0:
         raise ValueError(f"gap must be positive, got {gap!r}")
     table = log.table

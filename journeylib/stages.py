@@ -9,15 +9,19 @@ Retention, and every other non-Advocacy event after the first purchase is Retent
 
 from __future__ import annotations
 
+import difflib
+import json
 from collections.abc import Mapping
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from .cleaning import Finding, append_findings
 from .eventlog import EventLog
 from .io import as_eventlog
 from .schema import PURCHASE, ROW_ID
+from .vocabulary import CANONICAL_EVENTS, VOCABULARIES, event_key
 
 AWARENESS, CONSIDERATION, CONVERSION, RETENTION, ADVOCACY = STAGES = (
     "Awareness",
@@ -161,8 +165,17 @@ def map_stages(
     """
     log = as_eventlog(events)
     joined, stage = stage_expression(log.table, stage_map, page_stages=page_stages)
-    staged = joined.mutate(stage=stage).select(*log.table.columns, "stage")
-    return log.replace(table=staged.cache())
+    staged = joined.mutate(stage=stage).select(*log.table.columns, "stage").cache()
+    return log.replace(table=staged, cleaning=append_findings(log.cleaning, [_no_stage(staged)]))
+
+
+def _no_stage(staged: ir.Table) -> Finding:
+    """The report line of the events no stage was found for, with the most frequent names."""
+    t = staged.filter(staged.stage.isnull())
+    top = t.group_by("event").aggregate(n=t.count()).to_pandas()
+    top = top.sort_values(["n", "event"], ascending=[False, True])
+    shown = ", ".join(f"{e!r} ({n:,})" for e, n in zip(top.event[:5], top.n[:5], strict=True))
+    return Finding("event without a stage", "event", int(top.n.sum()), "noted", shown)
 
 
 def _staged(events: EventLog | pd.DataFrame) -> EventLog:
@@ -221,3 +234,61 @@ def stage_reach(events: EventLog | pd.DataFrame) -> pd.DataFrame:
     nxt = frame.reached.shift(-1)
     frame["conversion_to_next"] = (nxt / frame.reached.where(frame.reached > 0)).astype("float64")
     return frame
+
+
+#: What a line of :func:`unknown_events` suggests when no canonical name is close.
+NO_SUGGESTION = "<a canonical name, e.g. add_to_cart>"
+
+
+def unknown_events(
+    events: EventLog | pd.DataFrame,
+    stage_map: Mapping[str, str] | None = None,
+    *,
+    page_stages: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The event names that stay unknown: no stage and not a canonical name.
+
+    Parameters
+    ----------
+    events
+        The event log (read with ``event_names="auto"`` or a mapping).
+    stage_map, page_stages
+        As in :func:`map_stages` (default: :data:`DEFAULT_STAGE_MAP`).
+
+    Returns
+    -------
+    DataFrame, one row per unknown name, most events first: ``event``, ``events`` (rows),
+    ``users`` (distinct users), ``suggestion`` (the closest canonical name by spelling, or
+    None) and ``mapping_line``, the entry of ``event_names=`` that would place the name,
+    e.g. ``"basket_add": "add_to_cart"`` (:data:`NO_SUGGESTION` as the value when no
+    canonical name is close). Empty when every name is known.
+
+    Examples
+    --------
+    >>> unknown_events(log)  # doctest: +SKIP
+            event  events  users   suggestion              mapping_line
+    0  basket_add      12      5  add_to_cart  "basket_add": "add_to_cart"
+    """
+    staged = map_stages(events, stage_map, page_stages=page_stages).table
+    t = staged.filter(staged.stage.isnull() & ~staged.event.isin(CANONICAL_EVENTS))
+    out = t.group_by("event").aggregate(events=t.count(), users=t.user_id.nunique()).to_pandas()
+    out = out.sort_values(["events", "event"], ascending=[False, True], ignore_index=True)
+    out["events"] = out.events.astype("int64")
+    out["users"] = out.users.astype("int64")
+    out["suggestion"] = [_closest(e) for e in out.event]
+    out["mapping_line"] = [
+        f"{json.dumps(e)}: {json.dumps(s or NO_SUGGESTION)}"
+        for e, s in zip(out.event, out.suggestion, strict=True)
+    ]
+    return out
+
+
+def _closest(name: str) -> str | None:
+    """The canonical name spelled most like ``name`` (compared by their keys; a tool's name
+    counts as its canonical name), or None when none is close."""
+    known = {event_key(c): c for c in CANONICAL_EVENTS}
+    for table in VOCABULARIES.values():
+        for source, target in table.items():
+            known.setdefault(event_key(source), target)
+    hits = difflib.get_close_matches(event_key(name), list(known), n=1, cutoff=0.75)
+    return known[hits[0]] if hits else None

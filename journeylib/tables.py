@@ -1,14 +1,22 @@
-"""Tables that read well: thousands separators, percents, escaped text, no index."""
+"""Tables that read well: titled, plain labels, numbers formatted by kind, escaped text, narrow."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import html
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from . import display
+from .display import configure
+from .exports import write_csv
 from .privacy import redact_frame
+
+__all__ = ["configure", "kpi_table", "styled"]
 
 
 def styled(
@@ -17,77 +25,119 @@ def styled(
     percent: Iterable[str] = (),
     integer: Iterable[str] = (),
     decimals: Iterable[str] = (),
-    currency: Iterable[str] = (),
+    currency: str | Iterable[str] | None = None,
+    money: Iterable[str] = (),
     caption: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    keep: Iterable[str] = (),
 ) -> Styler:
-    """A Styler for ``frame``: percents as ``12.3%``, counts as ``1,234``, money as ``1,234.50``.
+    """A titled table for a page: plain labels, every number formatted by its kind.
 
-    Numeric columns not listed get a readable default: p-values (``p_value``, ``p_*``,
-    ``*_p``) as ``0.042`` or ``< 0.001``, other floats with thousands separators or three
-    significant digits, integers of 10,000 and more with thousands separators.
+    Formats and labels come from :mod:`journeylib.display` (one place for how a number looks):
+    shares as ``12.3%``, counts as ``1,234``, money as ``€1,234.50``, durations as ``11 min``,
+    p-values as ``< 0.001``, flags as yes/no, never scientific notation or ``nan``.
+    Columns listed in ``percent``, ``integer``, ``decimals`` or ``money`` take that kind
+    whatever their name. A table wider than the page keeps its first column, the ``keep``
+    columns and as many of the rest as fit; the caption says what was left out, and the full
+    table is written as CSV beside the page when the page has a folder
+    (:func:`journeylib.display.configure`).
+
     Every cell's text is HTML-escaped (text from data never becomes markup) and the index
     is hidden. Personal data never shows: ids that look like e-mail addresses are replaced by
     salted pseudonyms and addresses in text by theirs (:func:`journeylib.privacy.redact_frame`).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table (index dropped).
+    percent, integer, decimals, money : iterable of str
+        Columns to show as shares, counts, plain numbers, money.
+    currency : str or iterable of str, optional
+        The currency symbol (None: the page's, :func:`journeylib.display.configure`); for
+        older callers, an iterable of column names is read as ``money``.
+    caption : str, optional
+        The table's title (every table on a reviewer page has one).
+    labels : mapping, optional
+        Label of some columns, overriding :data:`journeylib.display.LABELS`.
+    keep : iterable of str
+        Columns (names in ``frame``) that matter most when the table must be narrowed.
+
+    Returns
+    -------
+    Styler
     """
+    symbol = currency if isinstance(currency, str) or currency is None else None
+    if not isinstance(currency, str) and currency is not None:
+        money = [*money, *currency]
     frame = redact_frame(frame)
-    fmt: dict[str, Any] = {}
-    fmt |= {c: "{:.1%}" for c in percent if c in frame.columns}
-    fmt |= {c: "{:,.0f}" for c in integer if c in frame.columns}
-    fmt |= {c: "{:,.2f}" for c in decimals if c in frame.columns}
-    fmt |= {c: "{:,.2f}" for c in currency if c in frame.columns}
-    fmt = _defaults(frame, fmt) | fmt
-    styler = frame.style.format(fmt, na_rep="–", escape="html").hide(axis="index")
-    if caption:
-        styler = styler.set_caption(caption)
+    hints = dict.fromkeys(percent, "share") | dict.fromkeys(integer, "count")
+    hints |= dict.fromkeys(decimals, "number") | dict.fromkeys(money, "money")
+    shown, kind_by_label = display.for_display(
+        frame, kinds=_asked_kinds(frame, hints), labels=labels, currency=symbol
+    )
+    wanted = [shown.columns[list(frame.columns).index(c)] for c in keep if c in frame.columns]
+    fitted = display.fit_width(shown, keep=wanted)
+    caption_html = html.escape(caption, quote=False) if caption else ""
+    if len(fitted) < shown.shape[1]:
+        caption_html += _left_out_note(frame, caption, shown.shape[1] - len(fitted))
+        shown = shown[fitted]
+    styler = shown.style.format(escape="html").hide(axis="index")
+    styler = styler.format_index(escape="html", axis="columns")
+    numeric = [c for c in shown.columns if kind_by_label[c] not in {"text", "yes_no"}]
+    if numeric:
+        styler = styler.set_table_styles(
+            {c: [{"selector": "td", "props": "text-align: right"}] for c in numeric},
+            overwrite=False,
+        )
+    if caption_html:
+        styler = styler.set_caption(caption_html)
     return styler
 
 
-def _p_value(value: float) -> str:
-    # the Styler escapes text values, not what a formatter returns: this is HTML already
-    return "&lt; 0.001" if value < 0.001 else f"{value:.3f}"
+def _asked_kinds(frame: pd.DataFrame, hints: Mapping[str, str]) -> dict[str, str]:
+    """The kinds asked for, except where the name says more (a duration, a p-value)."""
+    precise = {"seconds", "minutes", "hours", "days", "p_value", "points", "money"}
+    return {
+        col: kind
+        for col, kind in hints.items()
+        if col in frame.columns and display.kind_of(col, frame[col]) not in precise
+    }
 
 
-def _general(value: float) -> str:
-    """A float no format was asked for: thousands separators, or 3 significant digits."""
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.3g}"
+def _left_out_note(frame: pd.DataFrame, caption: str | None, dropped: int) -> str:
+    """The caption's note on the columns left out, linking the full table's CSV if written."""
+    path = _write_csv(frame, caption)
+    more = f"{dropped} more column{'s' if dropped > 1 else ''}"
+    if path is None:
+        return html.escape(f" ({more} in the notebook)")
+    href = html.escape(quote(path.name), quote=True)
+    return f' ({more} in <a href="{href}">{html.escape(path.name)}</a>)'
 
 
-def _is_p_value(name: object) -> bool:
-    name = str(name).lower()
-    return name in {"p", "pvalue"} or name.startswith("p_") or name.endswith("_p")
-
-
-def _defaults(frame: pd.DataFrame, asked: dict[str, Any]) -> dict[str, Any]:
-    """Formats for the numeric columns not listed: p-values, floats, large integers."""
-    out: dict[str, Any] = {}
-    for col in frame.columns:
-        if col in asked or frame[col].dtype == bool:
-            continue
-        if pd.api.types.is_float_dtype(frame[col]):
-            out[col] = _p_value if _is_p_value(col) else _general
-        elif pd.api.types.is_integer_dtype(frame[col]) and frame[col].abs().max() >= 10_000:
-            out[col] = "{:,.0f}"
-    return out
+def _write_csv(frame: pd.DataFrame, caption: str | None) -> Path | None:
+    """The full table as CSV in the page's folder, or None without a folder."""
+    settings = display.settings()
+    if settings.csv_dir is None:
+        return None
+    slug = re.sub(r"[^a-z0-9]+", "_", (caption or "table").lower()).strip("_")[:60]
+    path = settings.csv_dir / f"{settings.page}_{slug or 'table'}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_csv(frame, path)
 
 
 def _fmt(value: float, unit: str) -> str:
-    if pd.isna(value):
-        return "–"
-    if unit == "share":
-        return f"{value:.2%}"
-    if unit == "currency":
-        return f"{value:,.2f}"
-    return f"{value:,.0f}"
+    kind = {"share": "share", "currency": "money"}.get(unit, "count")
+    return display.format_value(value, kind)
 
 
 def _fmt_change(value: float, unit: str) -> str:
     if pd.isna(value):
-        return "–"
+        return display.MISSING
     if unit == "share":
-        return f"{100 * value:+.2f} pts"
-    return f"{value:+,.2f}" if unit == "currency" else f"{value:+,.0f}"
+        return display.points(value)
+    if unit == "currency":
+        return ("+" if value >= 0 else "") + display.money(value)
+    return f"{value:+,.0f}"
 
 
 def kpi_table(kpis: pd.DataFrame, *, caption: str | None = None) -> Styler:
@@ -98,11 +148,11 @@ def kpi_table(kpis: pd.DataFrame, *, caption: str | None = None) -> Styler:
     shown = pd.DataFrame(
         {
             "KPI": kpis.kpi,
-            "this week": [_fmt(v, u) for v, u in zip(kpis.this_week, kpis.unit, strict=True)],
-            "previous week": [
+            "This week": [_fmt(v, u) for v, u in zip(kpis.this_week, kpis.unit, strict=True)],
+            "Previous week": [
                 _fmt(v, u) for v, u in zip(kpis.previous_week, kpis.unit, strict=True)
             ],
-            "change": [_fmt_change(v, u) for v, u in zip(kpis.change, kpis.unit, strict=True)],
+            "Change": [_fmt_change(v, u) for v, u in zip(kpis.change, kpis.unit, strict=True)],
         }
     )
     return styled(shown, caption=caption)

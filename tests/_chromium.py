@@ -35,6 +35,32 @@ FLAGS = [
 ]
 _IMAGES = """JSON.stringify([...document.images].map(i => ({
     alt: i.getAttribute('alt'), complete: i.complete, width: i.naturalWidth})))"""
+# What a reader sees: the document's width, every table cell and caption, the headings with
+# nothing under them before the next heading of the same or a higher level, inline code, text.
+_LAYOUT = """(() => {
+  const text = e => (e.innerText || e.textContent || '').replace(/\u00b6/g, '').trim();
+  const blocks = [...document.querySelectorAll('h1,h2,h3,h4,h5,h6,p,li,table,img,pre,svg')];
+  const level = e => /^H[1-6]$/.test(e.tagName) ? Number(e.tagName[1]) : 0;
+  const empty = blocks.filter((e, i) => level(e) && (!text(e) || !blocks[i + 1]
+      || (level(blocks[i + 1]) && level(blocks[i + 1]) <= level(e)))).map(text);
+  return JSON.stringify({
+    width: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+    cells: [...document.querySelectorAll('td, th')].map(text),
+    uncaptioned: [...document.querySelectorAll('table')]
+      .filter(t => !(t.caption && text(t.caption))).map(t => text(t).slice(0, 80)),
+    empty_headings: empty,
+    code: [...document.querySelectorAll('code')].map(text),
+    title: document.title,
+    text: document.body.innerText,
+  });
+})()"""
+# The page's Content-Security-Policy (meta tag) and every attribute holding a javascript: URL.
+_SAFETY = """JSON.stringify({
+    csp: [...document.querySelectorAll('meta[http-equiv="Content-Security-Policy" i]')]
+        .map(m => m.getAttribute('content')),
+    javascript_urls: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
+        .filter(a => /^\\s*javascript:/i.test(a.value))
+        .map(a => e.tagName + ' ' + a.name + '=' + a.value))})"""
 
 
 def chromium_path() -> str | None:
@@ -53,6 +79,9 @@ class PageCheck:
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
+    layout: dict[str, Any] = field(default_factory=dict)
+    csp: list[str] = field(default_factory=list)
+    javascript_urls: list[str] = field(default_factory=list)
     screenshot: Path | None = None
 
     @property
@@ -104,8 +133,8 @@ class Chromium:
             target["webSocketDebuggerUrl"], timeout=self.timeout, suppress_origin=True
         )
 
-    def check(self, page: Path, screenshot: Path | None = None, width: int = 1200) -> PageCheck:
-        """Load ``page``; collect errors, requests and images; save a full-page screenshot."""
+    def check(self, page: Path, screenshot: Path | None = None, width: int = 1280) -> PageCheck:
+        """Load ``page``; collect errors, requests, images and layout; save a screenshot."""
         result = PageCheck(page.resolve().as_uri())
         ws = _Session(self._page_socket(), result, self.timeout)
         try:
@@ -118,6 +147,11 @@ class Chromium:
             ws.drain(0.5)  # late console messages
             value = ws.call("Runtime.evaluate", expression=_IMAGES, returnByValue=True)
             result.images = json.loads(value["result"]["value"])
+            value = ws.call("Runtime.evaluate", expression=_LAYOUT, returnByValue=True)
+            result.layout = json.loads(value["result"]["value"])
+            value = ws.call("Runtime.evaluate", expression=_SAFETY, returnByValue=True)
+            safety = json.loads(value["result"]["value"])
+            result.csp, result.javascript_urls = safety["csp"], safety["javascript_urls"]
             if screenshot is not None:
                 shot = ws.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
                 screenshot.write_bytes(base64.b64decode(shot["data"]))

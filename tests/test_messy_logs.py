@@ -340,14 +340,15 @@ def test_a_log_whose_every_row_is_removed_is_an_error_not_an_empty_shop(tmp_path
 
 
 def test_a_log_in_its_own_event_vocabulary_is_told_so():
-    """Segment-style names: no 'purchase' event, so every order count would read 0 unsaid."""
+    """A shop's own names: no 'purchase' event, so every order count would read 0 unsaid
+    (Segment's "Order Completed" is read as purchase: tests/test_vocabulary.py)."""
     from journeylib import overview
 
-    df = shop_export().replace({"action": {"purchase": "Order Completed"}})
+    df = shop_export().replace({"action": {"purchase": "order_done"}})
     sentences = findings.overview_findings(overview.summarize(read(df)))
     assert (
         "The log has no purchase events, so orders, conversion and revenue read as zero. Event "
-        "names journeylib does not know: Order Completed (1); if the shop's orders are among "
+        "names journeylib does not know: order_done (1); if the shop's orders are among "
         "them, rename them to the GA4 names (purchase, add_to_cart, view_item, ...) before "
         "reading."
     ) in sentences

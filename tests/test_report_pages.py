@@ -5,15 +5,18 @@ notebook in notebooks/ on the small shop, whose data has ``<script>`` in a produ
 category, a campaign and an event name, and e-mail addresses as user ids.
 """
 
+import csv
+import html as htmllib
+import json
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import EMAIL_DOMAIN, PLANTED
+from conftest import EMAIL_DOMAIN, PLANTED, PLANTED_TEXT
 
 from journeylib import report
-from journeylib._report_html import _shown
+from journeylib._report_html import CONTENT_SECURITY_POLICY, _shown
 
 NOTEBOOKS = report.find_notebooks(Path(__file__).resolve().parents[1] / "notebooks")
 STEMS = [p.stem for p in NOTEBOOKS]
@@ -131,3 +134,53 @@ def test_index_lists_the_week_its_notebooks_and_headline_kpis(report_run):
                 "repeat rate", "mean CLV"):  # fmt: skip
         assert f"<td>{kpi}</td>" in index
     assert re.search(r'<img class="trend" alt="Chart: [^"]+" src="data:image/png;base64,', index)
+
+
+_LIVE_MARKUP = [
+    re.compile(r"""<a\b[^>]*\bhref\s*=\s*["']?\s*(?:javascript:|https?://[^"'>]*evil)""", re.I),
+    re.compile(r"<a\b[^>]*>\s*(?:ch|cat)\s*</a>", re.I),  # a Markdown link made live
+    re.compile(r"<strong>\s*bold\s*</strong>", re.I),
+    re.compile(r"<em>\s*em\s*</em>", re.I),
+    re.compile(r"<code>\s*tick\s*</code>", re.I),
+    re.compile(r"<t[dh][^>]*>\s*table\s*</t[dh]>", re.I),  # a Markdown table from a name
+]
+
+
+def _csv_cells(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return [cell for row in csv.reader(stream) for cell in row]
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.notebook
+def test_planted_markdown_links_and_formulas_are_inert_everywhere(report_run):
+    pages = every_page(report_run)
+    for name, text in pages.items():
+        for pattern in _LIVE_MARKUP:
+            assert not pattern.search(text), f"{name}: live {pattern.search(text).group(0)!r}"
+        assert not re.search(r"""\bhref\s*=\s*["']?\s*javascript:""", text, re.I), name
+        assert f'content="{CONTENT_SECURITY_POLICY}"' in text.split("</head>")[0], name
+    # the payloads did reach the pages, as text: the checks above could have failed
+    shown = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", p)) for p in pages.values())
+    assert "[ch](javascript:alert(1))" in shown
+    assert "**bold** | table | [cat](javascript:alert(2))" in shown
+    status = (report_run.folder / "status.json").read_text(encoding="utf-8")
+    assert "javascript:" not in status and "evil.example" not in status
+    json.loads(status)
+    exports = sorted(report_run.folder.glob("*.csv"))
+    assert exports, "an export to check"
+    for path in exports:
+        cells = _csv_cells(path)
+        risky = [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+        assert [c for c in risky if not _number(c)] == [], path.name
+        for _, payload in PLANTED_TEXT.values():
+            # a spreadsheet runs formulas, not Markdown or HTML: those are the ones made inert
+            if payload.startswith(("=", "+", "-", "@", "\t", "\r")):
+                assert payload not in cells, f"{path.name}: {payload!r} raw in a cell"

@@ -207,23 +207,34 @@ def test_a_new_run_cleans_what_killed_runs_left_and_nothing_else(tmp_path):
     (out / f".2024-W22.{pid}.old").mkdir()  # swap finished moving the new week in
     (out / f".2024-W21.{pid}.old").mkdir()  # killed between the two moves of the swap
     (out / f".2024-W21.{pid}.old" / "page.html").write_text("last week")
-    (out / f".2024-W20.{os.getpid()}.old").mkdir()  # a live run's swap: leave it
+    swapping = out / f".2024-W20.{os.getpid()}.old"  # a live run's swap (locked): leave it
+    swapping.mkdir()
+    # the process id of a killed swap, reused by a live process (PID 1 in a container):
+    # no lock, so the week is put back all the same
+    (out / f".2024-W19.{os.getpid()}.old").mkdir()
     (out / ".index.html.x.tmp").write_text("a file: not a working folder")
-    with staging_folder(out, "2024-W24") as live:
-        handled = remove_stale(out)
-        assert live.exists()  # locked by this (live) run
+    lock = os.open(swapping, os.O_RDONLY)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        with staging_folder(out, "2024-W24") as live:
+            handled = remove_stale(out)
+            assert live.exists()  # locked by this (live) run
+    finally:
+        os.close(lock)
     assert not live.exists()
     assert set(handled) == {
         killed.name,
         ".report.def456.tmp",
         f".2024-W22.{pid}.old",
         f".2024-W21.{pid}.old",
+        f".2024-W19.{os.getpid()}.old",
     }
     assert (out / "2024-W22" / "00_overview.html").read_text() == "published"
     assert (out / "2024-W21" / "page.html").read_text() == "last week"
     assert sorted(p.name for p in out.iterdir()) == [
         f".2024-W20.{os.getpid()}.old",
         ".index.html.x.tmp",
+        "2024-W19",
         "2024-W21",
         "2024-W22",
     ]
@@ -254,6 +265,73 @@ def test_a_folder_locked_by_another_process_is_left_alone(tmp_path):
         holder.wait()
     assert remove_stale(tmp_path) == [busy.name]  # the holder died: its lock went with it
     assert fcntl  # POSIX only, as the runner's locks
+
+
+_SWAP_THEN_WAIT = """
+import os, sys, time
+from pathlib import Path
+from journeylib._report_staging import swap_into_place
+staging, final = Path(sys.argv[1]), Path(sys.argv[2])
+real = os.replace
+def replace(src, dst):
+    real(src, dst)
+    if str(dst).endswith(".old"):  # between the two moves of the swap
+        print("moved aside", flush=True)
+        time.sleep(60)
+os.replace = replace
+swap_into_place(staging, final)
+"""
+
+
+def test_a_killed_swap_is_undone_even_when_its_process_id_lives_on(tmp_path):
+    final, staging = tmp_path / "2024-W23", tmp_path / "incoming"  # (a real one is locked)
+    final.mkdir()
+    (final / "page.html").write_text("last week")
+    staging.mkdir()
+    swapper = subprocess.Popen(
+        [sys.executable, "-c", _SWAP_THEN_WAIT, str(staging), str(final)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert swapper.stdout.readline().strip() == "moved aside"
+        backup = tmp_path / f".2024-W23.{swapper.pid}.old"
+        assert remove_stale(tmp_path) == []  # a live swap holds its lock: left alone
+        assert backup.exists() and not final.exists()
+    finally:
+        swapper.kill()
+        swapper.wait()
+    reused = tmp_path / f".2024-W23.{os.getpid()}.old"  # its id now names a live process
+    os.replace(backup, reused)
+    assert remove_stale(tmp_path) == [reused.name]
+    assert (final / "page.html").read_text() == "last week"
+
+
+def test_a_run_that_lost_the_race_for_the_salt_reads_the_winners(tmp_path, monkeypatch):
+    from journeylib._report_staging import shared_secret
+
+    path = tmp_path / ".id_salt"
+    assert shared_secret(path, "first") == "first"
+    # the loser checked before the winner's file appeared: it must not fail nor overwrite
+    monkeypatch.setattr(Path, "exists", lambda self: False)
+    assert shared_secret(path, "second") == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".id_salt"]
+
+
+def test_runs_racing_for_the_salt_all_read_the_one_written(tmp_path):
+    import multiprocessing
+
+    from journeylib._report_staging import shared_secret
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(6) as pool:
+        for attempt in range(3):
+            path = tmp_path / f"salt{attempt}"
+            values = pool.starmap(shared_secret, [(path, f"value-{i}") for i in range(24)])
+            assert len(set(values)) == 1 and values[0].startswith("value-"), values
+            assert path.read_text() == values[0]
+            assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["salt0", "salt1", "salt2"]
 
 
 # --- the report on Spark -------------------------------------------------------------------------

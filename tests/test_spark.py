@@ -262,6 +262,8 @@ def test_funnel_breaks(sessionized):
         "returns": lambda log: jl.returns(log, by="first_device"),
         "funnel_times": lambda log: jl.funnel_times(log, steps, **opts),
         "ab_test": lambda log: jl.ab_test(log, "variant", steps=steps[-2:]).variants,
+        "ab_readout": lambda log: jl.ab_readout(log, "variant").primary,
+        "ab_readout steps": lambda log: jl.ab_readout(log, "variant").steps,
     }
     for name, analysis in cases.items():
         duck, spark = _both(sessionized, analysis)

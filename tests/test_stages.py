@@ -7,6 +7,7 @@ import pytest
 
 import journeylib as jl
 from journeylib import stages
+from journeylib.stages import map_stages, unknown_events
 
 ROWS = [
     # user a: blog visit, product view, cart, first purchase, page view and a second purchase
@@ -76,3 +77,46 @@ def test_custom_map_and_validation():
 def test_default_map_covers_ga4_ecommerce_events():
     ga4 = ["view_item", "add_to_cart", "begin_checkout", "add_payment_info", "purchase", "refund"]
     assert all(e in stages.DEFAULT_STAGE_MAP for e in ga4)
+
+
+def test_unknown_events_lists_names_without_stage_with_counts_and_mapping_line():
+    # 3 basket_add (2 users), 1 zzz (1 user); session_start is canonical (no stage, not
+    # unknown); view_item, purchase have stages
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b", "a", "b", "b"],
+            "event": [
+                "view_item",
+                "basket_add",
+                "basket_add",
+                "basket_add",
+                "session_start",
+                "zzz",
+                "purchase",
+            ],
+            "event_time": pd.date_range("2024-03-04", periods=7, freq="h", tz="UTC"),
+        }
+    )
+    log = jl.read_events(frame)
+    out = unknown_events(log)
+    assert out.event.tolist() == ["basket_add", "zzz"]
+    assert out.events.tolist() == [3, 1]
+    assert out.users.tolist() == [2, 1]
+    assert out.mapping_line.tolist()[1] == '"zzz": "<a canonical name, e.g. add_to_cart>"'
+    staged = map_stages(log)
+    line = staged.cleaning.set_index("check").loc["event without a stage"]
+    assert int(line.rows) == 5  # basket_add x3, session_start, zzz
+    assert line.examples.startswith("'basket_add' (3)")
+
+
+def test_unknown_events_suggests_a_close_canonical_name():
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a"],
+            "event": ["add_to_crt", "Product Vieweed"],
+            "event_time": pd.date_range("2024-03-04", periods=2, freq="h", tz="UTC"),
+        }
+    )
+    out = unknown_events(jl.read_events(frame)).set_index("event")
+    assert out.loc["add_to_crt", "mapping_line"] == '"add_to_crt": "add_to_cart"'
+    assert out.loc["Product Vieweed", "suggestion"] == "view_item"
