@@ -4,7 +4,11 @@ drop-outs and the funnel trend (numbers from :mod:`journeylib.correlation`,
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
+
+from .why_drop import WhyDrop
 
 #: Features whose Benjamini-Hochberg q-value is below this are told as findings.
 Q_LEVEL = 0.05
@@ -83,10 +87,73 @@ def trend_sentence(c: dict | None, *, every: str = "week") -> str:
     )
 
 
+def why_findings(why: WhyDrop) -> list[str]:
+    """The findings of the "Why people drop" part: what goes with finishing and dropping,
+    where drop-outs go, this week against the ones before (parts not computed say nothing:
+    their notes say why)."""
+    out = []
+    if why.correlation is not None:
+        out += correlation_sentences(why.correlation)
+    if why.dropouts is not None and why.drop_step is not None:
+        out.append(paths_sentence(why.dropouts, left=why.drop_step[0], lost=why.drop_step[1]))
+    if why.trend is not None:
+        out.append(trend_sentence(why.comparison))
+    return out
+
+
+def correlation_table(why: WhyDrop) -> dict[str, Any]:
+    """The correlation table as the page shows it: the arguments of
+    :func:`journeylib.tables.styled` (narrow; the full table goes to the appendix)."""
+    cols = ["feature", "side", "successes", "failures", "success_share", "odds_ratio"]
+    cols += ["ci_low", "ci_high", "q_value"]
+    return {
+        "frame": why.correlation[cols],
+        "labels": {
+            "feature": "Did or had",
+            "side": "Goes with",
+            "successes": "Finished",
+            "failures": "Dropped out",
+            "success_share": "Share who finished",
+            "odds_ratio": "Odds ratio of finishing",
+            "ci_low": "95% interval from",
+            "ci_high": "95% interval to",
+            "q_value": "q-value (false discovery)",
+        },
+        "integer": ["successes", "failures"],
+        "percent": ["success_share"],
+        "decimals": ["odds_ratio", "ci_low", "ci_high"],
+        "caption": "What goes with finishing the funnel and what with dropping out",
+        "keep": ["feature", "side", "success_share", "odds_ratio"],
+    }
+
+
+def paths_title(why: WhyDrop) -> str:
+    """The title of the drop-outs' flow chart."""
+    left, lost = why.drop_step or ("a step", "the next")
+    return f"After {left}, without {lost}: what drop-outs did next (share of drop-outs)"
+
+
+def paths_table(why: WhyDrop, *, top: int = 10) -> dict[str, Any]:
+    """The drop-outs' ``top`` paths as the page shows them (arguments of
+    :func:`journeylib.tables.styled`)."""
+    left, lost = why.drop_step or ("the step", "the next")
+    return {
+        "frame": why.dropouts.head(top)[["path", "journeys", "share"]],
+        "labels": {"path": "Path", "journeys": "Drop-outs", "share": "Share of drop-outs"},
+        "integer": ["journeys"],
+        "percent": ["share"],
+        "caption": f"The {top} most common paths after {left} without {lost}",
+    }
+
+
 __all__ = [
     "correlation_sentence",
     "correlation_sentences",
+    "correlation_table",
     "paths_sentence",
+    "paths_table",
+    "paths_title",
     "trend_sentence",
     "who",
+    "why_findings",
 ]

@@ -58,7 +58,8 @@ def funnel_trend(
     start, end
         The first period shown is the one containing ``start``, the last the one
         containing ``end`` (exclusive; UTC); default the first and last entry. Periods
-        without entrants are rows with ``entered`` 0 and NaN conversion.
+        without entrants are rows with ``entered`` 0 and NaN conversion. Events before
+        ``start``'s period are not read.
 
     Returns
     -------
@@ -78,7 +79,12 @@ def funnel_trend(
     i, j = between or (1, k)
     if not 1 <= i < j <= k:
         raise ValueError(f"between must be two steps 1 <= i < j <= {k}, got {between!r}")
-    counts = trend_counts(as_eventlog(events), parsed, every, window, order, i, j).to_pandas()
+    log = as_eventlog(events)
+    if start is not None:
+        # an attempt reads no event before its entry: the earlier events are never needed
+        first = _period_of(start, every).tz_localize("UTC")
+        log = log.replace(table=log.table.filter(log.table.event_time >= first))
+    counts = trend_counts(log, parsed, every, window, order, i, j).to_pandas()
     return _filled(counts, every, start, end)
 
 

@@ -21,12 +21,8 @@ from .durations import parse_duration
 from .eventlog import EventLog
 from .funnel_match import _DERIVED, Exclusion, _reach_rows, _reached, _Spec
 from .io import as_eventlog
-<<<<<<< HEAD
 from .schema import ROW_ID, USER_KEY
-=======
-from .schema import ROW_ID
 from .step_names import warn_unknown_steps
->>>>>>> main
 from .steps import StepSpec, as_step, as_steps
 
 ORDERS = ("ordered", "strict", "any")

@@ -99,7 +99,7 @@ def paths(
     if within == "session" and not log.has("session_id"):
         log = sessionize(log)
     s = cleaned_nodes(log, level=level, within=within, clean=clean)
-    keys = [USER_KEY, "part"]
+    keys = _journey_keys(s, within)
     if drop_offs_of is not None:
         s = _after(s, _drop_off_anchors(log, within, *drop_offs_of), keys)
     elif start is not None:
@@ -152,6 +152,15 @@ def cleaned_nodes(
     return s.mutate(state=ibis.cases(*cases, else_=s.state))
 
 
+def _journey_keys(s: ir.Table, within: str) -> list[str]:
+    """The columns that identify a journey: the user key within users; within sessions the
+    session alone when it is an integer key (unique in the log: one integer partitions
+    faster), else the user key and the session."""
+    if within == "user":
+        return [USER_KEY]
+    return ["part"] if s.part.type().is_integer() else [USER_KEY, "part"]
+
+
 def _first(s: ir.Table, cond: ir.BooleanValue, keys: list[str], p: str = "_a") -> ir.Table:
     """Per journey, the time and row of its first node where ``cond`` holds: ``keys``,
     ``{p}_t``, ``{p}_r``."""
@@ -164,7 +173,7 @@ def _first(s: ir.Table, cond: ir.BooleanValue, keys: list[str], p: str = "_a") -
 
 def _after(s: ir.Table, anchors: ir.Table, keys: list[str]) -> ir.Table:
     """The nodes of journeys with an anchor, from the anchor on (ties broken by row)."""
-    j = s.join(anchors, keys)
+    j = s.join(anchors.select(*keys, "_a_t", "_a_r"), keys)
     after = (j.event_time > j._a_t) | ((j.event_time == j._a_t) & (j[ROW_ID] >= j._a_r))
     return j.filter(after).drop("_a_t", "_a_r")
 
@@ -218,9 +227,10 @@ def _path_counts(s: ir.Table, keys: list[str], steps: int, mode: str) -> ir.Tabl
         path=concat_in_order(s.state, [s.event_time, s[ROW_ID]], SEP),
         steps=s.count(),
         more=s._len.max() > s.count(),
+        _user=s[USER_KEY].min(),
     )
     return per.group_by(["path", "steps", "more"]).aggregate(
-        journeys=per.count(), users=per[USER_KEY].nunique()
+        journeys=per.count(), users=per._user.nunique()
     )
 
 

@@ -134,4 +134,33 @@ def trend_chart(
     return ax
 
 
-__all__ = ["correlation_chart", "flow_chart", "trend_chart"]
+def explore_why(events, steps: list, *, window: str = "7D", count: str = "sessions"):
+    """A widget: pick the steps, the window and a view (what goes with finishing, where
+    drop-outs go, the weekly trend); the chart redraws. None in a report run."""
+    import matplotlib.pyplot as plt
+
+    from .cleaning import NotComputable
+    from .correlation import funnel_correlation
+    from .funnel_trends import funnel_trend
+    from .path_analysis import paths
+    from .widgets import explore
+
+    def draw(steps: str = ", ".join(steps), window: str = window, view: str = "finishing"):
+        chosen = [s.strip() for s in steps.split(",") if s.strip()]
+        try:
+            if view == "finishing":
+                correlation_chart(funnel_correlation(events, chosen, window=window or None))
+            elif view == "drop-out paths":
+                drops = (chosen, 1, {"window": window or None, "count": count})
+                flow_chart(paths(events, drop_offs_of=drops))
+            else:
+                trend_chart(funnel_trend(events, chosen, window=window or None))
+        except (NotComputable, ValueError) as exc:
+            print(f"Not drawn: {exc}")
+            return
+        plt.show()
+
+    return explore(draw, view=["finishing", "drop-out paths", "weekly trend"])
+
+
+__all__ = ["correlation_chart", "explore_why", "flow_chart", "trend_chart"]

@@ -20,7 +20,6 @@ from .abandonment import CHECKOUT
 from .cleaning import NotComputable
 from .correlation import funnel_correlation
 from .eventlog import EventLog
-from .findings_why import correlation_sentences, paths_sentence, trend_sentence
 from .funnel_trends import compare_last, funnel_trend
 from .funnels import funnel
 from .io import as_eventlog
@@ -43,7 +42,6 @@ class WhyDrop:
     drop_step: tuple[str, str] | None
     trend: pd.DataFrame | None
     comparison: dict | None
-    findings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -81,7 +79,8 @@ def analyze(
     out: they say how people finish, not why), ``dropouts`` (paths of those who left at the
     biggest drop) with ``drop_step`` (the two step names), ``trend`` (the last
     :data:`WEEKS` weeks) and ``comparison`` (this week against the :data:`BEFORE` before),
-    ``findings`` (sentences) and ``notes`` (one line per part not computed).
+    and ``notes`` (one line per part not computed). The sentences are
+    :func:`journeylib.findings_why.why_findings`.
     """
     log = as_eventlog(events)
     names = [as_step(s).name for s in steps]
@@ -94,7 +93,6 @@ def analyze(
         out.correlation = funnel_correlation(
             log, steps, window=window, order=order, properties=props, exclude=list(CHECKOUT)
         )
-        out.findings += correlation_sentences(out.correlation)
     except NotComputable as exc:
         out.notes.append(f"What goes with finishing is not computed: {exc}.")
     options: dict[str, Any] = {"window": window, "order": order, "count": count}
@@ -105,16 +103,22 @@ def analyze(
     else:
         out.drop_step = (names[k - 1], names[k])
         out.dropouts = paths(log, drop_offs_of=(steps, k, options), steps=path_steps)
-        out.findings.append(paths_sentence(out.dropouts, left=names[k - 1], lost=names[k]))
-    trend = funnel_trend(log, steps, window=window, order=order, end=end)
+    first = _weeks_before(end) if end is not None else None
+    trend = funnel_trend(log, steps, window=window, order=order, start=first, end=end)
     out.trend = trend.tail(WEEKS).reset_index(drop=True)
     if out.trend.entered.sum() == 0:
         out.notes.append("No one entered the funnel in the last weeks: no trend to show.")
         out.trend = None
     else:
         out.comparison = compare_last(out.trend, before=BEFORE)
-        out.findings.append(trend_sentence(out.comparison))
     return out
+
+
+def _weeks_before(end: str | pd.Timestamp) -> pd.Timestamp:
+    """The start of the first of the :data:`WEEKS` weeks up to ``end`` (exclusive)."""
+    end = pd.Timestamp(end)
+    end = end.tz_localize("UTC") if end.tzinfo is None else end
+    return end - pd.Timedelta(weeks=WEEKS)
 
 
 def _biggest_drop(f: pd.DataFrame) -> int | None:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import plots_why, why_drop
+from journeylib import findings_why, plots_why, why_drop
 from journeylib.periods import filter_period, iso_week_bounds
 
 STEPS = ["view_item", "add_to_cart", "purchase"]
@@ -36,7 +36,7 @@ def test_the_three_parts_on_the_shop(shop):
     assert len(found.trend) == why_drop.WEEKS
     assert found.trend.period.iloc[-1] == pd.Timestamp("2024-09-30", tz="UTC")
     assert found.comparison["n"] == found.trend.reached_from.iloc[-1]
-    assert any("this week" in s.lower() for s in found.findings)
+    assert any("this week" in s.lower() for s in findings_why.why_findings(found))
     for draw, data in [
         (plots_why.correlation_chart, found.correlation),
         (plots_why.flow_chart, found.dropouts),
@@ -71,3 +71,14 @@ def test_nothing_to_compare_and_no_drop_outs():
         "No one left the funnel part-way: there are no drop-outs to follow.",
     ]
     assert found.trend.converted.tolist() == [2]
+
+
+def test_page_tables_are_narrow_and_labelled(shop):
+    from journeylib import tables
+
+    found = why_drop.analyze(shop, STEPS, window="7D")
+    html = tables.styled(**findings_why.correlation_table(found)).to_html()
+    assert "Odds ratio of finishing" in html and "device = tablet" in html
+    html = tables.styled(**findings_why.paths_table(found)).to_html()
+    assert "view_item &gt; (end)" in html and "Share of drop-outs" in html
+    assert "view_item" in findings_why.paths_title(found)
