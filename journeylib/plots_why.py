@@ -31,13 +31,17 @@ def correlation_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.barh(y, t.odds_ratio - 1, left=1, color=colours, alpha=0.75, height=0.6)
     ax.errorbar(t.odds_ratio, y, xerr=err, fmt="none", ecolor="black", elinewidth=1, capsize=2)
     ax.axvline(1, color="black", linewidth=1)
-    ax.set_xscale("log")
+    ax.set_xscale("log", base=2)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    low = min(float(t.ci_low.min()), float(t.odds_ratio.min()), 0.5) / 1.25
+    high = max(float(t.ci_high.max()), float(t.odds_ratio.max()), 2.0) * 1.25
+    ax.set_xlim(low, high)
     ax.set_yticks(y, t.feature)
     ax.set(
         title="What goes with finishing (right) and with dropping out (left)",
         xlabel="odds ratio of finishing, with its 95 % interval (log scale)",
-        ylabel="",
+        ylabel="event done, or property of the visit",
     )
     ax.grid(axis="y", visible=False)
     return ax
@@ -86,7 +90,11 @@ def flow_chart(
     ax.set_xticks(np.arange(len(cols)) + 0.06, [f"step {i + 1}" for i in range(len(cols))])
     ax.set_yticks([])
     ax.grid(False)
-    ax.set(title=title or "The most common paths, step by step (box height: share of journeys)")
+    ax.set(
+        title=title or "The most common paths, step by step (box height: share of journeys)",
+        xlabel="step of the path",
+        ylabel="share of journeys (box height)",
+    )
     return ax
 
 
