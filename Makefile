@@ -35,6 +35,7 @@ $(REPORT_STAMP): pyproject.toml | $(BIN)/python
 	@touch $@
 
 install: $(STAMP) ## Create .venv if missing; install journeylib with its dev and Spark extras
+	@$(BIN)/python journeylib/nbclean.py --install
 
 $(DATA): | $(REPORT_STAMP)
 	$(BIN)/python -m journeylib.synth
@@ -58,8 +59,10 @@ format: $(STAMP) ## Rewrite the code with ruff format and ruff check --fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-lab: $(REPORT_STAMP) $(DATA) ## Open JupyterLab on notebooks/
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+lab: $(REPORT_STAMP) $(DATA) ## Open JupyterLab on notebooks/ (git commits them without outputs)
+	@$(BIN)/python journeylib/nbclean.py --install
+	$(BIN)/jupyter lab --notebook-dir=notebooks \
+		--ContentsManager.pre_save_hook=journeylib.nbclean.pre_save
 
 bench: $(STAMP) $(DATA) ## Time engine, funnel, transitions, CLV, then the report suite (default data, 10M events)
 	$(BIN)/python -m journeylib.bench

@@ -10,8 +10,9 @@ planted parameters (``truth.json``).
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,9 @@ from . import clv_value as cval
 from .clv import PURCHASE_MODELS, fit, rfm_summary
 from .clv_intervals import ClvIntervals, clv_intervals
 from .eventlog import EventLog
+from .fit_notes import collect, notes_markdown
 
-__all__ = ["ClvReport", "analyze", "at_risk", "findings", "planted_check"]
+__all__ = ["ClvReport", "analyze", "at_risk", "findings", "fit_notes", "planted_check"]
 
 SEGMENTS = ("first_channel", "first_device", "cohort")
 #: Time unit of every model here: weeks, measured to the hour (``freq="h"``, 168 hours).
@@ -51,6 +53,8 @@ class ClvReport:
     horizon_months: int
     discount_rate: float
     intervals: ClvIntervals
+    #: Warnings of the model fits (not converged, parameters at a bound), one plain line each.
+    notes: tuple[str, ...] = ()
 
     @property
     def model_name(self) -> str:
@@ -58,6 +62,19 @@ class ClvReport:
         return self.comparison.chosen_name
 
 
+def _noting_fit_warnings(study):
+    """``study`` whose fit warnings go to the report's ``notes``, not to stderr."""
+
+    @functools.wraps(study)
+    def run(*args: Any, **kwargs: Any) -> ClvReport:
+        with collect() as lines:
+            report = study(*args, **kwargs)
+        return replace(report, notes=tuple(lines))
+
+    return run
+
+
+@_noting_fit_warnings
 def analyze(
     events: EventLog | pd.DataFrame,
     *,
@@ -89,6 +106,9 @@ def analyze(
         the likelihood intervals of :func:`~journeylib.clv_intervals.clv_intervals` either
         way (their coverage is measured: docs/clv_intervals.md); a bootstrap is a second
         opinion kept in ``bootstrap`` (about 1 s a resample on the default shop).
+
+    Warnings of the model fits are not raised: they are kept, one line each, in the report's
+    ``notes`` (shown by :func:`fit_notes`).
 
     Notes
     -----
@@ -164,6 +184,12 @@ def analyze(
         discount_rate=discount_rate,
         intervals=intervals,
     )
+
+
+def fit_notes(report: ClvReport) -> Any:
+    """The report's fit warnings as a short Markdown list to show under the model
+    comparison, or None when every fit went well."""
+    return notes_markdown(report.notes, title="Notes on the model fits")
 
 
 def at_risk(report: ClvReport, *, n: int = 15, top: float = 0.2) -> pd.DataFrame:

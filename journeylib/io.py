@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from . import derived, localtime, sources, vocabulary
+from . import derived, file_times, localtime, sources, vocabulary
 from .backend import resolve_backend
 from .cleaning import DataError, Finding, raise_if_strict, report_frame
 from .coerce import is_placeholder, parse_time, text_absent
@@ -155,13 +155,14 @@ def _read(
     if isinstance(source, ir.Table) and backend is None:
         backend = source._find_backend(use_default=True)
     con = resolve_backend(backend)
-    label = _label(source)
-    mapping, notes = resolve_mapping(
-        sources.peek_columns(source, con), columns, source=label, required=required
-    )
+    loaded = source if isinstance(source, sources.RawSource) else None  # read_ga4's, flattened
+    label = loaded.label if loaded else _label(source)
+    present = list(loaded.table.columns) if loaded else sources.peek_columns(source, con)
+    mapping, notes = resolve_mapping(present, columns, source=label, required=required)
     # every canonical column read from CSV as text: ids keep their zeros ("007"), and numbers
     # are read by journeylib's rules (a decimal-comma export's "1.000" is a thousand)
-    raw = sources.load(source, con, string_columns=list(mapping.values()))
+    raw = loaded or sources.load(source, con, string_columns=list(mapping.values()))
+    raw.table = file_times.readable_times(raw.table)
     table = rename_to_canonical(raw.table, mapping)
     table, renamed = vocabulary.read_event_names(table, event_names)
     dups = duplicate_rows(table)

@@ -304,7 +304,21 @@ def _null_columns_as_text(data: pa.Table) -> pa.Table:
     for i, f in enumerate(data.schema):
         if pa.types.is_null(f.type):
             data = data.set_column(i, f.name, pa.nulls(data.num_rows, pa.string()))
+        elif pa.types.is_nested(f.type) and _text_for_null(f.type) != f.type:
+            # a nested field with no value (a GA4 export's float_value read from pandas)
+            data = data.set_column(i, f.name, data.column(i).cast(_text_for_null(f.type)))
     return data
+
+
+def _text_for_null(kind: pa.DataType) -> pa.DataType:
+    """``kind`` with every null type inside it (struct fields, list values) made text."""
+    if pa.types.is_null(kind):
+        return pa.string()
+    if pa.types.is_struct(kind):
+        return pa.struct([f.with_type(_text_for_null(f.type)) for f in kind])
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return pa.list_(_text_for_null(kind.value_type))
+    return kind
 
 
 def _rename_reserved(data: pa.Table) -> pa.Table:

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from . import sources
+from . import file_times, sources
 from .backend import spark_session
 from .cleaning import DataError
 from .schema import ROW_ID
@@ -138,7 +138,7 @@ def _file_offsets(table: pd.DataFrame) -> tuple[list[str], np.ndarray]:
 def _load_parquet(spark: Any, con: BaseBackend, paths: list[str], label: str) -> Any:
     from pyspark.sql import functions as F
 
-    df = spark.read.parquet(*paths)
+    df = file_times.read_spark_parquet(spark, paths)
     df = _rename_reserved(df).select(
         "*",
         F.col("_metadata.file_path").alias(_FILE),

@@ -251,6 +251,13 @@ def test_journey_analyses(sessionized):
     assert paths.path.str.contains(" > ").any()  # paths of several steps, joined in order
 
 
+def test_event_names(logs):
+    from journeylib.step_names import event_names
+
+    duck, spark = (event_names(log) for log in logs)
+    assert duck == spark and "purchase" in duck
+
+
 def test_funnel_breaks(sessionized):
     steps = ["session_start", "view_item", "add_to_cart", "begin_checkout", "purchase"]
     opts = {"order": "ordered", "window": "7D", "count": "sessions"}
@@ -447,3 +454,58 @@ def test_real_log_rules_read_the_same(tmp_path, spark_backend):
         "10-27 00:30", "03-31 01:30", "07-01 07:00", "07-02 10:00"
     ]  # fmt: skip
     assert got.revenue.fillna(0.0).tolist() == [1234.5, 12.5, 0.0, -2.5]
+
+
+def test_event_vocabulary_and_prices_read_the_same(spark_backend):
+    """REES46-like names with spellings, prices and no revenue, one column in two roles:
+    the same events, names, revenues and report lines (by hand: view x2 -> view_item,
+    cart -> add_to_cart, 'Purchase ' and 'purchase' -> purchase, revenue 10 and 2 x 3)."""
+    from journeylib.stages import unknown_events
+
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "a", "b", "b", "b", "b"],
+            "event_type": ["view", "cart", "Purchase ", "view", "purchase", "my_event", "cart"],
+            "event_time": [f"2024-03-01 10:0{i}:00" for i in range(7)],
+            "price": [10.0, 10.0, 10.0, 2.0, 2.0, None, 2.0],
+            "qty": [None, None, None, None, 3, None, None],
+        }
+    )
+    cols = {"event": "event_type", "unit_price": "price", "quantity": "qty"}
+    cols |= {"order_id": "event_time", "event_time": "event_time"}
+    duck, spark = (jl.read_events(frame, columns=cols, backend=b) for b in (None, spark_backend))
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    assert_same(duck.cleaning, spark.cleaning)
+    got = spark.to_pandas()
+    assert got.event.tolist() == [
+        "view_item", "add_to_cart", "purchase", "view_item", "purchase", "my_event", "add_to_cart"
+    ]  # fmt: skip
+    assert got.revenue.fillna(0.0).tolist() == [0.0, 0.0, 10.0, 0.0, 6.0, 0.0, 0.0]
+    assert_same(unknown_events(duck), unknown_events(spark))
+
+
+def test_nested_ga4_export_reads_the_same(spark_backend):
+    path = Path(__file__).parent / "fixtures" / "ga4_nested.parquet"
+    duck, spark = (jl.read_ga4(path, backend=b) for b in (None, spark_backend))
+    assert spark.backend is spark_backend
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    assert_same(duck.cleaning, spark.cleaning)
+    assert spark.to_pandas().session_id.tolist() == ["1001"] * 6 + ["2002"] * 3
+
+
+def test_zone_aware_parquet_times_read_the_same(tmp_path, spark_backend):
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "b"],
+            "event": ["purchase", "view_item"],
+            "event_time": pd.to_datetime(
+                ["2024-03-04 10:00:00.123456", "2024-03-04 12:30:00"], utc=True, format="ISO8601"
+            ).astype("datetime64[ns, UTC]"),
+        }
+    )
+    frame.to_parquet(tmp_path / "e.parquet")
+    duck, spark = (jl.read_events(tmp_path / "e.parquet", backend=b) for b in (None, spark_backend))
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    assert spark.to_pandas().event_time.dt.tz_localize(None).tolist() == list(
+        frame.event_time.dt.tz_localize(None)
+    )
