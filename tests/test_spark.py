@@ -328,6 +328,28 @@ def test_best_customer_analyses(sessionized):
         assert_same_rows(duck, spark, name)
 
 
+def test_retention_analyses(sessionized):
+    cases = {
+        "retention": lambda log: jl.retention(log, by="first_channel"),
+        "retention weeks on or after": lambda log: jl.retention(
+            log, cohort="week", start_event="purchase", mode="on_or_after", by="device"
+        ),
+        "retention events by day": lambda log: jl.retention(
+            log, cohort="month", period="day", return_event="page_view", measure="events"
+        ),
+        "retention_curve": lambda log: jl.retention_curve(log, by="first_device"),
+        "lifecycle": lambda log: jl.lifecycle(log),
+        "lifecycle purchases": lambda log: jl.lifecycle(log, period="month", event="purchase"),
+        "time_between_orders": lambda log: jl.time_between_orders(log).curve,
+        "time_between_orders gaps": lambda log: jl.time_between_orders(log, by=None).gaps,
+        "bounce_rate": lambda log: jl.bounce_rate(log, by="landing_page_type"),
+        "bounce_table": overview.bounce_table,
+    }
+    for name, analysis in cases.items():
+        duck, spark = _both(sessionized, analysis)
+        assert_same_rows(duck, spark, name)
+
+
 def test_order_lines_ga4_and_clv_segments(shop, logs, spark_backend, ga4_export):
     lines = shop["dir"] / "order_lines.parquet"
     duck, spark = (jl.read_orders(lines, backend=b) for b in (None, spark_backend))
