@@ -101,6 +101,24 @@ ANALYSES = {
     "early_patterns": lambda log: jl.early_patterns(log, ["a"], population="users"),
     "bought_together": lambda log: jl.bought_together(log, ["a"], level="order_id"),
     "customer_segments": lambda log: clv_value.customer_segments(log),
+    "funnel_correlation": lambda log: jl.funnel_correlation(
+        log, ["view_item", "add_to_cart", "purchase"], properties=["device", "page_type"]
+    ),
+    "paths_between": lambda log: jl.paths(log, start="view_item", end="purchase"),
+    "paths_cleaned": lambda log: jl.paths(log, end="purchase", clean={"view_.*": "views"}),
+    "paths_drop_offs": lambda log: jl.paths(log, drop_offs_of=(["view_item", "purchase"], 1)),
+    "funnel_trend": lambda log: jl.funnel_trend(log, ["view_item", "purchase"], window="7D"),
+    "retention": lambda log: jl.retention(log, by="first_channel"),
+    "retention_weeks": lambda log: jl.retention(
+        log, cohort="week", start_event="purchase", mode="on_or_after", by="device"
+    ),
+    "retention_events": lambda log: jl.retention(log, period="day", measure="events"),
+    "retention_curve": lambda log: jl.retention_curve(log, by="first_device", cohort="day"),
+    "lifecycle": lambda log: jl.lifecycle(log),
+    "lifecycle_months": lambda log: jl.lifecycle(log, period="month", event="purchase"),
+    "time_between_orders": lambda log: jl.time_between_orders(log).curve,
+    "bounce_rate": lambda log: jl.bounce_rate(log, by="landing_page_type"),
+    "bounce_table": lambda log: overview.bounce_table(log),
     "ab_readout": lambda log: jl.ab_readout(log, "device").primary,  # device as the arm
     # what analyses hold in the engine (.cache()) is compiled here before it is held
     "user_table": lambda log: user_table(log).execute(),
