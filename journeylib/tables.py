@@ -83,12 +83,14 @@ def styled(
         shown = shown[fitted]
     styler = shown.style.format(escape="html").hide(axis="index")
     styler = styler.format_index(escape="html", axis="columns")
-    numeric = [c for c in shown.columns if kind_by_label[c] not in {"text", "yes_no"}]
-    if numeric:
-        styler = styler.set_table_styles(
-            {c: [{"selector": "td", "props": "text-align: right"}] for c in numeric},
-            overwrite=False,
-        )
+    # numbers right-aligned (digits line up), words left-aligned, headers above their cells
+    align = {
+        c: "left" if kind_by_label[c] in {"text", "yes_no"} else "right" for c in shown.columns
+    }
+    styler = styler.set_table_styles(
+        {c: [{"selector": "td, th", "props": f"text-align: {a}"}] for c, a in align.items()},
+        overwrite=False,
+    )
     if caption_html:
         styler = styler.set_caption(caption_html)
     return styler
