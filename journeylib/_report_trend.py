@@ -40,7 +40,7 @@ def _fmt_change(value: float, previous: float, unit: str) -> str:
         return display.MISSING
     if unit == "share":
         return display.points(change)
-    relative = f" ({display.percent(change / previous, signed=True)})" if previous else ""
+    relative = f" ({change / previous:+.1%})" if previous else ""
     text = ("+" if change >= 0 else "") + (
         display.money(change) if unit == "currency" else f"{change:,.0f}"
     )

@@ -165,7 +165,7 @@ def _change_note(value: float, before: float) -> str:
         if abs(rel) < 0.05
         else ("a large change" if abs(rel) >= 0.2 else "a modest change")
     )
-    return f"{display.percent(rel, signed=True)}, {size}"
+    return f"{rel:+.1%}, {size}"
 
 
 def _rate_sentence(name: str, this: pd.Series, prev: pd.Series, avg4: float, counts: tuple) -> str:
