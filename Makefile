@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.journeylib-installed
+# A report needs journeylib alone; the tests add the dev and Spark extras (STAMP).
+REPORT_STAMP := $(VENV)/.journeylib-report
 DATA := data/shop/events.parquet
 WEEK ?=
 BACKEND ?=
@@ -15,7 +17,7 @@ PIP_FLAGS := --disable-pip-version-check $(if $(CI),--progress-bar off,)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help install data report test lint format lab bench bench-report bench-scale bench-tool clean
+.PHONY: help install data report test lint format lab bench bench-report bench-scale bench-tool bench-coverage clean
 
 help: ## List the targets, one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -26,16 +28,21 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,spark]'
+	@touch $@ $(REPORT_STAMP)
+
+$(REPORT_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e .
 	@touch $@
 
-install: $(STAMP) ## Create .venv if missing; install journeylib (again only when pyproject.toml changed)
+install: $(STAMP) ## Create .venv if missing; install journeylib with its dev and Spark extras
+	@$(BIN)/python journeylib/nbclean.py --install
 
-$(DATA): | $(STAMP)
+$(DATA): | $(REPORT_STAMP)
 	$(BIN)/python -m journeylib.synth
 
 data: $(DATA) ## Generate the default synthetic shop in data/shop/ if missing
 
-report: $(STAMP) $(DATA) ## Render every notebook to reports/<week>/ (WEEK=2024-W23, BACKEND=spark, JOBS=1)
+report: $(REPORT_STAMP) $(DATA) ## Render every notebook to reports/<week>/ (WEEK=2024-W23, BACKEND=spark, JOBS=1)
 	$(BIN)/journeylib report $(if $(WEEK),--week $(WEEK),) $(if $(BACKEND),--backend $(BACKEND),) \
 		$(if $(JOBS),--jobs $(JOBS),)
 
@@ -52,8 +59,10 @@ format: $(STAMP) ## Rewrite the code with ruff format and ruff check --fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-lab: $(STAMP) $(DATA) ## Open JupyterLab on notebooks/
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+lab: $(REPORT_STAMP) $(DATA) ## Open JupyterLab on notebooks/ (git commits them without outputs)
+	@$(BIN)/python journeylib/nbclean.py --install
+	$(BIN)/jupyter lab --notebook-dir=notebooks \
+		--ContentsManager.pre_save_hook=journeylib.nbclean.pre_save
 
 bench: $(STAMP) $(DATA) ## Time engine, funnel, transitions, CLV, then the report suite (default data, 10M events)
 	$(BIN)/python -m journeylib.bench
@@ -80,6 +89,10 @@ bench-tool: $(STAMP) $(addsuffix /bin/python,$(TOOL_VENVS)) ## Transitions besid
 
 bench-scale: $(STAMP) ## 100M events out of core on DuckDB vs hand SQL (EVENTS=1e7 for a smaller run)
 	$(BIN)/python -m journeylib.bench_scale $(if $(EVENTS),--events $(EVENTS),)
+
+bench-coverage: $(STAMP) ## Coverage of the CLV intervals on 200 synthetic shops (SHOPS=20 for a quick run, JOBS=2)
+	nice $(BIN)/python benchmarks/clv_coverage.py $(if $(SHOPS),--shops $(SHOPS),) \
+		$(if $(JOBS),--jobs $(JOBS),)
 
 clean: ## Remove caches and build artefacts (keeps .venv, data/ and reports/)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache

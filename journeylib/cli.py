@@ -8,7 +8,9 @@ Examples
     journeylib report --week 2024-W23
     journeylib report --weeks 2024-W20..2024-W23 --data exports/events.csv --columns map.json
     journeylib report --backend spark --data s3a://shop/events/   # the analyses run on Spark
+    journeylib report --data online_retail.csv --format orders --timezone Europe/London
     python -m journeylib report --week 2024-W23 --out reports/ --notebooks notebooks/
+    journeylib notebooks my-notebooks/         # copy the notebooks out, for JupyterLab
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from importlib import metadata
 
 from journeylib import report
 from journeylib.backend import BACKENDS
+from journeylib.logspec import FORMATS, load_spec
 
 __all__ = ["build_parser", "main"]
 
@@ -47,7 +50,22 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         "--data", default=str(report.DEFAULT_DATA), help="event log (default: %(default)s)"
     )
     parser.add_argument(
-        "--columns", metavar="MAPPING.json", help="read_events column mapping as a JSON file"
+        "--columns",
+        metavar="MAPPING.json",
+        help='column mapping as a JSON file: {"user_id": "visitorid", ...}, or {"columns": '
+        '{...}, "event_names": {...}, "format": "...", "timezone": "..."}',
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="the source's shape: an event log, order lines or a GA4 BigQuery export "
+        "(default: the mapping file's, else events)",
+    )
+    parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="IANA zone of times written without an offset, e.g. Europe/Berlin (default: UTC)",
     )
     parser.add_argument("--out", default="reports", help="reports folder (default: %(default)s)")
     parser.add_argument(
@@ -64,7 +82,9 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         help="notebooks run at the same time (default: 2 on 2 or more cores, else 1)",
     )
     parser.add_argument(
-        "--notebooks", default=str(report.DEFAULT_NOTEBOOKS), help="(default: %(default)s)"
+        "--notebooks",
+        metavar="FOLDER",
+        help="run these notebooks instead of the ones installed with journeylib",
     )
     parser.add_argument(
         "--timeout",
@@ -75,13 +95,32 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
+def _add_notebooks(commands: argparse._SubParsersAction) -> None:
+    """Declare ``journeylib notebooks DEST``."""
+    parser = commands.add_parser(
+        "notebooks",
+        help="copy the report notebooks into a folder, to open them in JupyterLab",
+        description="Copy the notebooks installed with journeylib into DEST.",
+    )
+    parser.add_argument("dest", metavar="DEST", help="folder (created if missing)")
+    parser.add_argument("--overwrite", action="store_true", help="replace notebooks already there")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``journeylib`` command."""
     parser = argparse.ArgumentParser(prog="journeylib", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_report(commands)
+    _add_notebooks(commands)
     return parser
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    """Run ``journeylib notebooks DEST``."""
+    for path in report.copy_notebooks(args.dest, overwrite=args.overwrite):
+        print(path)
+    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -90,7 +129,7 @@ def _report(args: argparse.Namespace) -> int:
     results = report.run_reports(  # a backfill reads the log once for all its weeks
         weeks,
         data=args.data,
-        columns=args.columns,
+        columns=load_spec(args.columns, format=args.format, timezone=args.timezone),
         out=args.out,
         notebooks=args.notebooks,
         backend=args.backend,
@@ -120,8 +159,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return _report(args)
-    except (FileNotFoundError, ValueError) as exc:  # ValueError covers journeylib.DataError
+        return _notebooks(args) if args.command == "notebooks" else _report(args)
+    except (
+        FileNotFoundError,
+        FileExistsError,
+        ValueError,
+    ) as exc:  # ValueError covers journeylib.DataError
         parser.exit(2, f"journeylib: error: {exc}\n")
     except KeyboardInterrupt:
         parser.exit(130, "journeylib: interrupted; the reports written before are untouched\n")

@@ -251,13 +251,55 @@ def fit_weighted(
             redirect_stdout(printed),
         ):  # lifetimes prints
             warnings.filterwarnings("ignore", category=RuntimeWarning, module="lifetimes")
-            fitted = _lifetimes.fit(fitter, *args, **kwargs)
+            try:
+                fitted = _lifetimes.fit(fitter, *args, **kwargs)
+            except Exception:
+                if model != "gamma_gamma":
+                    raise
+                fitted = _gamma_gamma_at_optimum(fitter, *args, **kwargs)
     except Exception as err:  # lifetimes.utils.ConvergenceError and scipy failures
         detail = printed.getvalue().strip().splitlines()[:1]
         why = " ".join(f"{err} {detail}".split())  # lifetimes' messages span lines
         raise ClvFitError(f"{model} did not converge: {why}") from err
     fitted.data_weights_ = grouped
     return fitted
+
+
+#: Largest gradient (mean negative log-likelihood, log parameters) of a Gamma-Gamma optimum.
+GRADIENT_TOL = 1e-4
+
+
+def _gamma_gamma_at_optimum(
+    fitter: Any, frequency: np.ndarray, value: np.ndarray, *, weights: np.ndarray
+) -> Any:
+    """Gamma-Gamma fitted where lifetimes' BFGS stopped for lack of float precision.
+
+    lifetimes asks BFGS for a gradient below 1e-7 and raises when the line search can no
+    longer improve the likelihood in float arithmetic ("precision loss"), which can happen at
+    the optimum itself: the order of a sum (distinct rows with counts, as here, against one
+    row per customer) decides it. The same optimisation is run again; where it stopped, the
+    gradient must be flat (below :data:`GRADIENT_TOL`) and every parameter inside
+    :data:`PARAMETER_EDGE` (not running off to infinity). lifetimes then fits from that point
+    with its gradient tolerance set to the gradient there, so the fitter is lifetimes' own
+    (standard errors, Hessian) at the optimum; otherwise the error stands.
+    """
+    from autograd import value_and_grad
+    from scipy.optimize import minimize
+
+    from . import _lifetimes
+
+    nll = type(fitter)._negative_log_likelihood
+    penalizer = fitter.penalizer_coef
+    args = (np.asarray(frequency, float), np.asarray(value, float), weights, penalizer)
+    out = minimize(value_and_grad(nll), jac=True, x0=0.1 * np.ones(3), args=args, tol=1e-7)
+    gradient = float(np.max(np.abs(out.jac)))
+    low, high = PARAMETER_EDGE
+    params = np.exp(out.x)
+    inside = bool(np.all((params > low) & (params < high)))
+    if not (np.isfinite(out.fun) and gradient < GRADIENT_TOL and inside):
+        raise ClvFitError(f"no flat optimum where the optimiser stopped (gradient {gradient:.2g})")
+    tol = max(gradient * 1.01, 1e-7)
+    return _lifetimes.fit(fitter, frequency, value, weights=weights, initial_params=out.x, tol=tol)
 
 
 def log_likelihood(fitted: Any, model: str, data: pd.DataFrame | None = None) -> float:

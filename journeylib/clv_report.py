@@ -1,7 +1,8 @@
 """Everything notebook 04 shows about customer lifetime value, computed once, and its findings.
 
 :func:`analyze` runs the whole CLV study on an event log: holdout split, model comparison,
-the chosen model refitted on all the data, CLV per buyer, segments and bootstrap intervals.
+the chosen model refitted on all the data, CLV per buyer, segments and likelihood intervals
+(:mod:`~journeylib.clv_intervals`; a bootstrap on request).
 :func:`findings` turns the numbers into sentences; :func:`at_risk` lists valuable customers
 who are likely gone; :func:`planted_check` compares the estimates with a synthetic shop's
 planted parameters (``truth.json``).
@@ -9,8 +10,9 @@ planted parameters (``truth.json``).
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +21,11 @@ import pandas as pd
 from . import clv_validation as cv
 from . import clv_value as cval
 from .clv import PURCHASE_MODELS, fit, rfm_summary
+from .clv_intervals import ClvIntervals, clv_intervals
 from .eventlog import EventLog
+from .fit_notes import collect, notes_markdown
 
-__all__ = ["ClvReport", "analyze", "at_risk", "findings", "planted_check"]
+__all__ = ["ClvReport", "analyze", "at_risk", "findings", "fit_notes", "planted_check"]
 
 SEGMENTS = ("first_channel", "first_device", "cohort")
 #: Time unit of every model here: weeks, measured to the hour (``freq="h"``, 168 hours).
@@ -44,10 +48,13 @@ class ClvReport:
     clv: pd.DataFrame
     segments: pd.DataFrame
     by_segment: dict[str, pd.DataFrame]
-    bootstrap: cval.Bootstrap
+    bootstrap: cval.Bootstrap | None
     p_alive: pd.DataFrame
     horizon_months: int
     discount_rate: float
+    intervals: ClvIntervals
+    #: Warnings of the model fits (not converged, parameters at a bound), one plain line each.
+    notes: tuple[str, ...] = ()
 
     @property
     def model_name(self) -> str:
@@ -55,6 +62,19 @@ class ClvReport:
         return self.comparison.chosen_name
 
 
+def _noting_fit_warnings(study):
+    """``study`` whose fit warnings go to the report's ``notes``, not to stderr."""
+
+    @functools.wraps(study)
+    def run(*args: Any, **kwargs: Any) -> ClvReport:
+        with collect() as lines:
+            report = study(*args, **kwargs)
+        return replace(report, notes=tuple(lines))
+
+    return run
+
+
+@_noting_fit_warnings
 def analyze(
     events: EventLog | pd.DataFrame,
     *,
@@ -63,7 +83,7 @@ def analyze(
     horizon_months: int = 12,
     discount_rate: float = 0.01,
     models: tuple[str, ...] = PURCHASE_MODELS,
-    bootstrap_draws: int = 40,
+    bootstrap_draws: int = 0,
     seed: int = 0,
 ) -> ClvReport:
     """Validate the purchase models on a holdout, pick one, and value every buyer.
@@ -82,7 +102,13 @@ def analyze(
     models
         Purchase models to compare (``"bgnbd"``, ``"pareto_nbd"``, ``"mbgnbd"``).
     bootstrap_draws, seed
-        Bootstrap resamples of customers for the intervals, and their seed.
+        Bootstrap resamples of customers (0: none) and their seed. The intervals shown are
+        the likelihood intervals of :func:`~journeylib.clv_intervals.clv_intervals` either
+        way (their coverage is measured: docs/clv_intervals.md); a bootstrap is a second
+        opinion kept in ``bootstrap`` (about 1 s a resample on the default shop).
+
+    Warnings of the model fits are not raised: they are kept, one line each, in the report's
+    ``notes`` (shown by :func:`fit_notes`).
 
     Notes
     -----
@@ -110,22 +136,33 @@ def analyze(
         discount_rate=discount_rate,
     )
     segments = cval.customer_segments(events)
-    boot = cval.bootstrap(
+    boot = None
+    if bootstrap_draws > 0:
+        boot = cval.bootstrap(
+            summary,
+            model=comparison.chosen,
+            draws=bootstrap_draws,
+            segments=segments,
+            by=SEGMENTS,
+            horizon_months=horizon_months,
+            discount_rate=discount_rate,
+            seed=seed,
+        )
+    intervals = clv_intervals(
+        purchases,
+        spend,
         summary,
-        model=comparison.chosen,
-        draws=bootstrap_draws,
         segments=segments,
         by=SEGMENTS,
         horizon_months=horizon_months,
         discount_rate=discount_rate,
-        seed=seed,
     )
     by_segment = {}
     for by in SEGMENTS:
         table = cval.clv_by_segment(value, segments, by=by)
-        iv = boot.segments[boot.segments["by"] == by] if not boot.segments.empty else None
-        if iv is not None:
-            table = table.merge(iv.drop(columns="by"), on="segment", how="left")
+        iv = intervals.segments[intervals.segments["by"] == by]
+        if not iv.empty:
+            table = table.merge(iv[["segment", "lower", "upper"]], on="segment", how="left")
         by_segment[by] = table
     obs = pd.Timestamp(cal) + pd.Timedelta(weeks=float(split["duration_holdout"].iloc[0]))
     return ClvReport(
@@ -145,7 +182,14 @@ def analyze(
         p_alive=cval.p_alive_grid(purchases, T=float(summary["T"].median())),
         horizon_months=horizon_months,
         discount_rate=discount_rate,
+        intervals=intervals,
     )
+
+
+def fit_notes(report: ClvReport) -> Any:
+    """The report's fit warnings as a short Markdown list to show under the model
+    comparison, or None when every fit went well."""
+    return notes_markdown(report.notes, title="Notes on the model fits")
 
 
 def at_risk(report: ClvReport, *, n: int = 15, top: float = 0.2) -> pd.DataFrame:
@@ -174,7 +218,8 @@ def planted_check(report: ClvReport, truth_path: str | Path) -> pd.DataFrame:
     """Estimates against the planted BG/NBD and Gamma-Gamma parameters of a synthetic shop.
 
     Returns ``model``, ``parameter``, ``planted``, ``estimate``, ``lower``, ``upper``,
-    ``inside`` (planted value within the bootstrap interval); empty without ``truth_path``.
+    ``inside`` (planted value within the 95 % likelihood interval); empty without
+    ``truth_path``.
     Only meaningful when the chosen model is BG/NBD (the shop plants BG/NBD).
     """
     path = Path(truth_path)
@@ -191,7 +236,7 @@ def planted_check(report: ClvReport, truth_path: str | Path) -> pd.DataFrame:
         ("bgnbd", "b"): bg["b"],
         ("gamma_gamma", "mean_order_value"): gg["p"] * gg["v"] / (gg["q"] - 1),
     }
-    iv = report.bootstrap.intervals.set_index(["model", "parameter"])
+    iv = report.intervals.parameters.set_index(["model", "parameter"])
     rows = []
     for key, value in planted.items():
         if key in iv.index:
@@ -220,6 +265,12 @@ def findings(report: ClvReport) -> list[str]:
         f"(discounted at {report.discount_rate:.1%} a month); the top 10 % of buyers hold "
         f"{cval.top_share(v):.0%} of that value."
     )
+    mean = report.intervals.values.set_index("quantity").reindex(["mean_clv"]).iloc[0]
+    if pd.notna(mean["lower"]):
+        worth += (
+            f" A buyer is worth {mean['estimate']:,.0f} on average (95 % interval "
+            f"{mean['lower']:,.0f}-{mean['upper']:,.0f})."
+        )
     out = [holdout, worth]
     ch = report.by_segment["first_channel"]
     ch = ch[ch["customers"] >= 20]

@@ -25,7 +25,7 @@ from ._week_check import check_week
 from .backend import UnsupportedOnBackend, is_spark, resolve_backend
 from .cleaning import REPORT_COLUMNS, NotComputable
 from .eventlog import EventLog
-from .io import read_events
+from .logspec import LogSpec, parse_spec, read_source
 from .periods import iso_week_bounds, last_complete_week
 from .sessions import sessionize
 from .stages import stage_expression
@@ -68,11 +68,16 @@ class ReportInput:
 def read_log(
     data_path: str | os.PathLike[str],
     *,
-    columns: dict[str, str] | None = None,
+    columns: dict[str, Any] | LogSpec | None = None,
     backend: BaseBackend | str = "duckdb",
 ) -> EventLog:
-    """Read ``data_path`` with :func:`journeylib.read_events` and sessionize it."""
-    return sessionize(read_events(os.fspath(data_path), columns=columns, backend=backend))
+    """Read ``data_path`` and sessionize it.
+
+    ``columns`` is the column mapping, flat or in the full form naming the source's
+    ``format`` (events, order lines, GA4), ``event_names`` and ``timezone``
+    (:mod:`journeylib.logspec`); the reader it names reads the source.
+    """
+    return sessionize(read_source(os.fspath(data_path), parse_spec(columns), backend=backend))
 
 
 def prepare(
@@ -97,8 +102,8 @@ def prepare(
         kernels at once), on Spark Parquet part files, :data:`PREPARED_EVENTS`; and
         :data:`PREPARED_META` (JSON: the source, the column mapping and the cleaning report
         of the original read).
-    columns : mapping, optional
-        Column mapping for :func:`journeylib.read_events`.
+    columns : mapping or LogSpec, optional
+        How to read the source (:func:`read_log`).
     backend : str or ibis backend
         ``"duckdb"`` (default) or ``"spark"``: the engine that reads and writes.
 
@@ -193,7 +198,8 @@ def load(
     data_path : str
         Event log to read when ``prepared_dir`` is empty.
     columns_json : str
-        JSON text of the ``read_events`` column mapping, or ``""`` for canonical names.
+        JSON text of the column mapping (flat, or the full form of
+        :mod:`journeylib.logspec`), or ``""`` for canonical names.
     week : str
         ISO week, e.g. ``"2024-W23"``; ``""`` means the last complete ISO week in the data.
     backend : str

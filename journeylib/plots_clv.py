@@ -98,7 +98,7 @@ def clv_by_segment(table: pd.DataFrame, *, by: str, ax: Axes | None = None) -> A
             color="k",
         )
     ax.set(
-        title=f"Mean CLV by {by.replace('_', ' ')} (95 % bootstrap intervals)",
+        title=f"Mean CLV by {by.replace('_', ' ')} (95 % intervals)",
         xlabel="mean CLV per buyer (currency)",
         ylabel=by.replace("_", " "),
     )
@@ -122,7 +122,7 @@ def p_alive_heatmap(grid: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def parameter_intervals(intervals: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Estimates with bootstrap intervals, relative to the estimate (1 = the estimate)."""
+    """Estimates with their 95 % intervals, relative to the estimate (1 = the estimate)."""
     data = intervals.assign(
         label=intervals["model"] + " " + intervals["parameter"],
         lo=intervals["lower"] / intervals["estimate"],
@@ -135,7 +135,7 @@ def parameter_intervals(intervals: pd.DataFrame, *, ax: Axes | None = None) -> A
     ax.set_yticks(y, data["label"])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(
-        title="Parameter estimates: 95 % bootstrap intervals",
+        title="Parameter estimates: 95 % intervals",
         xlabel="interval relative to the estimate (%)",
         ylabel="parameter",
     )

@@ -59,6 +59,7 @@ from journeylib._report_staging import (
     swap_into_place,
 )
 from journeylib.eventlog import EventLog
+from journeylib.logspec import LogSpec
 
 __all__ = [
     "PARAMETERS",
@@ -69,7 +70,9 @@ __all__ = [
     "default_jobs",
     "default_week",
     "export_html",
+    "copy_notebooks",
     "find_notebooks",
+    "notebooks_folder",
     "load_columns",
     "run_notebook",
     "run_report",
@@ -84,7 +87,9 @@ PARAMETERS = ("week", "data_path", "columns_json", "out_dir", "backend", "prepar
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 KERNEL = "python3"
 DEFAULT_DATA = Path("data/shop/events.parquet")
-DEFAULT_NOTEBOOKS = Path("notebooks")
+#: The notebooks installed with the package: package data of the wheel; in the repository a
+#: link to ``notebooks/``, their source.
+PACKAGED_NOTEBOOKS = Path(__file__).parent / "notebooks"
 #: Seconds a cell may run (also bounds every wait on the kernel, so a lost reply cannot hang
 #: the weekly run); None or 0 waits for ever.
 CELL_TIMEOUT = 1800
@@ -224,10 +229,43 @@ def default_week(data: str | os.PathLike[str], *, columns: Mapping[str, str] | N
     str
         ``journeylib.periods.last_complete_week`` of the events, e.g. ``"2024-W23"``.
     """
-    import journeylib
     from journeylib import periods
+    from journeylib.logspec import read_source
 
-    return periods.last_complete_week(journeylib.read_events(str(data), columns=columns))
+    return periods.last_complete_week(read_source(str(data), columns))
+
+
+def notebooks_folder() -> Path:
+    """The report notebooks installed with journeylib (:data:`PACKAGED_NOTEBOOKS`)."""
+    return PACKAGED_NOTEBOOKS
+
+
+def copy_notebooks(dest: str | os.PathLike[str], *, overwrite: bool = False) -> list[Path]:
+    """Copy the report notebooks (:func:`notebooks_folder`) into ``dest`` for JupyterLab.
+
+    Parameters
+    ----------
+    dest : path
+        Folder, created if missing.
+    overwrite : bool
+        Replace notebooks of the same name already there (default: refuse, naming them).
+
+    Returns
+    -------
+    list of Path
+        The notebooks written.
+    """
+    import shutil
+
+    paths = find_notebooks(notebooks_folder())
+    if not paths:
+        raise FileNotFoundError(f"no {NOTEBOOK_GLOB} notebooks in {notebooks_folder()}")
+    dest = Path(dest)
+    taken = [p.name for p in paths if (dest / p.name).exists()]
+    if taken and not overwrite:
+        raise FileExistsError(f"{dest} already has {taken}; pass --overwrite to replace them")
+    dest.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copyfile(p, dest / p.name)) for p in paths]
 
 
 def find_notebooks(folder: str | os.PathLike[str]) -> list[Path]:
@@ -236,13 +274,15 @@ def find_notebooks(folder: str | os.PathLike[str]) -> list[Path]:
 
 
 def load_columns(columns: Mapping[str, str] | str | os.PathLike[str] | None) -> dict | None:
-    """Return the column mapping given as a mapping, a path to a JSON file, or None."""
-    if columns is None or isinstance(columns, Mapping):
-        return None if columns is None else dict(columns)
-    mapping = json.loads(Path(columns).read_text(encoding="utf-8"))
-    if not isinstance(mapping, dict):
-        raise ValueError(f"{columns}: the column mapping must be a JSON object")
-    return mapping
+    """Return the column mapping given as a mapping, a path to a JSON file, or None.
+
+    The file may hold the flat form or the full one (:mod:`journeylib.logspec`); either way
+    the canonical -> source column mapping is returned.
+    """
+    from journeylib.logspec import load_spec
+
+    spec = load_spec(columns)
+    return dict(spec.columns) if columns is not None else None
 
 
 def _kernel_env() -> dict[str, str]:
@@ -575,12 +615,15 @@ def run_report(
         ISO week such as ``"2024-W23"``; default: the last complete week in the data.
     data : path
         Event log (default ``data/shop/events.parquet``, made by ``make data``).
-    columns : mapping or path, optional
-        ``read_events`` column mapping for a shop's own export, or a JSON file holding it.
+    columns : mapping, LogSpec or path, optional
+        How to read a shop's own export: the column mapping (flat), the full form with
+        ``format``, ``event_names`` and ``timezone`` (:mod:`journeylib.logspec`), or a JSON
+        file holding either.
     out : path
         Reports folder; the week goes to ``out/<week>/``, the index to ``out/index.html``.
     notebooks : path, optional
-        Folder of ``[0-9][0-9]_*.ipynb`` notebooks (default ``notebooks/``).
+        Folder of ``[0-9][0-9]_*.ipynb`` notebooks (default :func:`notebooks_folder`: the
+        ones installed with journeylib).
     backend : str
         ``"duckdb"`` (default, in-process) or ``"spark"`` (:func:`journeylib.connect`): the
         engine that reads the log and runs every analysis, here and in the notebooks.
@@ -642,10 +685,13 @@ def run_reports(
     data, out = _data_location(data), Path(out).resolve()
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; journeylib supports {BACKENDS}")
-    paths = find_notebooks(DEFAULT_NOTEBOOKS if notebooks is None else notebooks)
+    from journeylib.logspec import load_spec
+
+    folder = notebooks_folder() if notebooks is None else Path(notebooks)
+    paths = find_notebooks(folder)
     if not paths:
-        raise FileNotFoundError(f"no {NOTEBOOK_GLOB} notebooks in {notebooks or DEFAULT_NOTEBOOKS}")
-    mapping = load_columns(columns)
+        raise FileNotFoundError(f"no {NOTEBOOK_GLOB} notebooks in {folder}")
+    mapping = load_spec(columns)
     weeks = [validate_week(week) if week else None for week in weeks]
     out.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
@@ -670,7 +716,7 @@ class _Run:
 
     data: Path | str
     prepared: Path
-    mapping: dict | None
+    mapping: LogSpec
     backend: str
     paths: list[Path]
     jobs: int | None
@@ -697,7 +743,7 @@ class _Run:
             parameters = {
                 "week": week,
                 "data_path": str(self.data),
-                "columns_json": json.dumps(self.mapping) if self.mapping else "",
+                "columns_json": self.mapping.to_json(),
                 "out_dir": str(staging),
                 "backend": self.backend,
                 "prepared_dir": str(self.prepared),
@@ -762,7 +808,7 @@ def _data_location(data: str | os.PathLike[str]) -> Path | str:
 
 
 def _prepare(
-    data: Path | str, folder: Path, mapping: dict | None, backend: str, week: str | None
+    data: Path | str, folder: Path, mapping: LogSpec, backend: str, week: str | None
 ) -> tuple[EventLog, str]:
     """Read and sessionize the log once for the run, write it to ``folder``; pick the week."""
     from journeylib.notebook import prepare, read_log

@@ -216,3 +216,48 @@ def test_planted_early_pattern_ranks_first(big_shop):
     top = patterns.iloc[0]
     assert top.pattern == "page: reviews + page: size_guide"
     assert top.productive and top.lift == pytest.approx(3.47, abs=0.01)  # truth: 3.4694
+
+
+def one_order_shop(*, revenue: bool = True, same_time: bool = False) -> pd.DataFrame:
+    """20 customers: u00 with two orders, u01..u19 with one (revenue 10 + n for u<n>, each on
+    day n of January unless ``same_time``)."""
+    rows = [("u00", "purchase", "2024-01-01 09:00", {"revenue": 5.0})]
+    for n in range(20):
+        day = 1 if same_time else n + 1
+        rows.append((f"u{n:02}", "purchase", f"2024-01-{day:02} 10:00", {"revenue": 10.0 + n}))
+    frame = ev(rows)
+    return frame if revenue else frame.assign(revenue=float("nan"))
+
+
+def test_ties_that_would_make_everyone_best_are_broken_by_net_revenue():
+    # orders: u00 2, the others 1; the 90th percentile is 1, so all 20 would be "best" (100 %
+    # for a top 10 %): u00 is above the threshold, and one more place (10 % of 20 = 2) goes
+    # to the tied customer with the most net revenue, u19 (29.0)
+    best = jl.best_customers(one_order_shop(), by="orders", top=0.1)
+    assert best.user_id.tolist() == ["u00", "u19"]
+    ties = best.attrs["ties"]
+    assert (ties["tied"], ties["kept"], ties["best"], ties["customers"]) == (19, 1, 2, 20)
+    assert ties["broken_by"] == ["net revenue", "recency"]  # tenure is 0 for all of them
+    note = jl.best.ties_note(best)
+    assert "19 of 20 customers tied" in note and "net revenue, then recency" in note
+
+
+def test_without_revenue_recency_breaks_the_ties():
+    # no revenue: every net revenue is 0; the latest last order among the tied is u19's (Jan 20)
+    best = jl.best_customers(one_order_shop(revenue=False), by="orders", top=0.1)
+    assert best.user_id.tolist() == ["u00", "u19"]
+    assert best.attrs["ties"]["broken_by"] == ["recency"]
+
+
+def test_ties_nothing_can_break_are_not_a_best_group():
+    # no revenue, all on the same day and time: nothing tells the 19 one-order customers apart
+    # (u00's first order is an hour earlier, so its tenure differs, but it is above the tie)
+    log = one_order_shop(revenue=False, same_time=True)
+    with pytest.raises(jl.NotComputable, match="nothing in the log"):
+        jl.best_customers(log, by="orders", top=0.1)
+
+
+def test_ties_within_twice_the_share_are_kept_and_not_noted():
+    # top 25 % of 4 customers by orders (1, 2, 1, 1): b alone; no ties recorded
+    best = jl.best_customers(VALUES, by="orders", top=0.25)
+    assert "ties" not in best.attrs and jl.best.ties_note(best) is None

@@ -19,6 +19,7 @@ from journeylib.abandonment import time_before_leaving
 from journeylib.acquisition import user_table
 from journeylib.backend import use_bigquery_rules
 from journeylib.patterns import horizon_events
+from journeylib.step_names import event_names
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +104,7 @@ ANALYSES = {
     # what analyses hold in the engine (.cache()) is compiled here before it is held
     "user_table": lambda log: user_table(log).execute(),
     "horizon_events": lambda log: horizon_events(log, "first_session").execute(),
+    "event_names": lambda log: event_names(log),
 }
 
 

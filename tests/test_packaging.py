@@ -180,13 +180,29 @@ def _parameters_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return next(cell for cell in nb.cells if cell.cell_type == "code")
 
 
+def committed(path: Path) -> str:
+    """The text git holds for ``path`` (the index, which is HEAD in a fresh clone), not the
+    working file an analyst may have run and saved; the file itself outside a git checkout."""
+    shown = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f":{path.relative_to(ROOT).as_posix()}"],
+        capture_output=True,
+        check=False,
+    )
+    return shown.stdout.decode("utf-8") if shown.returncode == 0 else path.read_text("utf-8")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_is_committed_clean(path: Path):
-    nb = nbformat.read(path, as_version=4)
-    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+    from journeylib.nbclean import KERNELSPEC, LANGUAGE_INFO, clean_text
+
+    text = committed(path)
+    nb = nbformat.reads(text, as_version=4)
+    assert nb.metadata.get("kernelspec") == KERNELSPEC, "the kernel metadata JupyterLab writes"
+    assert nb.metadata.get("language_info") == LANGUAGE_INFO
     for index, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         assert cell.outputs == [], f"code cell {index} has outputs"
         assert cell.execution_count is None, f"code cell {index} has an execution count"
+    assert text == clean_text(text), "not as the git filter writes it: `make install`, git add"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

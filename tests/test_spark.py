@@ -251,6 +251,13 @@ def test_journey_analyses(sessionized):
     assert paths.path.str.contains(" > ").any()  # paths of several steps, joined in order
 
 
+def test_event_names(logs):
+    from journeylib.step_names import event_names
+
+    duck, spark = (event_names(log) for log in logs)
+    assert duck == spark and "purchase" in duck
+
+
 def test_funnel_breaks(sessionized):
     steps = ["session_start", "view_item", "add_to_cart", "begin_checkout", "purchase"]
     opts = {"order": "ordered", "window": "7D", "count": "sessions"}
