@@ -25,10 +25,13 @@ from .acquisition import first_touch, first_touch_tests, select_users
 from .attribution import channel_attribution, removal_effects
 from .backend import connect
 from .best import best_customers, channel_quality, customer_facts, profile, who_they_are
+from .bounce import bounce_rate
 from .cleaning import DataError, NotComputable
 from .clv import customer_value, rfm_summary
+from .correlation import funnel_correlation
 from .crosssell import bought_together, communication_preference, first_purchases
 from .eventlog import EventLog
+from .funnel_trends import funnel_trend
 from .funnels import funnel, funnel_times
 from .io import as_eventlog, read_events
 from .journey import (
@@ -38,11 +41,15 @@ from .journey import (
     time_to_first_purchase,
     transitions,
 )
+from .lifecycle import lifecycle
 from .onpath import on_the_path
+from .order_gaps import time_between_orders
 from .orders import read_ga4, read_orders
+from .path_analysis import paths
 from .patterns import early_patterns
 from .privacy import pseudonymous
 from .report_kpis import week_kpis
+from .retention import retention, retention_curve
 from .sessions import sessionize, sessions
 from .stages import STAGES, map_stages, stage_reach, user_stages
 from .steps import Step
@@ -98,5 +105,15 @@ __all__ = [
     # weekly reports (issue 8)
     "pseudonymous",
     "week_kpis",
+    # why people drop out
+    "funnel_correlation",
+    "funnel_trend",
+    "paths",
+    # retention and lifecycle
+    "bounce_rate",
+    "lifecycle",
+    "retention",
+    "retention_curve",
+    "time_between_orders",
 ]
 __version__ = "0.1.0"

@@ -9,7 +9,9 @@ slowest cells (papermill's cell durations) and the headline KPI computation.
 Target (issue 8): the full suite on 10M events in under 90 s on 2 cores.
 
 Usage: ``python -m journeylib.bench_report [--sizes default,10000000] [--repeat 1] [--jobs 2]
-[--cells 3]``.
+[--cells 3] [--without 05] [--keep-reports]``: ``--without`` leaves notebooks out, so that a
+notebook's cost can be measured as the suite with it against the suite without it, run in
+turn (paired) on the same machine.
 """
 
 from __future__ import annotations
@@ -60,8 +62,36 @@ def slowest_cells(executed: Path, n: int) -> list[tuple[int, float, str]]:
     return [(i, d, (src.strip().splitlines() or [""])[-1][:60]) for i, d, src in timed[:n]]
 
 
-def run_suite(size: str, repeat: int, *, jobs: int | None = None, cells: int = 0) -> dict:
-    """Run the report ``repeat`` times on one log; the median suite time and the last run."""
+def notebooks_without(stems: list[str]) -> Path | None:
+    """A folder of links to the report notebooks except ``stems`` (None when none is left out),
+    so that the suite can be timed with and without a notebook in the same session."""
+    if not stems:
+        return None
+    from .report import find_notebooks, notebooks_folder
+
+    folder = bench_dir() / ("notebooks_without_" + "_".join(sorted(stems)))
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for path in find_notebooks(notebooks_folder()):
+        if path.stem not in stems and path.stem.split("_")[0] not in stems:
+            (folder / path.name).symlink_to(path.resolve())
+    return folder
+
+
+def run_suite(
+    size: str,
+    repeat: int,
+    *,
+    jobs: int | None = None,
+    cells: int = 0,
+    without: list[str] | None = None,
+    keep: bool = False,
+) -> dict:
+    """Run the report ``repeat`` times on one log; the median suite time and the last run.
+
+    ``without`` leaves those notebooks out (stems or their numbers, ``05``); ``keep`` starts
+    from the reports a previous call left (a weekly run's schedule) instead of none.
+    """
     import json
 
     from .report import run_report
@@ -69,14 +99,17 @@ def run_suite(size: str, repeat: int, *, jobs: int | None = None, cells: int = 0
     data, n = _data(size)
     if not data.exists():
         raise FileNotFoundError(f"{data} is missing: run `make data` first")
-    out = bench_dir() / f"reports_{n or 'default'}"
+    suffix = "_without_" + "_".join(sorted(without)) if without else ""
+    out = bench_dir() / f"reports_{n or 'default'}{suffix}"
+    notebooks = notebooks_without(without or [])
     times, result = [], None
     # as a weekly run, each run finds the last one's reports (the first finds none): notebooks
     # start in the order that ends soonest given their last seconds (report._report_schedule)
-    shutil.rmtree(out, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(out, ignore_errors=True)
     for _ in range(repeat):
         start = time.perf_counter()
-        result = run_report(data=data, out=out, progress=False, jobs=jobs)
+        result = run_report(data=data, out=out, progress=False, jobs=jobs, notebooks=notebooks)
         times.append(time.perf_counter() - start)
     status = json.loads((result.folder / "status.json").read_text(encoding="utf-8"))
     return {
@@ -125,10 +158,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="suite runs; the median is shown")
     parser.add_argument("--jobs", type=int, default=None, help="notebooks run at the same time")
     parser.add_argument("--cells", type=int, default=3, help="slowest cells shown per notebook")
+    parser.add_argument(
+        "--without",
+        default="",
+        help="comma-separated notebooks to leave out (stems or numbers, e.g. 05), to time the "
+        "suite with and without them",
+    )
+    parser.add_argument(
+        "--keep-reports",
+        action="store_true",
+        help="start from the reports the last call left (their timings order the notebooks)",
+    )
     args = parser.parse_args(argv)
+    without = [w.strip() for w in args.without.split(",") if w.strip()]
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at start")
     for size in args.sizes.split(","):
-        _print(run_suite(size.strip(), args.repeat, jobs=args.jobs, cells=args.cells))
+        row = run_suite(
+            size.strip(),
+            args.repeat,
+            jobs=args.jobs,
+            cells=args.cells,
+            without=without,
+            keep=args.keep_reports,
+        )
+        _print(row)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 

@@ -2,7 +2,8 @@
 
 ``read_orders`` turns an order-line table (one row per product line, as shop systems and the
 public "Online Retail" data export them) into one ``purchase`` or ``refund`` event per order,
-the input the CLV models need. ``read_ga4`` reads a flattened GA4 BigQuery export.
+the input the CLV models need. ``read_ga4`` reads a GA4 BigQuery export, raw (nested) or
+flattened.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
+from . import ga4_nested
 from .backend import resolve_backend
 from .cleaning import DataError, Finding, append_findings
 from .eventlog import EventLog
 from .io import Source, _read
 from .ordered import first_in_order
 from .schema import PURCHASE, REFUND, ROW_ID
+from .timerange import MAX_AHEAD, MIN_TIME, Bound, TimeRange
 
 _ORDER_REQUIRED = ("user_id", "order_id", "event_time")
 
@@ -31,6 +34,9 @@ def read_orders(
     time_unit: str | None = None,
     backend=None,
     timezone: str | None = None,
+    encoding: str = "utf-8",
+    min_time: Bound = MIN_TIME,
+    max_time: Bound = MAX_AHEAD,
 ) -> EventLog:
     """Read an order-line table as purchase and refund events, one per order.
 
@@ -50,6 +56,9 @@ def read_orders(
     time_unit, timezone
         As in :func:`~journeylib.read_events`: the unit of epoch-number times, and the IANA
         zone of times written without an offset (None: taken as UTC, and counted).
+    encoding, min_time, max_time
+        As in :func:`~journeylib.read_events`: the text encoding of CSV files, and the
+        plausible range of times (lines outside it are removed and counted).
 
     Returns
     -------
@@ -70,6 +79,8 @@ def read_orders(
         required=_ORDER_REQUIRED,
         allow_missing_user=True,
         timezone=timezone,
+        encoding=encoding,
+        times=TimeRange.of(min_time, max_time),
     )
     t = lines.table
     has_qty, has_price = "quantity" in t.columns, "unit_price" in t.columns
@@ -175,6 +186,8 @@ GA4_COLUMNS: dict[str, tuple[str, ...]] = {
     "order_id": ("ecommerce.transaction_id", "ecommerce_transaction_id", "transaction_id"),
     "revenue": ("ecommerce.purchase_revenue", "ecommerce_purchase_revenue", "purchase_revenue"),
     "page_type": ("page_type", "event_params.page_type"),
+    "product_id": ("item_id", "items.item_id"),
+    "category": ("item_category", "items.item_category"),
 }
 _GA4_MEDIUM = ("traffic_source.medium", "traffic_source_medium", "medium")
 _GA4_SOURCE = ("traffic_source.source", "traffic_source_source", "source")
@@ -221,25 +234,54 @@ def ga4_channel(medium: ir.StringValue, source: ir.StringValue) -> ir.StringValu
     )
 
 
-def read_ga4(source: Source, *, strict: bool = False, backend=None) -> EventLog:
-    """Read a flattened GA4 BigQuery export (one row per event).
+def read_ga4(
+    source: Source,
+    *,
+    strict: bool = False,
+    backend=None,
+    event_names: str | Mapping[str, str] | None = "auto",
+    encoding: str = "utf-8",
+) -> EventLog:
+    """Read a GA4 BigQuery export (one row per event), raw and nested or flattened.
 
     Maps ``user_pseudo_id``, ``event_name``, ``event_timestamp`` (epoch microseconds),
-    ``ga_session_id``, ``device.category``, the traffic source (``traffic_source.medium`` and
-    ``.source`` become ``channel`` through :func:`ga4_channel`), ``traffic_source.name``,
+    ``ga_session_id``, ``device.category``, the traffic source (``medium`` and ``source``
+    become ``channel`` through :func:`ga4_channel`), the campaign,
     ``ecommerce.transaction_id`` and ``ecommerce.purchase_revenue`` onto the canonical names
-    (underscored spellings such as ``device_category`` work too). GA4 session ids are unique
-    per user only; journeylib always keys sessions by (``user_id``, ``session_id``).
+    (underscored spellings such as ``device_category`` work too). A raw export, with
+    ``event_params``, ``device``, ``traffic_source``, ``collected_traffic_source``,
+    ``ecommerce`` and ``items`` nested as BigQuery writes them, is flattened first
+    (:func:`journeylib.ga4_nested.flatten`: session id, page location and page type from
+    the event parameters, the event's own traffic source before the user's first one,
+    the first item's id and category); no column keeps a struct. GA4 session ids are
+    unique per user only; journeylib always keys sessions by (``user_id``, ``session_id``).
+    ``event_names`` and ``encoding`` (of CSV files) as in :func:`~journeylib.read_events`.
     """
-    from .sources import peek_columns
+    from .sources import load, peek_columns
 
-    present = peek_columns(source, None if backend is None else resolve_backend(backend))
+    if isinstance(source, ir.Table) and backend is None:
+        backend = source._find_backend(use_default=True)  # a warehouse table stays there
+    con = resolve_backend(backend)
+    present = peek_columns(source, con, encoding=encoding)
+    if any(c in present for c in ga4_nested.NESTED_COLUMNS):
+        raw = load(source, con, encoding=encoding)
+        if ga4_nested.is_nested(raw.table):
+            raw.table = ga4_nested.flatten(raw.table)
+            source, present = raw, list(raw.table.columns)
     mapping = {}
     for canon, candidates in GA4_COLUMNS.items():
         hit = next((c for c in candidates if c in present), None)
         if hit is not None:
             mapping[canon] = hit
-    log = _read(source, mapping, strict=strict, time_unit="us", backend=backend)
+    log = _read(
+        source,
+        mapping,
+        strict=strict,
+        time_unit="us",
+        backend=con,
+        event_names=event_names,
+        encoding=encoding,
+    )
     medium = next((c for c in _GA4_MEDIUM if c in log.table.columns), None)
     if medium is None or log.has("channel"):
         return log

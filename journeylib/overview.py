@@ -13,11 +13,13 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from .bounce import bounce_rate_of, bounce_rates, counted_events
 from .eventlog import EventLog
 from .io import as_eventlog
 from .ordered import epoch_us
 from .periods import iso_week_bounds
 from .schema import PURCHASE, USER_KEY
+from .sections import Sections, not_shown
 from .sessions import session_table, sessionize
 from .stages import stage_reach
 
@@ -35,6 +37,10 @@ class Overview:
     week: str | None
     #: ``event``, ``rows``: every event name of the log, most frequent first
     event_names: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the sections the log cannot give (``"mix"``: no channel and no device column)
+    sections: Sections = field(default_factory=Sections)
+    #: ``attribute``, ``value``, ``sessions``, ``bounces``, ``bounce_rate`` (+ interval)
+    bounce: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def data_health(events: EventLog | pd.DataFrame) -> pd.DataFrame:
@@ -164,6 +170,7 @@ def weekly_kpis(events: EventLog | pd.DataFrame, week: str) -> pd.DataFrame:
     units = {
         "conversion rate": "share",
         "cart abandonment": "share",
+        "bounce rate": "share",
         "revenue": "currency",
         "average order value": "currency",
     }
@@ -176,7 +183,9 @@ def _week_numbers(log: EventLog, start: pd.Timestamp, end: pd.Timestamp) -> dict
     t = t.filter((t.event_time >= start) & (t.event_time < end))
     on_site = t.filter(t.session_id.notnull())
     per_session = on_site.group_by(["user_id", "session_id"]).aggregate(
-        carted=(on_site.event == "add_to_cart").any(), bought=(on_site.event == PURCHASE).any()
+        carted=(on_site.event == "add_to_cart").any(),
+        bought=(on_site.event == PURCHASE).any(),
+        counted=counted_events(on_site),
     )
     s = (
         per_session.aggregate(
@@ -184,6 +193,7 @@ def _week_numbers(log: EventLog, start: pd.Timestamp, end: pd.Timestamp) -> dict
             converted=per_session.bought.sum(),
             carts=per_session.carted.sum(),
             abandoned=(per_session.carted & ~per_session.bought).sum(),
+            bounces=(per_session.counted <= 1).sum(),
         )
         .to_pandas()
         .iloc[0]
@@ -211,7 +221,12 @@ def _week_numbers(log: EventLog, start: pd.Timestamp, end: pd.Timestamp) -> dict
         "revenue": float(e.revenue),
         "average order value": float(e.revenue) / orders if orders else float("nan"),
         "cart abandonment": s.abandoned / s.carts if s.carts else float("nan"),
+        "bounce rate": s.bounces / sessions if sessions else float("nan"),
     }
+
+
+#: Columns of :attr:`Overview.mix`, also when it is empty.
+MIX_COLUMNS = ["value", "sessions", "share", "orders", "conversion", "attribute"]
 
 
 def summarize(events: EventLog | pd.DataFrame, *, week: str | None = None) -> Overview:
@@ -224,7 +239,17 @@ def summarize(events: EventLog | pd.DataFrame, *, week: str | None = None) -> Ov
         mix.rename(columns={c: "value"}).assign(attribute=c)
         for c, mix in _session_mixes(log, attributes).items()
     ]
-    mix = pd.concat(mixes, ignore_index=True) if mixes else pd.DataFrame()
+    sections = Sections()
+    mix = pd.concat(mixes, ignore_index=True) if mixes else pd.DataFrame(columns=MIX_COLUMNS)
+    if not mixes:
+        sections.missing(
+            "mix",
+            not_shown(
+                "Sessions by channel and device",
+                'the log has neither a channel nor a device column (map one as "channel" or '
+                '"device" in the column mapping)',
+            ),
+        )
     return Overview(
         health=data_health(log),
         cleaning=log.cleaning,
@@ -234,7 +259,30 @@ def summarize(events: EventLog | pd.DataFrame, *, week: str | None = None) -> Ov
         kpis=weekly_kpis(log, week) if week else pd.DataFrame(),
         week=week,
         event_names=event_names(log),
+        sections=sections,
+        bounce=bounce_table(log),
     )
+
+
+def bounce_table(events: EventLog | pd.DataFrame) -> pd.DataFrame:
+    """:func:`journeylib.bounce_rate` of all sessions, then by channel, device and landing
+    page type (those the log has), stacked: ``attribute``, ``value``, then the bounce
+    columns."""
+    log = as_eventlog(events)
+    columns = {"channel": "channel", "device": "device", "landing_page_type": "page_type"}
+    rates = bounce_rates(log, [by for by, column in columns.items() if log.has(column)])
+    if None in rates:
+        overall = rates.pop(None)
+    else:
+        counts = next(iter(rates.values()))[["sessions", "bounces"]].sum().to_frame().T
+        overall = bounce_rate_of(counts)
+    parts = [overall.assign(attribute="all sessions", value="all")]
+    parts += [
+        r.rename(columns={by: "value"}).assign(attribute=by.replace("_", " "))
+        for by, r in rates.items()
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    return out[["attribute", "value", *[c for c in out.columns if c not in ("attribute", "value")]]]
 
 
 def event_names(events: EventLog | pd.DataFrame) -> pd.DataFrame:

@@ -116,3 +116,58 @@ def test_a_canonical_column_can_also_play_another_role(columns):
     df = jl.read_events(frame, columns=columns).to_pandas()
     assert df.order_id.tolist() == ["2024-03-04 10:00"]
     assert df.event_time.tolist() == [pd.Timestamp("2024-03-04 10:00", tz="UTC")]
+
+
+INSTANT = pd.Timestamp("2024-03-04 10:00:00.123456", tz="UTC")
+#: The instant as each unit keeps it (nanoseconds beyond the microsecond are not kept).
+AS_KEPT = {
+    "s": pd.Timestamp("2024-03-04 10:00:00", tz="UTC"),
+    "ms": pd.Timestamp("2024-03-04 10:00:00.123", tz="UTC"),
+    "us": INSTANT,
+    "ns": INSTANT,
+}
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+@pytest.mark.parametrize("zone", [None, "UTC", "Europe/Berlin"])
+def test_parquet_times_of_every_unit_and_zone(tmp_path, unit, zone):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    micros = pa.array([INSTANT.value // 1000], pa.timestamp("us", "UTC"))
+    times = micros.cast(pa.timestamp(unit, "UTC"), safe=False)
+    times = times.cast(pa.timestamp(unit, zone) if zone else pa.timestamp(unit))
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"user_id": ["a"], "event": ["purchase"], "event_time": times}), path)
+    # a time without a zone is taken as UTC (and counted); with a zone it is an instant
+    assert jl.read_events(path).to_pandas().event_time.tolist() == [AS_KEPT[unit]]
+
+
+def test_pandas_default_zone_aware_parquet(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "b"],
+            "event": ["purchase", "view_item"],
+            "event_time": pd.to_datetime(
+                ["2024-03-04 10:00:00", "2024-03-04 12:30:00.5"], format="ISO8601", utc=True
+            ),
+            "signed_up": pd.to_datetime(["2024-01-01", "2024-02-01"], utc=True),
+        }
+    )
+    assert str(frame.event_time.dtype) in ("datetime64[ns, UTC]", "datetime64[us, UTC]")
+    path = tmp_path / "events.parquet"
+    frame.astype({"event_time": "datetime64[ns, UTC]"}).to_parquet(path)
+    df = jl.read_events(path).to_pandas()
+    assert df.event_time.tolist() == frame.event_time.tolist()
+    assert df.signed_up.tolist() == frame.signed_up.tolist()  # an extra time column too
+
+
+def test_default_funnel_steps_follow_canonical_names():
+    """02's default steps on a REES46-like log: view -> view_item, cart -> add_to_cart."""
+    from journeylib.funnels import present_steps
+
+    log = jl.read_events(rees46_like(), columns={"event": "event_type"})
+    default = ["session_start", "view_item", "add_to_cart", "begin_checkout", "purchase"]
+    steps, note = present_steps(log, default)
+    assert steps == ["view_item", "add_to_cart", "purchase"]
+    assert "session_start, begin_checkout" in note

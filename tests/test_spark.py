@@ -280,6 +280,29 @@ def test_funnel_breaks(sessionized):
     assert_same_rows(duck.by_channel, spark.by_channel)
 
 
+def test_why_people_drop(sessionized):
+    sessions = {"count": "sessions", "window": "7D"}
+    props = ["device", "channel", "page_type"]
+    cases = {
+        "funnel_correlation": lambda log: jl.funnel_correlation(
+            log, FUNNEL, window="7D", properties=props, min_users=0, top=100
+        ),
+        "paths between": lambda log: jl.paths(log, start="view_item", end="purchase"),
+        "paths cleaned": lambda log: jl.paths(
+            log, start="add_to_cart", clean={r"page_view: (product|reviews)": "product pages"}
+        ),
+        "paths before": lambda log: jl.paths(log, end="purchase", within="user", steps=4),
+        "paths drop-offs": lambda log: jl.paths(log, drop_offs_of=(FUNNEL, 2, sessions)),
+        "funnel_trend": lambda log: jl.funnel_trend(log, FUNNEL, window="7D"),
+        "funnel_trend days": lambda log: jl.funnel_trend(
+            log, FUNNEL, every="day", between=(2, 4), order="strict"
+        ),
+    }
+    for name, analysis in cases.items():
+        duck, spark = _both(sessionized, analysis)
+        assert_same_rows(duck, spark, name)
+
+
 def test_best_customer_analyses(sessionized):
     duck_log, spark_log = sessionized
     best = jl.best_customers(duck_log, by="revenue", top=0.2)
@@ -299,6 +322,28 @@ def test_best_customer_analyses(sessionized):
         "channel_quality": jl.channel_quality,
         "bought_together": lambda log: jl.bought_together(log, best, min_support=0.0),
         "first_purchases": lambda log: crosssell.first_purchases(log, best),
+    }
+    for name, analysis in cases.items():
+        duck, spark = _both(sessionized, analysis)
+        assert_same_rows(duck, spark, name)
+
+
+def test_retention_analyses(sessionized):
+    cases = {
+        "retention": lambda log: jl.retention(log, by="first_channel"),
+        "retention weeks on or after": lambda log: jl.retention(
+            log, cohort="week", start_event="purchase", mode="on_or_after", by="device"
+        ),
+        "retention events by day": lambda log: jl.retention(
+            log, cohort="month", period="day", return_event="page_view", measure="events"
+        ),
+        "retention_curve": lambda log: jl.retention_curve(log, by="first_device"),
+        "lifecycle": lambda log: jl.lifecycle(log),
+        "lifecycle purchases": lambda log: jl.lifecycle(log, period="month", event="purchase"),
+        "time_between_orders": lambda log: jl.time_between_orders(log).curve,
+        "time_between_orders gaps": lambda log: jl.time_between_orders(log, by=None).gaps,
+        "bounce_rate": lambda log: jl.bounce_rate(log, by="landing_page_type"),
+        "bounce_table": overview.bounce_table,
     }
     for name, analysis in cases.items():
         duck, spark = _both(sessionized, analysis)
@@ -431,3 +476,58 @@ def test_real_log_rules_read_the_same(tmp_path, spark_backend):
         "10-27 00:30", "03-31 01:30", "07-01 07:00", "07-02 10:00"
     ]  # fmt: skip
     assert got.revenue.fillna(0.0).tolist() == [1234.5, 12.5, 0.0, -2.5]
+
+
+def test_event_vocabulary_and_prices_read_the_same(spark_backend):
+    """REES46-like names with spellings, prices and no revenue, one column in two roles:
+    the same events, names, revenues and report lines (by hand: view x2 -> view_item,
+    cart -> add_to_cart, 'Purchase ' and 'purchase' -> purchase, revenue 10 and 2 x 3)."""
+    from journeylib.stages import unknown_events
+
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "a", "b", "b", "b", "b"],
+            "event_type": ["view", "cart", "Purchase ", "view", "purchase", "my_event", "cart"],
+            "event_time": [f"2024-03-01 10:0{i}:00" for i in range(7)],
+            "price": [10.0, 10.0, 10.0, 2.0, 2.0, None, 2.0],
+            "qty": [None, None, None, None, 3, None, None],
+        }
+    )
+    cols = {"event": "event_type", "unit_price": "price", "quantity": "qty"}
+    cols |= {"order_id": "event_time", "event_time": "event_time"}
+    duck, spark = (jl.read_events(frame, columns=cols, backend=b) for b in (None, spark_backend))
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    assert_same(duck.cleaning, spark.cleaning)
+    got = spark.to_pandas()
+    assert got.event.tolist() == [
+        "view_item", "add_to_cart", "purchase", "view_item", "purchase", "my_event", "add_to_cart"
+    ]  # fmt: skip
+    assert got.revenue.fillna(0.0).tolist() == [0.0, 0.0, 10.0, 0.0, 6.0, 0.0, 0.0]
+    assert_same(unknown_events(duck), unknown_events(spark))
+
+
+def test_nested_ga4_export_reads_the_same(spark_backend):
+    path = Path(__file__).parent / "fixtures" / "ga4_nested.parquet"
+    duck, spark = (jl.read_ga4(path, backend=b) for b in (None, spark_backend))
+    assert spark.backend is spark_backend
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    assert_same(duck.cleaning, spark.cleaning)
+    assert spark.to_pandas().session_id.tolist() == ["1001"] * 6 + ["2002"] * 3
+
+
+def test_zone_aware_parquet_times_read_the_same(tmp_path, spark_backend):
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "b"],
+            "event": ["purchase", "view_item"],
+            "event_time": pd.to_datetime(
+                ["2024-03-04 10:00:00.123456", "2024-03-04 12:30:00"], utc=True, format="ISO8601"
+            ).astype("datetime64[ns, UTC]"),
+        }
+    )
+    frame.to_parquet(tmp_path / "e.parquet")
+    duck, spark = (jl.read_events(tmp_path / "e.parquet", backend=b) for b in (None, spark_backend))
+    assert_same(duck.to_pandas(), spark.to_pandas())
+    assert spark.to_pandas().event_time.dt.tz_localize(None).tolist() == list(
+        frame.event_time.dt.tz_localize(None)
+    )
