@@ -140,10 +140,29 @@ def encoding_error(path: str, encoding: str, files: Sequence[str] = ()) -> DataE
             pending = b""
 
 
+#: The charsets Spark's CSV reader accepts (Spark 4), by Python's name for each.
+_SPARK_CHARSETS = {
+    "iso8859-1": "ISO-8859-1",
+    "ascii": "US-ASCII",
+    "utf-8": "UTF-8",
+    "utf-16": "UTF-16",
+    "utf-16-be": "UTF-16BE",
+    "utf-16-le": "UTF-16LE",
+    "utf-32": "UTF-32",
+}
+
+
 def spark_encoding(encoding: str) -> str:
-    """``encoding`` as the charset name Spark (Java) knows: Python's canonical name
-    (``"latin-1"`` is ``"iso8859-1"``, which Java reads as ISO-8859-1)."""
-    return _codec(encoding)
+    """``encoding`` as the charset name Spark's CSV reader accepts (``"latin-1"`` is
+    ``"ISO-8859-1"``); a ValueError naming the ones it reads for any other."""
+    name = _codec(encoding)
+    if name not in _SPARK_CHARSETS:
+        known = ", ".join(_SPARK_CHARSETS.values())
+        raise ValueError(
+            f"encoding={encoding!r}: Spark reads CSV only in {known}; "
+            "save the file in one of them, or read it on DuckDB"
+        )
+    return _SPARK_CHARSETS[name]
 
 
 def _codec(encoding: str) -> str:
