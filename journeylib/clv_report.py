@@ -234,8 +234,16 @@ def _spend_model(summary: pd.DataFrame, sections: Sections) -> Any | None:
 
 
 def fit_notes(report: ClvReport) -> Any:
-    """The report's fit warnings as a short Markdown list to show under the model
-    comparison, or None when every fit went well."""
+    """The report's fit warnings, one plain line each: added to the appendix for analysts
+    (:func:`journeylib.appendix.note`) and, in JupyterLab, also shown under the model
+    comparison as a short Markdown list. None in a report run or when every fit went well."""
+    from . import appendix
+    from .widgets import in_report
+
+    for line in report.notes:
+        appendix.note(f"Model fit: {line}")
+    if in_report():
+        return None
     return notes_markdown(report.notes, title="Notes on the model fits")
 
 
