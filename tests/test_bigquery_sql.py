@@ -19,6 +19,7 @@ from journeylib.abandonment import time_before_leaving
 from journeylib.acquisition import user_table
 from journeylib.backend import use_bigquery_rules
 from journeylib.patterns import horizon_events
+from journeylib.stages import unknown_events
 from journeylib.step_names import event_names
 
 
@@ -123,6 +124,10 @@ ANALYSES = {
     "user_table": lambda log: user_table(log).execute(),
     "horizon_events": lambda log: horizon_events(log, "first_session").execute(),
     "event_names": lambda log: event_names(log),
+    # names in capitals: unknown to the stage map and the vocabulary
+    "unknown_events": lambda log: unknown_events(
+        log.replace(table=log.table.mutate(event=log.table.event.upper()))
+    ),
 }
 
 
