@@ -132,14 +132,15 @@ def test_index_shows_the_latest_weeks_kpis_with_changes_and_a_trend(backfill):
     latest = json.loads((backfill / "2024-W50" / "status.json").read_text())["kpis"]
     assert "Headline numbers, 2024-W50 against the week before" in index
     sessions = latest["sessions"]
-    row = re.search(r"<td>sessions</td>((?:<td[^>]*>[^<]*</td>){3})", index).group(1)
+    row = re.search(r"<td>Sessions</td>((?:<td[^>]*>[^<]*</td>){3})", index).group(1)
     change = sessions["value"] - sessions["previous"]
     assert f"{sessions['value']:,.0f}" in row and f"{change:+,.0f}" in row
     conversion = latest["conversion rate"]
     points = 100 * (conversion["value"] - conversion["previous"])
     assert f"{points:+.2f} pts" in index
     alt = re.search(r'<img class="trend" alt="([^"]+)" src="data:image/png;base64,', index)
-    assert alt and "2024-W48 to 2024-W50" in alt.group(1)
+    # the stored weeks W48-W50 and, drawn from the log by the newest run, the 8 weeks to W50
+    assert alt and "2024-W43 to 2024-W50" in alt.group(1)
     assert index.index("Headline KPIs") < index.index("<h2>2024-W50 ")
 
 
@@ -150,3 +151,18 @@ def test_index_says_why_kpis_are_missing(tmp_path):
     index = report.write_index(tmp_path).read_text()
     assert "KPIs not computed: DataError: &lt;bad&gt; file" in index
     assert "Headline KPIs" not in index
+
+
+def test_first_run_trend_has_eight_weeks_from_the_log(shop_dir):
+    events = read_events(str(Path(shop_dir) / "events.parquet"))
+    kpis = week_kpis(events, "2024-W50")
+    recent = kpis["sessions"]["recent"]
+    assert list(recent) == [f"2024-W{w}" for w in range(43, 51)]
+    # each week's value is that week's own KPI, computed by the second method (week by week)
+    for week in ("2024-W43", "2024-W49"):
+        assert recent[week] == week_kpis(events, week)["sessions"]["value"]
+        conversion = kpis["conversion rate"]["recent"][week]
+        assert conversion == pytest.approx(week_kpis(events, week)["conversion rate"]["value"])
+    history = kpi_history({"2024-W50": {"kpis": kpis}})
+    assert sorted(history.week.unique()) == list(recent)
+    assert len(history[history.kpi == "mean CLV"]) == 1  # CLV only for the stored week
