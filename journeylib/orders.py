@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-from . import ga4_nested
+from . import accounting, ga4_nested
 from .backend import resolve_backend
 from .cleaning import DataError, Finding, append_findings
 from .eventlog import EventLog
@@ -97,7 +97,8 @@ def read_orders(
         is_return = is_return | t.order_id.startswith(cancel_prefix)
     t = t.mutate(_revenue=line_revenue.abs(), _return=is_return.fill_null(False))
     orders, findings = _orders(t, has_qty=has_qty)
-    report = append_findings(lines.cleaning, findings)
+    aside = sum(f.rows for f in findings if f.action == "set aside")
+    report = append_findings(accounting.set_aside(lines.cleaning, aside), findings)
     return lines.replace(table=orders.cache(), cleaning=report)
 
 
