@@ -73,8 +73,12 @@ def flow_chart(
     """A static flow (Sankey) diagram of a :func:`journeylib.paths` table: one column per
     step, one box per node sized by the journeys passing it, bands between boxes for the
     journeys going from one node to the next. Rare nodes are one ``"(other)"`` box."""
-    cols = _columns(paths, top_nodes)
+    cols = _columns(paths, top_nodes) if len(paths) else []
     ax = _axes(ax, (max(8, 2.3 * len(cols)), 5))
+    if not cols:
+        ax.text(0.5, 0.5, "No paths to show", ha="center", va="center")
+        ax.set(title=title or "The most common paths", xlabel="step of the path", ylabel="share")
+        return ax
     total = float(paths.journeys.sum()) or 1.0
     gap = 0.02
     boxes: list[dict[str, tuple[float, float]]] = []
