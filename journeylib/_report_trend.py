@@ -23,6 +23,7 @@ _Y_LABEL = {
     "conversion rate": "sessions with an order (%)",
     "cart abandonment": "carts not bought (%)",
     "average order value": "per order (currency)",
+    "bounce rate": "sessions of one event (%)",
     "repeat rate": "buyers with 2+ orders (%)",
     "mean CLV": "12-month value per buyer (currency)",
 }
@@ -79,7 +80,10 @@ def trend_png(history: pd.DataFrame) -> bytes:
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
     fig = Figure(figsize=(10, 5.2), layout="constrained", dpi=90)
-    axes = fig.subplots(2, 3).ravel()
+    axes = fig.subplots(2, -(-len(KPIS) // 2)).ravel()
+    for spare in axes[len(KPIS) :]:
+        spare.set_visible(False)
+    axes = axes[: len(KPIS)]
     weeks = sorted(history.week.unique())
     for ax, (kpi, unit) in zip(axes, KPIS.items(), strict=True):
         one = history[history.kpi == kpi].set_index("week").reindex(weeks)
@@ -122,7 +126,7 @@ def kpi_section(statuses: Mapping[str, Mapping]) -> str:
     return (
         f"<section><h2>Headline KPIs</h2>{kpi_table(latest, with_kpis[latest]['kpis'])}"
         f'<p><img class="trend" alt="{alt}" src="data:image/png;base64,{png}"></p>'
-        "<p class=note>Sessions, conversion rate, cart abandonment and average order value "
-        "count the ISO week (UTC); repeat rate and mean CLV (12 months, BG/NBD and "
+        "<p class=note>Sessions, conversion rate, cart abandonment, average order value and "
+        "bounce rate count the ISO week (UTC); repeat rate and mean CLV (12 months, BG/NBD and "
         "Gamma-Gamma) are computed on the log up to the end of the week.</p></section>"
     )

@@ -5,8 +5,9 @@ week's ``status.json``, so the trend on ``reports/index.html`` accumulates acros
 backfills (``journeylib report --weeks``). Conventions:
 
 - sessions, conversion rate (sessions with a purchase / sessions), cart abandonment (sessions
-  with an add-to-cart but no purchase / sessions with an add-to-cart) and average order value
-  (purchase revenue / purchases) count what happened in the ISO week (Monday to Sunday, UTC),
+  with an add-to-cart but no purchase / sessions with an add-to-cart), average order value
+  (purchase revenue / purchases) and bounce rate (sessions with at most one event besides
+  session bookkeeping / sessions) count what happened in the ISO week (Monday to Sunday, UTC),
   as :func:`journeylib.overview.weekly_kpis`;
 - repeat rate (buyers with two or more purchases / buyers) and mean CLV (12-month BG/NBD and
   Gamma-Gamma value per buyer, :func:`journeylib.clv.customer_value`) are cumulative: the log
@@ -38,10 +39,11 @@ KPIS: dict[str, str] = {
     "conversion rate": "share",
     "cart abandonment": "share",
     "average order value": "currency",
+    "bounce rate": "share",
     "repeat rate": "share",
     "mean CLV": "currency",
 }
-_WEEKLY = ("sessions", "conversion rate", "cart abandonment", "average order value")
+_WEEKLY = ("sessions", "conversion rate", "cart abandonment", "average order value", "bounce rate")
 
 
 def repeat_rate(events: EventLog | pd.DataFrame) -> float:
