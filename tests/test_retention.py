@@ -253,13 +253,13 @@ def _period(ts: pd.Timestamp, unit: str) -> int:
     d = ts.date()
     if unit == "month":
         return d.year * 12 + d.month - 1
-    return (d.toordinal() - d.weekday()) // 7  # Mondays are 7 apart
+    return (d.toordinal() - d.weekday()) // 7  # a Monday's ordinal is 7n + 1 (1 January 1)
 
 
 def _period_end(n: int, unit: str) -> dt.date:
     if unit == "month":
         return dt.date((n + 1) // 12, (n + 1) % 12 + 1, 1)
-    return dt.date.fromordinal(n * 7 + 7)
+    return dt.date.fromordinal(7 * (n + 1) + 1)  # the next Monday
 
 
 def reference_retention(df, unit, mode, start, ret) -> dict:
