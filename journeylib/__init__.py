@@ -28,8 +28,10 @@ from .best import best_customers, channel_quality, customer_facts, profile, who_
 from .bounce import bounce_rate
 from .cleaning import DataError, NotComputable
 from .clv import customer_value, rfm_summary
+from .correlation import funnel_correlation
 from .crosssell import bought_together, communication_preference, first_purchases
 from .eventlog import EventLog
+from .funnel_trends import funnel_trend
 from .funnels import funnel, funnel_times
 from .io import as_eventlog, read_events
 from .journey import (
@@ -43,6 +45,7 @@ from .lifecycle import lifecycle
 from .onpath import on_the_path
 from .order_gaps import time_between_orders
 from .orders import read_ga4, read_orders
+from .path_analysis import paths
 from .patterns import early_patterns
 from .privacy import pseudonymous
 from .report_kpis import week_kpis
@@ -102,6 +105,10 @@ __all__ = [
     # weekly reports (issue 8)
     "pseudonymous",
     "week_kpis",
+    # why people drop out
+    "funnel_correlation",
+    "funnel_trend",
+    "paths",
     # retention and lifecycle
     "bounce_rate",
     "lifecycle",

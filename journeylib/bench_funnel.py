@@ -13,9 +13,12 @@ ratios. The SQL yardsticks:
 - **tuned SQL**: the same with the tricks :func:`funnel` uses (the event names coded through
   a join with a small table, times as integer microseconds); the fastest plain SQL found.
 
-All three must give the same counts, or the run fails. Each size runs in its own process (its
-peak memory is its own). ``funnel`` time is split into building the ibis expression,
-compiling it to SQL, and running that SQL (the rest is moving the result into pandas).
+All three must give the same counts, or the run fails. :func:`journeylib.funnel_correlation`
+of the same steps (with the device and channel of step 1) runs in the same rounds, and its
+ratio to the funnel is the median of the per-round ratios (target: within 2x). Each size
+runs in its own process (its peak memory is its own). ``funnel`` time is split into building
+the ibis expression, compiling it to SQL, and running that SQL (the rest is moving the result
+into pandas).
 
 Usage: ``python -m journeylib.bench_funnel [--sizes 1000000,10000000] [--repeat 7]``.
 """
@@ -31,6 +34,9 @@ from collections.abc import Callable, Sequence
 STEPS = ("session_start", "view_item", "add_to_cart", "begin_checkout", "purchase")
 TARGET_RATIO = 1.5
 TARGET_1M_S = 0.2
+#: funnel_correlation on the same steps and log, with these properties: within 2x the funnel.
+CORRELATION_PROPERTIES = ["device", "channel"]
+TARGET_CORRELATION = 2.0
 
 
 def hand_sql(table: str, steps: Sequence[str] = STEPS, days: int = 7) -> str:
@@ -146,6 +152,9 @@ def run(n_events: int, repeat: int = 7) -> dict:
             "funnel": lambda: jl.funnel(log, list(STEPS), window="7D"),
             "hand": lambda: con.raw_sql(hand).fetchall(),
             "tuned": lambda: con.raw_sql(tuned).fetchall(),
+            "correlation": lambda: jl.funnel_correlation(
+                log, list(STEPS), window="7D", properties=CORRELATION_PROPERTIES
+            ),
         },
         repeat,
     )
@@ -154,6 +163,8 @@ def run(n_events: int, repeat: int = 7) -> dict:
     for base in ("hand", "tuned"):
         ratios = [a / b for a, b in zip(times["funnel"], times[base], strict=True)]
         row[f"ratio_{base}"] = statistics.median(ratios)
+    ratios = [a / b for a, b in zip(times["correlation"], times["funnel"], strict=True)]
+    row["ratio_correlation"] = statistics.median(ratios)
     row |= _phases(log, repeat)
     row["peak_gb"] = peak_rss_gb()
     return row
@@ -162,6 +173,11 @@ def run(n_events: int, repeat: int = 7) -> dict:
 def _verdict(r: dict) -> str:
     ok = r["ratio_hand"] <= TARGET_RATIO and (r["size"] > 1_000_000 or r["funnel_s"] < TARGET_1M_S)
     return f"{'met' if ok else 'MISSED'} (<= {TARGET_RATIO}x the hand SQL; < {TARGET_1M_S} s at 1M)"
+
+
+def _correlation_verdict(r: dict) -> str:
+    ok = r["ratio_correlation"] <= TARGET_CORRELATION
+    return f"{'met' if ok else 'MISSED'} (<= {TARGET_CORRELATION}x the 5-step funnel)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             f" ({r['ratio_hand']:.2f}x)  tuned SQL {r['tuned_s']:.3f} s ({r['ratio_tuned']:.2f}x)"
             f"  peak {r['peak_gb']:.2f} GB  {_verdict(r)}\n"
             f"{'':>19}funnel = build {r['build_s'] * 1e3:.0f} ms + compile "
-            f"{r['compile_s'] * 1e3:.0f} ms + query {r['query_s'] * 1e3:.0f} ms + to pandas"
+            f"{r['compile_s'] * 1e3:.0f} ms + query {r['query_s'] * 1e3:.0f} ms + to pandas\n"
+            f"{'':>19}funnel_correlation {r['correlation_s']:.3f} s "
+            f"({r['ratio_correlation']:.2f}x the funnel)  {_correlation_verdict(r)}"
         )
     return 0
 

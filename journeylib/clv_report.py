@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,12 @@ import pandas as pd
 
 from . import clv_validation as cv
 from . import clv_value as cval
-from .clv import PURCHASE_MODELS, fit, rfm_summary
+from .clv import PURCHASE_MODELS, ClvFitError, fit, rfm_summary
 from .clv_intervals import ClvIntervals, clv_intervals
 from .eventlog import EventLog
 from .fit_notes import collect, notes_markdown
+from .io import as_eventlog
+from .sections import Sections, needs_column, not_shown
 
 __all__ = ["ClvReport", "analyze", "at_risk", "findings", "fit_notes", "planted_check"]
 
@@ -53,6 +55,10 @@ class ClvReport:
     horizon_months: int
     discount_rate: float
     intervals: ClvIntervals
+    #: the sections the log cannot give (``"money"``: no revenue, or no order-value model)
+    sections: Sections = field(default_factory=Sections)
+    #: the purchase model refitted on the whole period (the chosen one unless it failed there)
+    refit_model: str = ""
     #: Warnings of the model fits (not converged, parameters at a bound), one plain line each.
     notes: tuple[str, ...] = ()
 
@@ -117,7 +123,10 @@ def analyze(
     Revenue is net of refunds of the same order (``returns="net"``).
     """
     cal = calibration_end or cv.default_calibration_end(events)
-    opts = {"value": "revenue", "freq": FREQ, "freq_multiplier": PER_WEEK}
+    sections = Sections()
+    money = as_eventlog(events).has("revenue")
+    value_column = "revenue" if money else None
+    opts = {"value": value_column, "freq": FREQ, "freq_multiplier": PER_WEEK}
     split = rfm_summary(events, calibration_end=cal, observation_end=observation_end, **opts)
     comparison = cv.compare_models(split, models=tuple(models))
     chosen = comparison.models[comparison.chosen]
@@ -126,8 +135,11 @@ def analyze(
         chosen, events, split, calibration_end=cal, freq=FREQ, freq_multiplier=PER_WEEK
     )
     summary = rfm_summary(events, observation_end=observation_end, **opts)
-    purchases = fit(summary, model=comparison.chosen)
-    spend = fit(summary, model="gamma_gamma")
+    purchases, refit = _refit(summary, comparison)
+    spend = _spend_model(summary, sections) if money else None
+    if not money:
+        sections.missing(MONEY, needs_column("revenue", "Customer value in money") + NO_MONEY)
+        summary = summary.drop(columns=["monetary_value"], errors="ignore")
     value = cval.clv_table(
         purchases,
         spend,
@@ -158,7 +170,7 @@ def analyze(
         discount_rate=discount_rate,
     )
     by_segment = {}
-    for by in SEGMENTS:
+    for by in SEGMENTS if spend is not None else ():
         table = cval.clv_by_segment(value, segments, by=by)
         iv = intervals.segments[intervals.segments["by"] == by]
         if not iv.empty:
@@ -183,12 +195,51 @@ def analyze(
         horizon_months=horizon_months,
         discount_rate=discount_rate,
         intervals=intervals,
+        sections=sections,
+        refit_model=refit,
     )
 
 
+#: The section of the page that needs money: CLV, its deciles and segments, at-risk value.
+MONEY = "money"
+NO_MONEY = " The purchase models, P(alive) and expected purchases need no money and are shown."
+
+
+def _refit(summary: pd.DataFrame, comparison: cv.ModelComparison) -> tuple[Any, str]:
+    """The purchase model refitted on the whole period: the chosen one, or when it does not
+    converge on all the data, the next best of the comparison that does."""
+    table = comparison.table
+    ranked = table[table["model"].isin(list(comparison.models))].sort_values(["rmse", "bic"])
+    errors = []
+    for key in ranked["model"]:
+        try:
+            return fit(summary, model=key), key
+        except ClvFitError as err:
+            errors.append(f"{key}: {err}")
+    raise ClvFitError("no purchase model converges on the whole period (" + "; ".join(errors) + ")")
+
+
+def _spend_model(summary: pd.DataFrame, sections: Sections) -> Any | None:
+    """Gamma-Gamma on the repeat buyers, or None (and the money section's sentence)."""
+    try:
+        return fit(summary, model="gamma_gamma")
+    except ClvFitError as err:
+        why = f"the order-value model (Gamma-Gamma) cannot be fitted on this log ({err})"
+        sections.missing(MONEY, not_shown("Customer value in money", why) + NO_MONEY)
+        return None
+
+
 def fit_notes(report: ClvReport) -> Any:
-    """The report's fit warnings as a short Markdown list to show under the model
-    comparison, or None when every fit went well."""
+    """The report's fit warnings, one plain line each: added to the appendix for analysts
+    (:func:`journeylib.appendix.note`) and, in JupyterLab, also shown under the model
+    comparison as a short Markdown list. None in a report run or when every fit went well."""
+    from . import appendix
+    from .widgets import in_report
+
+    for line in report.notes:
+        appendix.note(f"Model fit: {line}")
+    if in_report():
+        return None
     return notes_markdown(report.notes, title="Notes on the model fits")
 
 
@@ -247,9 +298,21 @@ def planted_check(report: ClvReport, truth_path: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def _purchase_findings(report: ClvReport) -> list[str]:
+    """Expected orders and P(alive), for a log without money, and why money is not shown."""
+    v = report.clv
+    gone = int((v["p_alive"] < 0.5).sum())
+    return [
+        f"Over the next {report.horizon_months} months the {len(v):,} buyers are expected to "
+        f"place {v['expected_orders'].sum():,.0f} orders; {gone:,} of them are more likely "
+        "gone than active (P(alive) < 50 %).",
+        report.sections.note(MONEY) or "",
+    ]
+
+
 def findings(report: ClvReport) -> list[str]:
     """3-6 sentences: chosen model and its holdout error, value concentration, best segment,
-    at-risk value."""
+    at-risk value (without money: expected orders, P(alive) and why money is not shown)."""
     t = report.comparison.table
     err = report.holdout_errors
     v = report.clv
@@ -259,6 +322,8 @@ def findings(report: ClvReport) -> list[str]:
         f"from the calibration customers after {report.calibration_end:%Y-%m-%d} and "
         f"{err['actual_total']:,.0f} happened (per customer MAE {err['mae']:.2f})."
     )
+    if report.spend is None:
+        return [holdout, *_purchase_findings(report)]
     worth = (
         f"Over the next {report.horizon_months} months the {len(v):,} buyers are expected to "
         f"place {v['expected_orders'].sum():,.0f} orders worth {v['clv'].sum():,.0f} "

@@ -51,7 +51,9 @@ def clv_table(
     Parameters
     ----------
     purchases, spend
-        A fitted purchase model (BG/NBD, Pareto/NBD, MBG/NBD) and Gamma-Gamma model.
+        A fitted purchase model (BG/NBD, Pareto/NBD, MBG/NBD) and Gamma-Gamma model;
+        ``spend=None`` for a log without money: then only ``expected_orders`` and
+        ``p_alive`` are returned.
     summary
         :func:`~journeylib.clv.rfm_summary` (``frequency``, ``recency``, ``T``,
         ``monetary_value``) in the models' time unit.
@@ -75,11 +77,15 @@ def clv_table(
     model lets nobody drop out before their first repeat); MBG/NBD does not.
     """
     f, r, t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
-    value = np.asarray(
-        spend.conditional_expected_average_profit(
-            summary["frequency"], summary["monetary_value"].clip(lower=0)
-        ),
-        dtype=float,
+    value = (
+        np.ones(len(summary))  # no money: the loop below counts discounted purchases
+        if spend is None
+        else np.asarray(
+            spend.conditional_expected_average_profit(
+                summary["frequency"], summary["monetary_value"].clip(lower=0)
+            ),
+            dtype=float,
+        )
     )
     clv, before = np.zeros(len(summary)), np.zeros(len(summary))
     for month in range(1, horizon_months + 1):
@@ -92,6 +98,8 @@ def clv_table(
         clv += (cum - before) * value / (1 + discount_rate) ** month
         before = cum
     alive = np.asarray(purchases.conditional_probability_alive(f, r, t), dtype=float)
+    if spend is None:
+        return pd.DataFrame({"expected_orders": before, "p_alive": alive}, index=summary.index)
     return pd.DataFrame(
         {"expected_orders": before, "p_alive": alive, "order_value": value, "clv": clv},
         index=summary.index,

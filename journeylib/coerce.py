@@ -34,6 +34,11 @@ _OFFSET_AT_END = r"([0-9]:[0-9]{2}(\.[0-9]+)?\s*[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-
 UNIT_SAMPLE = 1_000_000
 
 
+#: The largest epoch read, in microseconds (about the year 148,000; 2**62): beyond it the
+#: engines' 64-bit arithmetic would overflow, and the time is NULL (unparseable).
+_MAX_MICROS = float(2**62)
+
+
 def infer_epoch_unit(median_abs: float) -> str:
     """Guess an epoch's unit from the magnitude of its typical value.
 
@@ -54,12 +59,17 @@ def epoch_to_time(value: ir.NumericValue, unit: str) -> ir.TimestampValue:
     if unit not in EPOCH_UNITS:
         raise ValueError(f"time_unit must be one of {sorted(EPOCH_UNITS)}, not {unit!r}")
     factor = EPOCH_UNITS[unit]
-    if value.type().is_integer() and factor >= 1:
-        micros = value.cast("int64") * int(factor)
-    elif value.type().is_integer():
-        micros = value.cast("int64") // int(round(1 / factor))
+    limit = _MAX_MICROS / factor  # beyond it, NULL: no overflow error on one absurd value
+    if value.type().is_integer():
+        whole = value.cast("int64")
+        if limit < 2**63:  # nanoseconds: every int64 is a date
+            most = int(limit)
+            whole = ibis.ifelse((whole <= most) & (whole >= -most), whole, ibis.null("int64"))
+        micros = whole * int(factor) if factor >= 1 else whole // int(round(1 / factor))
     else:
-        micros = (value.cast("float64") * factor).round().cast("int64")
+        real = value.cast("float64")
+        real = ibis.ifelse(real.abs() <= limit, real, ibis.null("float64"))
+        micros = (real * factor).round().cast("int64")
     fast = epoch_us_to_time(micros)
     if fast is not None:
         return fast
@@ -116,22 +126,140 @@ def parse_time(
         wall = col.cast("timestamp") if kind.is_date() else col
         return _wall_clock(table, wall.cast(EVENT_TIME_TYPE), col.notnull(), timezone)
     if kind.is_numeric():
-        return ParsedTime(*_epoch(col, col, unit=unit, column=column))
+        stamp, how = _epoch(col, unit=unit)
+        return ParsedTime(stamp, [Finding("time format", column, 0, "noted", how)])
     if kind.is_string():
-        text = col.strip()
-        if _all_numeric_text(table, text):
-            number = (
-                text.try_cast("int64") if _no_decimals(table, text) else text.try_cast("float64")
-            )
-            return ParsedTime(*_epoch(col, number, unit=unit, column=column))
-        parsed = ibis.coalesce(
-            text.try_cast(EVENT_TIME_TYPE), _offset_attached(text).try_cast(EVENT_TIME_TYPE)
-        )
-        naive = parsed.notnull() & ~text.re_search(_OFFSET_AT_END)
-        read = _wall_clock(table, parsed, naive, timezone)
-        read.notes.append(_note(column, "ISO 8601 text, with or without an offset", "format"))
-        return read
+        return _text_time(table, col.strip(), unit=unit, column=column, timezone=timezone)
     raise DataError(f"{source}: column '{column}' has type {kind}, which is not a time")
+
+
+def _text_time(
+    table: ir.Table,
+    text: ir.StringValue,
+    *,
+    unit: str | None,
+    column: str,
+    timezone: ZoneInfo | None,
+) -> ParsedTime:
+    """Text times read by what most of their values are (:class:`TextTimes`): epoch numbers
+    (the odd ISO 8601 text among them read as such), or ISO 8601 text (the odd number among
+    them an epoch in ``unit``, or in the one unit its magnitude fits)."""
+    kinds = TextTimes.count(table, text, unit=unit)
+    numeric = text.re_search(_NUMERIC_TEXT)
+    iso = _iso_text(text)
+    if kinds.epochs:
+        exact = _no_decimals(table, text, numeric)
+        number = text.try_cast("int64") if exact else text.try_cast("float64")
+        if kinds.numbers < kinds.nonblank:
+            number = ibis.ifelse(numeric, number, ibis.null(number.type()))
+        stamp, how = _epoch(number, unit=unit)
+        if kinds.numbers == kinds.nonblank:  # only numbers: no text to test row by row
+            return ParsedTime(stamp, [_format_note(column, how, kinds)])
+        naive = ~numeric & iso.notnull() & ~text.re_search(_OFFSET_AT_END)
+        parsed = ibis.ifelse(numeric, stamp, iso)
+    else:
+        how = "ISO 8601 text, with or without an offset"
+        naive = iso.notnull() & ~text.re_search(_OFFSET_AT_END)
+        parsed = iso
+        if kinds.numbers:
+            number = text.try_cast("float64")
+            stray = _epoch(number, unit=unit)[0] if unit else _fitting_epoch(number)
+            naive = naive & ~numeric
+            parsed = ibis.ifelse(numeric, stray, iso)
+    read = _wall_clock(table, parsed, naive, timezone)
+    read.notes.append(_format_note(column, how, kinds))
+    return read
+
+
+@dataclass(frozen=True)
+class TextTimes:
+    """How many values of a text time column are present (``nonblank``), whole or decimal
+    numbers (``numbers``; ``fitting``: those whose magnitude fits one epoch unit, or all of
+    them with a ``time_unit``) and ISO 8601 text (``iso``, among the values that are not
+    numbers).
+
+    ``epochs``: whether the numbers dominate (more than half the present values), so the
+    column is read as epoch numbers; otherwise it is read as ISO 8601 text.
+    """
+
+    nonblank: int
+    numbers: int
+    iso: int
+    fitting: int
+
+    @classmethod
+    def count(cls, table: ir.Table, text: ir.StringValue, *, unit: str | None) -> TextTimes:
+        """Count the kinds of ``text`` (trimmed) in one pass over ``table``."""
+        present = text.notnull() & (text != "")
+        numeric = present & text.re_search(_NUMERIC_TEXT)
+        iso = present & ~numeric & _iso_text(text).notnull()
+        fits = numeric if unit else numeric & _fits_a_unit(text.try_cast("float64"))
+        got = table.aggregate(
+            n=present.sum(), num=numeric.sum(), iso=iso.sum(), fit=fits.fill_null(False).sum()
+        ).to_pandas()
+        n, num, iso_n, fit = (int(got[c].fillna(0).iloc[0]) for c in ("n", "num", "iso", "fit"))
+        return cls(n, num, iso_n, fit)
+
+    @property
+    def epochs(self) -> bool:
+        return self.numbers * 2 > self.nonblank
+
+    @property
+    def neither(self) -> int:
+        """Values that are neither numbers nor ISO 8601 text: unparseable."""
+        return self.nonblank - self.numbers - self.iso
+
+
+def _format_note(column: str, how: str, kinds: TextTimes) -> Finding:
+    """The "time format" line: the reading chosen, and how many values followed it (its
+    ``rows``), out of how many, and what became of the others."""
+    followed = kinds.numbers if kinds.epochs else kinds.iso
+    parts = [f"{how}: {followed:,} of {kinds.nonblank:,} values"]
+    if kinds.epochs and kinds.iso:
+        parts.append(f"{kinds.iso:,} ISO 8601 text read as such")
+    if not kinds.epochs and kinds.numbers:
+        parts.append(f"{kinds.fitting:,} of {_count(kinds.numbers, 'number')} read as epochs")
+        if kinds.fitting < kinds.numbers:
+            misfits = kinds.numbers - kinds.fitting
+            parts.append(f"{misfits:,} fitting no epoch unit (unparseable)")
+    if kinds.neither:
+        parts.append(f"{kinds.neither:,} neither a number nor ISO 8601 text (unparseable)")
+    return Finding("time format", column, followed, "noted", "; ".join(parts))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _iso_text(text: ir.StringValue) -> ir.TimestampValue:
+    """ISO 8601 text (trimmed) as a timestamp: with or without an offset (attached or after
+    a space); NULL where the text is not one."""
+    return ibis.coalesce(
+        text.try_cast(EVENT_TIME_TYPE), _offset_attached(text).try_cast(EVENT_TIME_TYPE)
+    )
+
+
+#: Plausible epoch times for reading a stray number by its magnitude: 1973 to 5138 (the
+#: range in which :func:`infer_epoch_unit` separates the units), in microseconds.
+_FIT_US = (1e14, 1e17)
+
+
+def _fitting_epoch(number: ir.FloatingValue) -> ir.TimestampValue:
+    """Each number as an epoch in the one unit that puts it between 1973 and 5138 (the units
+    are a factor of 1000 apart, so at most one does); NULL when none does."""
+    cases = [(_fits(number, factor), epoch_to_time(number, u)) for u, factor in EPOCH_UNITS.items()]
+    return ibis.cases(*cases, else_=ibis.null(EVENT_TIME_TYPE))
+
+
+def _fits(number: ir.FloatingValue, factor: float) -> ir.BooleanValue:
+    lo, hi = _FIT_US
+    micros = number.abs() * factor
+    return (micros >= lo) & (micros < hi)
+
+
+def _fits_a_unit(number: ir.FloatingValue) -> ir.BooleanValue:
+    lo, hi = _FIT_US
+    return (number.abs() >= lo / EPOCH_UNITS["s"]) & (number.abs() < hi / EPOCH_UNITS["ns"])
 
 
 def _note(column: str, how: str, what: str = "zone") -> Finding:
@@ -156,9 +284,9 @@ def _wall_clock(
     return ParsedTime(value, [], naive, naive & repeated, naive & skipped)
 
 
-def _epoch(
-    col: ir.Value, number: ir.NumericValue, *, unit: str | None, column: str
-) -> tuple[ir.TimestampValue, list[Finding]]:
+def _epoch(number: ir.NumericValue, *, unit: str | None) -> tuple[ir.TimestampValue, str]:
+    """Epoch numbers as UTC instants in ``unit`` (inferred from their median magnitude when
+    None), and how they were read, for the report."""
     if unit is None:
         sample = number.name("_v").as_table().limit(UNIT_SAMPLE)
         median = sample._v.abs().approx_median().to_pandas()
@@ -166,7 +294,7 @@ def _epoch(
         how = f"epoch {_UNIT_NAMES[unit]} (inferred from magnitude; pass time_unit= to override)"
     else:
         how = f"epoch {_UNIT_NAMES.get(unit, unit)} (time_unit={unit!r})"
-    return epoch_to_time(number, unit), [Finding("time format", column, 0, "noted", how)]
+    return epoch_to_time(number, unit), how
 
 
 def _offset_attached(text: ir.StringValue) -> ir.StringValue:
@@ -182,17 +310,10 @@ def _offset_attached(text: ir.StringValue) -> ir.StringValue:
     return ibis.cases(*cases, else_=text)
 
 
-def _all_numeric_text(table: ir.Table, text: ir.StringValue) -> bool:
-    nonblank = text.notnull() & (text != "")
-    stats = table.aggregate(
-        n=nonblank.sum(), numeric=(nonblank & text.re_search(_NUMERIC_TEXT)).sum()
-    ).to_pandas()
-    n, numeric = int(stats.n.fillna(0).iloc[0]), int(stats.numeric.fillna(0).iloc[0])
-    return n > 0 and numeric == n
-
-
-def _no_decimals(table: ir.Table, text: ir.StringValue) -> bool:
-    return not bool(table.aggregate(x=text.contains(".").any()).to_pandas().x.iloc[0])
+def _no_decimals(table: ir.Table, text: ir.StringValue, numeric: ir.BooleanValue) -> bool:
+    """Whether no number of ``text`` has decimals (so all are read exactly, as integers)."""
+    has_point = (numeric & text.contains(".")).fill_null(False)
+    return not bool(table.aggregate(x=has_point.any()).to_pandas().x.iloc[0])
 
 
 def clean_text(col: ir.Value) -> ir.StringValue:

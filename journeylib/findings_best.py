@@ -69,8 +69,13 @@ def best_findings(
     on_path: pd.DataFrame,
     *,
     definition: str,
+    ties: str | None = None,
 ) -> list[str]:
-    """3-6 sentences: who the best are, the loyal channel, the early pattern, who is on the path."""
+    """3-6 sentences: who the best are, the loyal channel, the early pattern, who is on the path.
+
+    ``ties``: :func:`journeylib.best.ties_note` of the best customers, said second when the
+    ties at the threshold had to be broken.
+    """
     w = who.set_index("metric")
     out = [
         f"The {int(w.loc['customers', 'best']):,} best customers ({definition}) are "
@@ -78,6 +83,8 @@ def best_findings(
         f"{_pct(w.loc['net revenue', 'share'])} of net revenue and "
         f"{_pct(w.loc['orders', 'share'])} of orders."
     ]
+    if ties:
+        out.append(ties[0].upper() + ties[1:])
     if len(channels) > 1:
         top, rest = channels.iloc[0], channels.iloc[1:]
         rate = rest.repeat_customers.sum() / max(rest.customers.sum(), 1)

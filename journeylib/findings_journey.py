@@ -37,18 +37,19 @@ def _extreme(
 
 def journey_findings(
     view: pd.DataFrame,
-    channels: pd.DataFrame,
+    channels: pd.DataFrame | None,
     devices: pd.DataFrame | None,
-    credit: pd.DataFrame,
-    paths: pd.DataFrame,
-    timing: pd.DataFrame,
+    credit: pd.DataFrame | None,
+    paths: pd.DataFrame | None,
+    timing: pd.DataFrame | None,
 ) -> list[str]:
     """4-6 sentences: stage reach, the first channel whose buyers repeat most, the first
     device that converts least, what attribution changes, and the usual path to a first order.
 
     Takes the frames of ``journey.stage_view``, ``acquisition.first_touch`` (by channel and
     by device), ``attribution.channel_attribution``, ``journey.purchase_paths`` and
-    ``journey.time_to_first_purchase``.
+    ``journey.time_to_first_purchase``; a frame the log could not give (None, see
+    :mod:`journeylib.journey_page`) gives no sentence.
     """
     v = view[view.cohort == view.cohort.iloc[0]].set_index("stage")
     share = v.share_reached
@@ -58,16 +59,17 @@ def journey_findings(
         f"Conversion (a cart or an order), {_pct(v.loc['Retention', 'share_reached'])} Retention "
         f"and {_pct(v.loc['Advocacy', 'share_reached'])} Advocacy."
     ]
-    out.append(
-        _extreme(
-            channels,
-            by="channel",
-            metric="repeat_rate",
-            hit="repeat_buyers",
-            nobs="buyers",
-            highest=True,
+    if channels is not None:
+        out.append(
+            _extreme(
+                channels,
+                by="channel",
+                metric="repeat_rate",
+                hit="repeat_buyers",
+                nobs="buyers",
+                highest=True,
+            )
         )
-    )
     if devices is not None and len(devices):
         out.append(
             _extreme(
@@ -79,20 +81,9 @@ def journey_findings(
                 highest=False,
             )
         )
-    wide = credit.pivot_table(index="channel", columns="model", values="share", aggfunc="sum")
-    gap = (wide.last_touch - wide.first_touch).sort_values() if len(wide) else pd.Series()
-    # credit needs purchases, and a closer and an opener that differ
-    if credit.purchases.sum() > 0 and len(gap) > 1 and gap.iloc[-1] > gap.iloc[0]:
-        closer, opener = gap.index[-1], gap.index[0]
-        out.append(
-            f"{closer} closes more than it opens: last touch gives it "
-            f"{_pct(wide.loc[closer, 'last_touch'])} of purchases, first touch "
-            f"{_pct(wide.loc[closer, 'first_touch'])} and the Markov "
-            f"removal effect {_pct(wide.loc[closer, 'markov'])}; {opener} is the reverse "
-            f"({_pct(wide.loc[opener, 'first_touch'])} first touch, "
-            f"{_pct(wide.loc[opener, 'last_touch'])} last touch)."
-        )
-    if len(paths) and len(timing):
+    if credit is not None:
+        out += _attribution(credit)
+    if paths is not None and timing is not None and len(paths) and len(timing):
         t = timing.set_index("measure")
         top = paths.iloc[0]
         out.append(
@@ -101,6 +92,24 @@ def journey_findings(
             f"{t.loc['days', 'median']:.1f} days from first contact to first purchase."
         )
     return out
+
+
+def _attribution(credit: pd.DataFrame) -> list[str]:
+    """The channel that closes more than it opens, in one sentence (none without one)."""
+    wide = credit.pivot_table(index="channel", columns="model", values="share", aggfunc="sum")
+    gap = (wide.last_touch - wide.first_touch).sort_values() if len(wide) else pd.Series()
+    # credit needs purchases, and a closer and an opener that differ
+    if not (credit.purchases.sum() > 0 and len(gap) > 1 and gap.iloc[-1] > gap.iloc[0]):
+        return []
+    closer, opener = gap.index[-1], gap.index[0]
+    return [
+        f"{closer} closes more than it opens: last touch gives it "
+        f"{_pct(wide.loc[closer, 'last_touch'])} of purchases, first touch "
+        f"{_pct(wide.loc[closer, 'first_touch'])} and the Markov "
+        f"removal effect {_pct(wide.loc[closer, 'markov'])}; {opener} is the reverse "
+        f"({_pct(wide.loc[opener, 'first_touch'])} first touch, "
+        f"{_pct(wide.loc[opener, 'last_touch'])} last touch)."
+    ]
 
 
 __all__ = ["journey_findings"]

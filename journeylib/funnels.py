@@ -21,7 +21,7 @@ from .durations import parse_duration
 from .eventlog import EventLog
 from .funnel_match import _DERIVED, Exclusion, _reach_rows, _reached, _Spec
 from .io import as_eventlog
-from .schema import ROW_ID
+from .schema import ROW_ID, USER_KEY
 from .step_names import warn_unknown_steps
 from .steps import StepSpec, as_step, as_steps
 
@@ -160,6 +160,38 @@ def funnel_times(
     df["time_to_convert"] = pd.to_timedelta(df.pop("_us"), unit="us")
     df["started_at"] = pd.to_datetime(df.started_at, utc=True)
     return df
+
+
+def attempt_table(
+    events: EventLog | pd.DataFrame,
+    steps: Sequence[StepSpec],
+    *,
+    rows: bool = False,
+    **options: Any,
+) -> ir.Table:
+    """Every attempt with the time it reached each step, as one ibis expression (not run).
+
+    The building block of analyses that need the attempts themselves rather than their
+    counts (correlation with finishing, paths of drop-outs, trends by entry period). Same
+    options as :func:`funnel`, except ``open_funnel``.
+
+    Returns
+    -------
+    ibis Table, one row per attempt: ``user_key`` (and ``session_id`` with
+    ``count="sessions"``), the ``by`` columns (their values on the step-1 event),
+    ``T1`` .. ``TK`` (integer microseconds since 1970 when the step was reached, NULL when
+    not) and, with ``rows``, ``R1`` .. ``RK`` (the ``row_id`` of each matched event).
+    """
+    log = as_eventlog(events)
+    if options.get("open_funnel"):
+        raise ValueError("attempt_table does not support open funnels")
+    spec = _spec(log, steps, **_defaults(options))
+    r = _reached(log, spec, rows=rows)
+    k = len(spec.steps)
+    keys = [USER_KEY, *(["session_id"] if spec.count == "sessions" else [])]
+    cols = [*keys, *spec.by, *(f"T{i}" for i in range(1, k + 1))]
+    cols += [f"R{i}" for i in range(1, k + 1)] if rows else []
+    return r.select(*dict.fromkeys(cols))
 
 
 def _defaults(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,16 +17,18 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from . import derived, file_times, localtime, sources, vocabulary
+from . import derived, file_times, formats, localtime, opening, sources, vocabulary
 from .backend import resolve_backend
 from .cleaning import DataError, Finding, raise_if_strict, report_frame
 from .coerce import is_placeholder, parse_time, text_absent
+from .controls import strip_controls
 from .duplicates import duplicate_purchases, duplicate_rows
 from .duplicates import release as _release
 from .eventlog import EventLog
 from .flags import Note, dst_notes, naive_note, typed_values
 from .mapping import rename_to_canonical, resolve_mapping
 from .schema import REFUND, REQUIRED, ROW_ID, USER_KEY
+from .timerange import MAX_AHEAD, MIN_TIME, Bound, TimeRange
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -41,6 +43,7 @@ _REASONS: dict[int, tuple[str, str, str, str | None]] = {
     2: ("missing event name", "event", "removed", None),
     3: ("missing event time", "event_time", "removed", None),
     4: ("unparseable event time", "event_time", "removed", "_time_source"),
+    7: ("event time outside plausible range", "event_time", "removed", "_time_source"),
     5: ("exact duplicate row", "(all)", "removed", None),
     6: ("duplicate purchase", "order_id", "removed", "order_id"),
 }
@@ -60,6 +63,9 @@ def read_events(
     time_unit: str | None = None,
     backend: BaseBackend | str | None = None,
     timezone: str | None = None,
+    encoding: str = "utf-8",
+    min_time: Bound = MIN_TIME,
+    max_time: Bound = MAX_AHEAD,
     event_names: str | Mapping[str, str] | None = "auto",
 ) -> EventLog:
     """Read, map, type and clean an event log.
@@ -93,6 +99,14 @@ def read_events(
         offset, zone-aware timestamps and epoch numbers are instants already and are not
         changed. None: such times are taken as UTC, and the report counts them. An unknown
         name is a ValueError.
+    encoding
+        Text encoding of CSV files (``"latin-1"``, ``"cp1252"``, ...; default UTF-8). A file
+        that is not in it is a :class:`~journeylib.cleaning.DataError` saying where.
+    min_time, max_time
+        The plausible range of event times: rows with a time before ``min_time`` (default
+        1990-01-01) or after ``max_time`` (a time, or a Timedelta after the moment of
+        reading: default one day) are removed and counted (:mod:`journeylib.timerange`).
+        None: no bound on that side.
     event_names
         How to read event names (:mod:`journeylib.vocabulary`). ``"auto"``: GA4's names
         and their spelling variants (``"Add To Cart"``, ``"addToCart"``) are GA4's names,
@@ -126,6 +140,8 @@ def read_events(
         time_unit=time_unit,
         backend=backend,
         timezone=timezone,
+        encoding=encoding,
+        times=TimeRange.of(min_time, max_time),
         event_names=event_names,
     )
 
@@ -139,7 +155,22 @@ def as_eventlog(events: EventLog | pd.DataFrame) -> EventLog:
     raise TypeError(f"expected an EventLog or a pandas DataFrame, got {type(events).__name__}")
 
 
-def _read(
+def _read(source: Source, columns: Mapping[str, str] | None, **options) -> EventLog:
+    """:func:`_read_source`, with an engine's error on a damaged Parquet file turned into a
+    DataError naming the file (:func:`journeylib.opening.named_errors`)."""
+    files = _local_files(source) if isinstance(source, str | os.PathLike) else []
+    with opening.named_errors(files):
+        return _read_source(source, columns, **options)
+
+
+def _local_files(source: str | os.PathLike) -> list[str]:
+    try:
+        return sources.expand_paths(source)
+    except DataError:  # a remote path (Spark) or none: the read says so
+        return []
+
+
+def _read_source(
     source: Source,
     columns: Mapping[str, str] | None,
     *,
@@ -149,35 +180,55 @@ def _read(
     required: Sequence[str] = REQUIRED,
     allow_missing_user: bool = False,
     timezone: str | None = None,
+    encoding: str = "utf-8",
+    times: TimeRange | None = None,
     event_names: str | Mapping[str, str] | None = "auto",
 ) -> EventLog:
+    times = TimeRange.of() if times is None else times
     zone = None if timezone is None else localtime.zone(timezone)
     if isinstance(source, ir.Table) and backend is None:
         backend = source._find_backend(use_default=True)
     con = resolve_backend(backend)
     loaded = source if isinstance(source, sources.RawSource) else None  # read_ga4's, flattened
     label = loaded.label if loaded else _label(source)
-    present = list(loaded.table.columns) if loaded else sources.peek_columns(source, con)
+    if loaded:
+        present = list(loaded.table.columns)
+    else:
+        present = sources.peek_columns(source, con, encoding=encoding)
     mapping, notes = resolve_mapping(present, columns, source=label, required=required)
     # every canonical column read from CSV as text: ids keep their zeros ("007"), and numbers
     # are read by journeylib's rules (a decimal-comma export's "1.000" is a thousand)
-    raw = loaded or sources.load(source, con, string_columns=list(mapping.values()))
+    raw = loaded or sources.load(
+        source, con, string_columns=list(mapping.values()), encoding=encoding
+    )
     raw.table = file_times.readable_times(raw.table)
     table = rename_to_canonical(raw.table, mapping)
+    dups = duplicate_rows(table)  # copies of the source's values
+    table, control = strip_controls(table)  # before names are compared or counted
     table, renamed = vocabulary.read_event_names(table, event_names)
-    dups = duplicate_rows(table)
     flagged, flags, time_notes = _flag(
-        table, raw, dups, time_unit=time_unit, zone=zone, allow_missing_user=allow_missing_user
+        table,
+        raw,
+        dups,
+        time_unit=time_unit,
+        zone=zone,
+        allow_missing_user=allow_missing_user,
+        times=times,
     )
+    flags += [control] if control else []
     flagged, purchases = _flag_duplicate_purchases(flagged)
     per_user = _per_user_counts(flagged, flags, placeholders=not allow_missing_user).cache()
     counts = _counts(per_user, flags)
     findings = [_malformed_lines(raw), *_findings(flagged, raw, counts, flags), *time_notes]
+    findings += formats.number_formats(flagged)
+    if int(counts["r7"]) > 0:  # say which range, when it removed rows
+        findings.append(Finding("plausible time range", "event_time", 0, "noted", times.describe()))
     if allow_missing_user:
         findings = [f for f in findings if f.column != "user_id"]
     findings = [
         Finding("rows read", "(all)", int(counts["rows"]) + raw.bad_count, "read"),
         *findings,
+        *raw.notes,
         *notes,
         *renamed,
         Finding("rows kept", "(all)", int(counts["kept"]), "kept"),
@@ -245,6 +296,7 @@ def _flag(
     time_unit: str | None,
     zone: ZoneInfo | None,
     allow_missing_user: bool,
+    times: TimeRange,
 ) -> tuple[ir.Table, list[Note], list[Finding]]:
     """Type the canonical columns and flag each row's removal reason (``_reason``, lazily).
 
@@ -270,9 +322,15 @@ def _flag(
         **absent,
     )
     parsed = parse_time(table, "event_time", unit=time_unit, source=raw.label, timezone=zone)
-    # only text can fail to parse: numbers and timestamps convert whenever they are present
-    unparsed = parsed.value.isnull() if time_col.type().is_string() else ibis.literal(False)
-    typed = {"event_time": parsed.value, "_time_unparsed": unparsed, "_time_naive": parsed.naive}
+    # a missing time is reason 3 first; a present one that converts to NULL is unparseable
+    # (text that is no time, an epoch number too large for any date)
+    unparsed = parsed.value.isnull()
+    typed = {
+        "event_time": parsed.value,
+        "_time_unparsed": unparsed,
+        "_time_implausible": times.outside(parsed.value),
+        "_time_naive": parsed.naive,
+    }
     notes = [naive_note(zone)]
     if zone is not None:
         typed |= {"_time_repeated": parsed.repeated, "_time_skipped": parsed.skipped}
@@ -310,6 +368,7 @@ def _reason(t: ir.Table, allow_missing_user: bool) -> ir.IntegerValue:
         (required_event, 2),
         (t._time_missing, 3),
         (t._time_unparsed, 4),
+        (t._time_implausible, 7),
         (t._duplicate, 5),
         else_=0,
     ).cast("int8")

@@ -245,13 +245,6 @@ def _md_text(text: str) -> str:
     return markdown_text(text)
 
 
-def _skipped_note(name: str, cause: UnsupportedOnBackend | NotComputable) -> str:
-    if isinstance(cause, NotComputable):  # its reason is in the note above, said once
-        return f"*Skipped: needs `{name}`, which could not be computed (see above).*"
-    because = f"`{cause.function}` cannot run on {cause.backend} yet"
-    return f"*Skipped: needs `{name}`, not computed because {because}.*"
-
-
 def _assigned(source: str) -> set[str]:
     """Names a cell's code assigns at any depth (targets, loops, defs, imports, walrus)."""
     import ast
@@ -303,9 +296,10 @@ class _Notes:
             return unsupported_note(value)
         if self.missing and _undefined_in_notebook(self.shell, value, tb):
             name = value.name  # type: ignore[attr-defined]
-            cause = self.causes.get(name, self.missing[-1])
-            self._undefined_by(cause)
-            return _skipped_note(name, cause)
+            if name not in self.causes:  # not a result that could not be computed: a bug
+                return None
+            self._undefined_by(self.causes[name])
+            return ""  # its reason was said once, where it could not be computed
         return None
 
     def handler(self, shell: Any, etype: type, value: BaseException, tb: Any, tb_offset=None):
@@ -315,7 +309,8 @@ class _Notes:
             return None
         from IPython.display import Markdown, display
 
-        display(Markdown(note))
+        if note:
+            display(Markdown(note))
         self.handled.append(value)
         return None
 
@@ -335,9 +330,11 @@ def show_unsupported_as_notes(shell: Any = None, *, backend: str = "duckdb") -> 
     run) goes on; so does a cell whose analysis raises
     :class:`~journeylib.cleaning.NotComputable` (the log lacks what it needs: a column,
     purchases, enough customers), with :func:`not_computable_note`. A later cell that then
-    fails only because notebook code uses a name that such a cell could not define shows a
-    one-line "Skipped" note instead. Any other error
-    shows and fails as usual. Installed once per shell; a later call updates ``backend``.
+    fails only because notebook code uses a name that such a cell could not define shows
+    nothing and counts as run: the reason was said once, and a page never shows a cascade
+    of lines naming notebook variables. Any other error (a name no failed cell was to
+    define, too) shows and fails as usual. Installed once per shell; a later call updates
+    ``backend``.
 
     Parameters
     ----------

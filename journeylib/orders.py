@@ -20,6 +20,7 @@ from .eventlog import EventLog
 from .io import Source, _read
 from .ordered import first_in_order
 from .schema import PURCHASE, REFUND, ROW_ID
+from .timerange import MAX_AHEAD, MIN_TIME, Bound, TimeRange
 
 _ORDER_REQUIRED = ("user_id", "order_id", "event_time")
 
@@ -33,6 +34,9 @@ def read_orders(
     time_unit: str | None = None,
     backend=None,
     timezone: str | None = None,
+    encoding: str = "utf-8",
+    min_time: Bound = MIN_TIME,
+    max_time: Bound = MAX_AHEAD,
 ) -> EventLog:
     """Read an order-line table as purchase and refund events, one per order.
 
@@ -52,6 +56,9 @@ def read_orders(
     time_unit, timezone
         As in :func:`~journeylib.read_events`: the unit of epoch-number times, and the IANA
         zone of times written without an offset (None: taken as UTC, and counted).
+    encoding, min_time, max_time
+        As in :func:`~journeylib.read_events`: the text encoding of CSV files, and the
+        plausible range of times (lines outside it are removed and counted).
 
     Returns
     -------
@@ -72,6 +79,8 @@ def read_orders(
         required=_ORDER_REQUIRED,
         allow_missing_user=True,
         timezone=timezone,
+        encoding=encoding,
+        times=TimeRange.of(min_time, max_time),
     )
     t = lines.table
     has_qty, has_price = "quantity" in t.columns, "unit_price" in t.columns
@@ -231,6 +240,7 @@ def read_ga4(
     strict: bool = False,
     backend=None,
     event_names: str | Mapping[str, str] | None = "auto",
+    encoding: str = "utf-8",
 ) -> EventLog:
     """Read a GA4 BigQuery export (one row per event), raw and nested or flattened.
 
@@ -245,16 +255,16 @@ def read_ga4(
     the event parameters, the event's own traffic source before the user's first one,
     the first item's id and category); no column keeps a struct. GA4 session ids are
     unique per user only; journeylib always keys sessions by (``user_id``, ``session_id``).
-    ``event_names`` as in :func:`~journeylib.read_events`.
+    ``event_names`` and ``encoding`` (of CSV files) as in :func:`~journeylib.read_events`.
     """
     from .sources import load, peek_columns
 
     if isinstance(source, ir.Table) and backend is None:
         backend = source._find_backend(use_default=True)  # a warehouse table stays there
     con = resolve_backend(backend)
-    present = peek_columns(source, con)
+    present = peek_columns(source, con, encoding=encoding)
     if any(c in present for c in ga4_nested.NESTED_COLUMNS):
-        raw = load(source, con)
+        raw = load(source, con, encoding=encoding)
         if ga4_nested.is_nested(raw.table):
             raw.table = ga4_nested.flatten(raw.table)
             source, present = raw, list(raw.table.columns)
@@ -264,7 +274,13 @@ def read_ga4(
         if hit is not None:
             mapping[canon] = hit
     log = _read(
-        source, mapping, strict=strict, time_unit="us", backend=con, event_names=event_names
+        source,
+        mapping,
+        strict=strict,
+        time_unit="us",
+        backend=con,
+        event_names=event_names,
+        encoding=encoding,
     )
     medium = next((c for c in _GA4_MEDIUM if c in log.table.columns), None)
     if medium is None or log.has("channel"):

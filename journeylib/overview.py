@@ -19,6 +19,7 @@ from .io import as_eventlog
 from .ordered import epoch_us
 from .periods import iso_week_bounds
 from .schema import PURCHASE, USER_KEY
+from .sections import Sections, not_shown
 from .sessions import session_table, sessionize
 from .stages import stage_reach
 
@@ -36,6 +37,8 @@ class Overview:
     week: str | None
     #: ``event``, ``rows``: every event name of the log, most frequent first
     event_names: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the sections the log cannot give (``"mix"``: no channel and no device column)
+    sections: Sections = field(default_factory=Sections)
     #: ``attribute``, ``value``, ``sessions``, ``bounces``, ``bounce_rate`` (+ interval)
     bounce: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -222,6 +225,10 @@ def _week_numbers(log: EventLog, start: pd.Timestamp, end: pd.Timestamp) -> dict
     }
 
 
+#: Columns of :attr:`Overview.mix`, also when it is empty.
+MIX_COLUMNS = ["value", "sessions", "share", "orders", "conversion", "attribute"]
+
+
 def summarize(events: EventLog | pd.DataFrame, *, week: str | None = None) -> Overview:
     """Everything the overview notebook shows, computed once."""
     log = as_eventlog(events)
@@ -232,7 +239,17 @@ def summarize(events: EventLog | pd.DataFrame, *, week: str | None = None) -> Ov
         mix.rename(columns={c: "value"}).assign(attribute=c)
         for c, mix in _session_mixes(log, attributes).items()
     ]
-    mix = pd.concat(mixes, ignore_index=True) if mixes else pd.DataFrame()
+    sections = Sections()
+    mix = pd.concat(mixes, ignore_index=True) if mixes else pd.DataFrame(columns=MIX_COLUMNS)
+    if not mixes:
+        sections.missing(
+            "mix",
+            not_shown(
+                "Sessions by channel and device",
+                'the log has neither a channel nor a device column (map one as "channel" or '
+                '"device" in the column mapping)',
+            ),
+        )
     return Overview(
         health=data_health(log),
         cleaning=log.cleaning,
@@ -242,6 +259,7 @@ def summarize(events: EventLog | pd.DataFrame, *, week: str | None = None) -> Ov
         kpis=weekly_kpis(log, week) if week else pd.DataFrame(),
         week=week,
         event_names=event_names(log),
+        sections=sections,
         bounce=bounce_table(log),
     )
 

@@ -26,8 +26,8 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 from scipy.stats import hypergeom
-from statsmodels.stats.multitest import multipletests
 
+from ._exact import bh_adjust, fisher_two_sided
 from ._intervals import wilson
 from .durations import parse_duration
 from .eventlog import EventLog
@@ -100,8 +100,8 @@ def early_patterns(
     table = _score(counts, n_pop, n_best)
     table = _improvement(table, n_pop, n_best)
     table = _fold_equivalent(table)
-    table["p_adjusted"] = _bh(table.p_value.to_numpy())
-    table["p_improvement"] = _bh(table.p_improvement.to_numpy())
+    table["p_adjusted"] = bh_adjust(table.p_value.to_numpy())
+    table["p_improvement"] = bh_adjust(table.p_improvement.to_numpy())
     table["productive"] = (table.lift > 1) & (table.p_improvement < alpha)
     table["horizon"], table["population"] = str(horizon), population
     return _ranked(table)
@@ -309,22 +309,9 @@ def _score(t: pd.DataFrame, n_pop: int, n_best: int) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         t["p_best_without"] = (n_best - b) / (n_pop - n)
         t["lift"] = t.p_best / t.p_best_without
-    t["p_value"] = _fisher_two_sided(b, n_pop, n_best, n)
+    t["p_value"] = fisher_two_sided(b, n_pop, n_best, n)
     t["_group"] = t.groupby(["users", "best_users", "_s1", "_s2"]).ngroup()
     return t
-
-
-def _fisher_two_sided(k, total, successes, draws) -> np.ndarray:
-    """Fisher's exact test, two-sided by doubling the smaller tail (capped at 1)."""
-    upper = hypergeom.sf(np.asarray(k) - 1, total, successes, draws)
-    lower = hypergeom.cdf(k, total, successes, draws)
-    return np.minimum(1.0, 2 * np.minimum(upper, lower))
-
-
-def _bh(p: np.ndarray) -> np.ndarray:
-    if len(p) == 0:
-        return p
-    return multipletests(np.nan_to_num(p, nan=1.0), method="fdr_bh")[1]
 
 
 def _fold_equivalent(t: pd.DataFrame) -> pd.DataFrame:

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
+from . import opening
 from .backend import is_spark
-from .cleaning import DataError
+from .cleaning import DataError, Finding
 from .schema import ROW_ID, SESSION_KEY, USER_KEY
 
 RESERVED = (ROW_ID, USER_KEY, SESSION_KEY)
@@ -47,6 +47,7 @@ class RawSource:
     bad_lines: list[tuple[str, int | None, str]] = field(default_factory=list)
     kind: str = "dataframe"
     n_bad_lines: int | None = None
+    notes: list[Finding] = field(default_factory=list)
 
     @property
     def bad_count(self) -> int:
@@ -94,6 +95,7 @@ def load(
     con: BaseBackend,
     *,
     string_columns: Iterable[str] = (),
+    encoding: str = "utf-8",
 ) -> RawSource:
     """Load ``source`` onto ``con`` with a ``row_id`` column.
 
@@ -105,13 +107,15 @@ def load(
         The backend to load onto.
     string_columns
         Columns to read as text from CSV (ids and times, so that "007" stays "007").
+    encoding
+        Text encoding of CSV files; a file not in it is a DataError naming the line.
     """
     if isinstance(source, ir.Table):
         return load_table(source)
     if is_spark(con):
         from . import sources_spark
 
-        return sources_spark.load(source, con, string_columns=string_columns)
+        return sources_spark.load(source, con, string_columns=string_columns, encoding=encoding)
     if isinstance(source, pd.DataFrame):
         return _load_dataframe(source, con)
     files = expand_paths(source)
@@ -121,7 +125,7 @@ def load(
         raise DataError(f"{label}: mixes CSV and Parquet files ({files[:3]}...); use one format")
     if kinds == {"parquet"}:
         return _load_parquet(files, label, con)
-    return _load_csv(files, label, con, set(string_columns))
+    return _load_csv(files, label, con, set(string_columns), encoding)
 
 
 def load_table(table: ir.Table) -> RawSource:
@@ -154,16 +158,57 @@ def _kind(path: str) -> str:
 
 
 def _load_dataframe(frame: pd.DataFrame, con: BaseBackend) -> RawSource:
-    data = pa.Table.from_pandas(frame, preserve_index=False)
+    data, notes = frame_to_arrow(frame)
     data = _null_columns_as_text(_rename_reserved(data))
     data = data.append_column(ROW_ID, pa.array(np.arange(len(frame), dtype="int64")))
     table = _to_backend(con, data)
-    return RawSource(table=table, label="<DataFrame>")
+    return RawSource(table=table, label="<DataFrame>", notes=notes)
+
+
+def frame_to_arrow(frame: pd.DataFrame) -> tuple[pa.Table, list[Finding]]:
+    """``frame`` as an Arrow table (the frame is not modified); a column of mixed Python types
+    (``user_id`` with ints and strings, ``revenue`` with floats and ``"n/a"``) is read as text,
+    and a noted finding per such column says so."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False), []
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass
+    mixed = [c for c in frame.columns if frame[c].dtype == object and not _arrow_column(frame[c])]
+    if not mixed:  # not a mixed-type column: say what Arrow said
+        try:
+            pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise DataError(f"<DataFrame>: cannot be read: {exc}") from exc
+    text = frame.assign(**{str(c): frame[c].astype("string") for c in mixed})
+    notes = [
+        Finding("mixed value types", str(c), _non_text(frame[c]), "read as text", _kinds(frame[c]))
+        for c in mixed
+    ]
+    return pa.Table.from_pandas(text, preserve_index=False), notes
+
+
+def _arrow_column(values: pd.Series) -> bool:
+    try:
+        pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+def _non_text(values: pd.Series) -> int:
+    """How many present values of an object column are not text."""
+    present = values.notna()
+    return int((present & ~values.map(type).eq(str)).sum())
+
+
+def _kinds(values: pd.Series) -> str:
+    kinds = values[values.notna()].map(lambda v: type(v).__name__).value_counts()
+    return ", ".join(f"{n:,} {kind}" for kind, n in kinds.items())
 
 
 def _load_parquet(files: list[str], label: str, con: BaseBackend) -> RawSource:
+    counts = np.array([opening.parquet_rows(f, files) for f in files], dtype="int64")
     files = [os.path.abspath(f) for f in files]
-    counts = np.array([pq.ParquetFile(f).metadata.num_rows for f in files], dtype="int64")
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype("int64")
     raw = con.read_parquet(files, filename="_jl_file", file_row_number=True)
     reserved = {f"{c}_source": c for c in RESERVED if c in raw.columns}
@@ -183,10 +228,12 @@ def _load_parquet(files: list[str], label: str, con: BaseBackend) -> RawSource:
     return RawSource(table=table, label=label, files=files, offsets=offsets, kind="parquet")
 
 
-def _load_csv(files: list[str], label: str, con: BaseBackend, strings: set[str]) -> RawSource:
+def _load_csv(
+    files: list[str], label: str, con: BaseBackend, strings: set[str], encoding: str
+) -> RawSource:
     parts, bad = [], []
     for path in files:
-        data, bad_here = _read_csv_file(path, strings)
+        data, bad_here = _read_csv_file(path, strings, encoding, files)
         parts.append(data)
         bad.extend(bad_here)
     names = [p.schema.names for p in parts]
@@ -202,10 +249,23 @@ def _load_csv(files: list[str], label: str, con: BaseBackend, strings: set[str])
     return RawSource(table, label, files, offsets, bad, kind="csv")
 
 
-def _read_csv_file(path: str, strings: set[str]) -> tuple[pa.Table, list]:
-    """Read one CSV; unparseable lines are skipped and returned with their line numbers."""
+#: Arrow's CSV block size (bytes) when a field is longer than the default block (1 MB):
+#: each read is tried again with the next size until the longest field fits.
+BLOCK_SIZES = (1 << 20, 1 << 24, 1 << 28)
+
+
+def _read_csv_file(
+    path: str, strings: set[str], encoding: str = "utf-8", files: Iterable[str] = ()
+) -> tuple[pa.Table, list]:
+    """Read one CSV; unparseable lines are skipped and returned with their line numbers.
+
+    A field longer than the reader's block is read with a larger block (up to 256 MB); a file
+    that is not text in ``encoding`` is a DataError naming the line and the column."""
+    files = list(files) or [path]
+    opening.check_encoding(path, encoding, files)
     delimiter = csv_delimiter(path)
     bad: list[tuple[str, int | None, str]] = []
+    block = BLOCK_SIZES[0]
 
     def keep_bad(row: pacsv.InvalidRow) -> str:
         bad.append((path, row.number, row.text[:200]))
@@ -214,21 +274,41 @@ def _read_csv_file(path: str, strings: set[str]) -> tuple[pa.Table, list]:
     def read(threads: bool) -> pa.Table:
         return pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=threads),
+            read_options=pacsv.ReadOptions(
+                use_threads=threads, encoding=encoding, block_size=block
+            ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=keep_bad),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in strings}, strings_can_be_null=True
+                column_types={c: pa.string() for c in strings},
+                strings_can_be_null=True,
+                null_values=[""],  # "n/a", "NULL", ... stay text: counted where read
             ),
         )
 
-    try:
-        data = read(threads=True)
-        if bad:  # line numbers are only known on a single-threaded read
-            bad.clear()
-            data = read(threads=False)
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot be read as CSV: {exc}") from exc
-    return data, bad
+    for block in BLOCK_SIZES:
+        try:
+            data = read(threads=True)
+            if bad:  # line numbers are only known on a single-threaded read
+                bad.clear()
+                data = read(threads=False)
+            return data, bad
+        except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+            if "straddling" in str(exc) and block < BLOCK_SIZES[-1]:
+                bad.clear()
+                continue  # a field longer than the block: read again with a larger one
+            if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError):
+                raise (
+                    opening.encoding_error(path, encoding, files) or _csv_error(path, exc)
+                ) from exc
+            raise _csv_error(opening.where(path, files), exc) from exc
+    raise AssertionError("unreachable")  # the last block size returns or raises
+
+
+def _csv_error(name: str, exc: Exception) -> DataError:
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "straddling" in reason:
+        reason = f"a field is longer than {BLOCK_SIZES[-1] >> 20} MB"
+    return DataError(f"{name}: cannot be read as CSV ({reason}).")
 
 
 #: Field separators a CSV export may use: spreadsheet exports in locales with a decimal
@@ -269,7 +349,10 @@ def kept_lines(record_index: np.ndarray, bad_line_numbers: Iterable[int]) -> np.
 
 
 def peek_columns(
-    source: str | os.PathLike | pd.DataFrame, con: BaseBackend | None = None
+    source: str | os.PathLike | pd.DataFrame,
+    con: BaseBackend | None = None,
+    *,
+    encoding: str = "utf-8",
 ) -> list[str]:
     """The column names of ``source`` (first file's header or schema), without reading rows.
 
@@ -282,21 +365,21 @@ def peek_columns(
 
         if not sources_spark.is_local(os.fspath(source)):
             return sources_spark.peek_columns(os.fspath(source), con)
-    first = expand_paths(source)[0]
+    files = expand_paths(source)
+    first = files[0]
     if _kind(first) == "parquet":
-        return list(pq.read_schema(first).names)
-    delimiter = csv_delimiter(first)
-    try:
-        reader = pacsv.open_csv(
-            first,
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, invalid_row_handler=lambda _: "skip"
-            ),
-            read_options=pacsv.ReadOptions(block_size=1 << 16),
-        )
-        return list(reader.schema.names)
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{first}: cannot be read as CSV: {exc}") from exc
+        return list(opening.parquet_schema(first).names)
+    opening.check_encoding(first, encoding, files)
+    parse = pacsv.ParseOptions(delimiter=csv_delimiter(first), invalid_row_handler=lambda _: "skip")
+    for block in (1 << 16, *BLOCK_SIZES[1:]):
+        read = pacsv.ReadOptions(block_size=block, encoding=encoding)
+        try:
+            return list(pacsv.open_csv(first, parse_options=parse, read_options=read).schema.names)
+        except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+            if "straddling" in str(exc) and block < BLOCK_SIZES[-1]:
+                continue  # a long field in the first block: look at a larger one
+            raise _csv_error(opening.where(first, files), exc) from exc
+    raise AssertionError("unreachable")  # the last block size returns or raises
 
 
 def _null_columns_as_text(data: pa.Table) -> pa.Table:

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from . import file_times, sources
+from . import file_times, opening, sources
 from .backend import spark_session
 from .cleaning import DataError
 from .schema import ROW_ID
@@ -43,19 +43,27 @@ def load(
     con: BaseBackend,
     *,
     string_columns: Iterable[str] = (),
+    encoding: str = "utf-8",
 ) -> sources.RawSource:
     """Load ``source`` onto the Spark backend ``con`` with a ``row_id`` column.
 
-    Same contract as :func:`journeylib.sources.load`.
+    Same contract as :func:`journeylib.sources.load`. Local files are checked first as on
+    DuckDB: a Parquet file's footer, and the first megabyte of a CSV file for its encoding
+    (Spark itself would read bytes that are not text as replacement characters).
     """
     spark = spark_session(con)
     if isinstance(source, pd.DataFrame):
         return _load_dataframe(source, con, spark)
     label = os.fspath(source)
     paths, kind = files_and_kind(label)
+    local = [_local(p) for p in paths if is_local(p)]
     if kind == "parquet":
+        for path in local:
+            opening.parquet_rows(path, local)
         return _load_parquet(spark, con, paths, label)
-    return _load_csv(spark, con, paths, label, set(string_columns))
+    for path in local:
+        opening.check_encoding(path, encoding, local)
+    return _load_csv(spark, con, paths, label, set(string_columns), encoding)
 
 
 def is_local(source: str) -> bool:
@@ -103,7 +111,7 @@ def _view(con: BaseBackend, df: Any, prefix: str) -> Any:
 
 
 def _load_dataframe(frame: pd.DataFrame, con: BaseBackend, spark: Any) -> sources.RawSource:
-    data = pa.Table.from_pandas(frame, preserve_index=False)
+    data, notes = sources.frame_to_arrow(frame)
     data = sources._null_columns_as_text(sources._rename_reserved(data))
     data = data.append_column(ROW_ID, pa.array(np.arange(len(frame), dtype="int64")))
     rows = data.to_pandas()
@@ -113,7 +121,7 @@ def _load_dataframe(frame: pd.DataFrame, con: BaseBackend, spark: Any) -> source
         if column.null_count and not pa.types.is_timestamp(column.type):
             rows[name] = pd.Series(column.to_pylist(), dtype=object)
     df = spark.createDataFrame(rows, schema=_spark_schema(data.schema)).cache()
-    return sources.RawSource(table=_view(con, df, "jl_source"), label="<DataFrame>")
+    return sources.RawSource(table=_view(con, df, "jl_source"), label="<DataFrame>", notes=notes)
 
 
 def _spark_schema(schema: pa.Schema) -> Any:
@@ -170,11 +178,13 @@ def _sep(path: str) -> str:
     return "\t" if ".tsv" in path.lower() else ","
 
 
-def _csv_schema(spark: Any, paths: list[str], strings: set[str]) -> Any:
+def _csv_schema(spark: Any, paths: list[str], strings: set[str], encoding: str) -> Any:
     """Spark's inferred schema, with ids and times as text and 64-bit integers (as Arrow)."""
     from pyspark.sql import types as T
 
-    reader = spark.read.options(header=True, sep=_sep(paths[0]), inferSchema=True)
+    reader = spark.read.options(
+        header=True, sep=_sep(paths[0]), inferSchema=True, encoding=encoding
+    )
     fields = []
     for f in reader.csv(paths).schema.fields:
         kind = f.dataType
@@ -186,13 +196,21 @@ def _csv_schema(spark: Any, paths: list[str], strings: set[str]) -> Any:
     return T.StructType([*fields, T.StructField(_CORRUPT, T.StringType(), True)])
 
 
-def _load_csv(spark: Any, con: BaseBackend, paths: list[str], label: str, strings: set[str]) -> Any:
+def _load_csv(
+    spark: Any, con: BaseBackend, paths: list[str], label: str, strings: set[str], encoding: str
+) -> Any:
     from pyspark.sql import functions as F
 
+    charset = opening.spark_encoding(encoding)
     reader = spark.read.options(
-        header=True, sep=_sep(paths[0]), mode="PERMISSIVE", columnNameOfCorruptRecord=_CORRUPT
+        header=True,
+        sep=_sep(paths[0]),
+        mode="PERMISSIVE",
+        columnNameOfCorruptRecord=_CORRUPT,
+        encoding=charset,
     )
-    df = _rename_reserved(reader.schema(_csv_schema(spark, paths, strings)).csv(paths))
+    schema = _csv_schema(spark, paths, strings, charset)
+    df = _rename_reserved(reader.schema(schema).csv(paths))
     df = df.select(
         "*",
         F.col("_metadata.file_path").alias(_FILE),

@@ -363,7 +363,7 @@ def read_event_names(
     if not table.event.type().is_string():
         return table, []
     counts = table.group_by("event").aggregate(_n=table.count()).to_pandas()
-    counts = counts[counts.event.notnull()].set_index("event")._n
+    counts = counts[counts.event.notnull()].set_index("event")._n.sort_index()  # any engine
     decided = plan(counts, event_names)
     findings = [_rename_finding(r) for r in decided.renames]
     findings += [_ambiguous_finding(a) for a in decided.ambiguous]

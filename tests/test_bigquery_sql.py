@@ -19,6 +19,7 @@ from journeylib.abandonment import time_before_leaving
 from journeylib.acquisition import user_table
 from journeylib.backend import use_bigquery_rules
 from journeylib.patterns import horizon_events
+from journeylib.stages import unknown_events
 from journeylib.step_names import event_names
 
 
@@ -100,6 +101,13 @@ ANALYSES = {
     "early_patterns": lambda log: jl.early_patterns(log, ["a"], population="users"),
     "bought_together": lambda log: jl.bought_together(log, ["a"], level="order_id"),
     "customer_segments": lambda log: clv_value.customer_segments(log),
+    "funnel_correlation": lambda log: jl.funnel_correlation(
+        log, ["view_item", "add_to_cart", "purchase"], properties=["device", "page_type"]
+    ),
+    "paths_between": lambda log: jl.paths(log, start="view_item", end="purchase"),
+    "paths_cleaned": lambda log: jl.paths(log, end="purchase", clean={"view_.*": "views"}),
+    "paths_drop_offs": lambda log: jl.paths(log, drop_offs_of=(["view_item", "purchase"], 1)),
+    "funnel_trend": lambda log: jl.funnel_trend(log, ["view_item", "purchase"], window="7D"),
     "retention": lambda log: jl.retention(log, by="first_channel"),
     "retention_weeks": lambda log: jl.retention(
         log, cohort="week", start_event="purchase", mode="on_or_after", by="device"
@@ -116,6 +124,10 @@ ANALYSES = {
     "user_table": lambda log: user_table(log).execute(),
     "horizon_events": lambda log: horizon_events(log, "first_session").execute(),
     "event_names": lambda log: event_names(log),
+    # names in capitals: unknown to the stage map and the vocabulary
+    "unknown_events": lambda log: unknown_events(
+        log.replace(table=log.table.mutate(event=log.table.event.upper()))
+    ),
 }
 
 

@@ -43,3 +43,17 @@ def test_analyze_keeps_fit_warnings_in_its_notes_not_on_stderr(shop_events_df, m
     assert "ClvFitWarning" not in capfd.readouterr().err
     note = clv_report.fit_notes(report).data
     assert note.startswith("**Notes on the model fits**") and "planted" in note
+
+
+def test_fit_notes_go_to_the_appendix_and_under_the_table_only_in_jupyterlab(monkeypatch):
+    from journeylib import appendix
+
+    report = type("Report", (), {"notes": ("bgnbd: not converged",)})()
+    appendix.reset()
+    monkeypatch.setenv("JOURNEYLIB_REPORT", "1")
+    assert clv_report.fit_notes(report) is None  # the report shows it in the appendix
+    assert appendix.notes() == ["Model fit: bgnbd: not converged"]
+    monkeypatch.delenv("JOURNEYLIB_REPORT")
+    assert "bgnbd: not converged" in clv_report.fit_notes(report).data
+    assert appendix.notes() == ["Model fit: bgnbd: not converged"]  # kept once
+    appendix.reset()

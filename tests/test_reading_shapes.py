@@ -160,3 +160,14 @@ def test_pandas_default_zone_aware_parquet(tmp_path):
     df = jl.read_events(path).to_pandas()
     assert df.event_time.tolist() == frame.event_time.tolist()
     assert df.signed_up.tolist() == frame.signed_up.tolist()  # an extra time column too
+
+
+def test_default_funnel_steps_follow_canonical_names():
+    """02's default steps on a REES46-like log: view -> view_item, cart -> add_to_cart."""
+    from journeylib.funnels import present_steps
+
+    log = jl.read_events(rees46_like(), columns={"event": "event_type"})
+    default = ["session_start", "view_item", "add_to_cart", "begin_checkout", "purchase"]
+    steps, note = present_steps(log, default)
+    assert steps == ["view_item", "add_to_cart", "purchase"]
+    assert "session_start, begin_checkout" in note

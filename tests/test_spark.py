@@ -280,6 +280,29 @@ def test_funnel_breaks(sessionized):
     assert_same_rows(duck.by_channel, spark.by_channel)
 
 
+def test_why_people_drop(sessionized):
+    sessions = {"count": "sessions", "window": "7D"}
+    props = ["device", "channel", "page_type"]
+    cases = {
+        "funnel_correlation": lambda log: jl.funnel_correlation(
+            log, FUNNEL, window="7D", properties=props, min_users=0, top=100
+        ),
+        "paths between": lambda log: jl.paths(log, start="view_item", end="purchase"),
+        "paths cleaned": lambda log: jl.paths(
+            log, start="add_to_cart", clean={r"page_view: (product|reviews)": "product pages"}
+        ),
+        "paths before": lambda log: jl.paths(log, end="purchase", within="user", steps=4),
+        "paths drop-offs": lambda log: jl.paths(log, drop_offs_of=(FUNNEL, 2, sessions)),
+        "funnel_trend": lambda log: jl.funnel_trend(log, FUNNEL, window="7D"),
+        "funnel_trend days": lambda log: jl.funnel_trend(
+            log, FUNNEL, every="day", between=(2, 4), order="strict"
+        ),
+    }
+    for name, analysis in cases.items():
+        duck, spark = _both(sessionized, analysis)
+        assert_same_rows(duck, spark, name)
+
+
 def test_best_customer_analyses(sessionized):
     duck_log, spark_log = sessionized
     best = jl.best_customers(duck_log, by="revenue", top=0.2)

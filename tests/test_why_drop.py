@@ -1,0 +1,84 @@
+"""why_drop.analyze: what the "Why people drop" part of the funnel page shows, its fallbacks
+on logs that cannot support a part, and the charts drawn from it."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd
+import pytest
+
+import journeylib as jl
+from journeylib import findings_why, plots_why, why_drop
+from journeylib.periods import filter_period, iso_week_bounds
+
+STEPS = ["view_item", "add_to_cart", "purchase"]
+
+
+@pytest.fixture(scope="module")
+def shop(shop_dir) -> jl.EventLog:
+    return jl.read_events(shop_dir / "events.parquet")
+
+
+def test_the_three_parts_on_the_shop(shop):
+    _, end = iso_week_bounds("2024-W40")
+    events = filter_period(shop, end=end)
+    found = why_drop.analyze(events, STEPS, window="7D", end=end)
+    assert found.notes == []
+    assert {"device = tablet", "sign_up"} <= set(found.correlation.feature)
+    # the biggest drop of view_item -> add_to_cart -> purchase is the first step
+    f = jl.funnel(events, STEPS, window="7D")
+    assert found.drop_step == ("view_item", "add_to_cart")
+    assert found.dropouts.journeys.sum() == f.drop_off.iloc[1]
+    assert found.dropouts.path.str.startswith("view_item").all()
+    assert len(found.trend) == why_drop.WEEKS
+    assert found.trend.period.iloc[-1] == pd.Timestamp("2024-09-30", tz="UTC")
+    assert found.comparison["n"] == found.trend.reached_from.iloc[-1]
+    assert any("this week" in s.lower() for s in findings_why.why_findings(found))
+    for draw, data in [
+        (plots_why.correlation_chart, found.correlation),
+        (plots_why.flow_chart, found.dropouts),
+        (plots_why.trend_chart, found.trend),
+    ]:
+        ax = draw(data)
+        assert ax.get_title()
+        matplotlib.pyplot.close(ax.figure)
+
+
+def test_a_log_without_device_or_channel_says_so_in_one_line(shop):
+    plain = shop.replace(table=shop.table.drop("device", "channel"))
+    found = why_drop.analyze(plain, STEPS)
+    assert found.notes == ["The log has no device or channel column: those are not compared."]
+    assert not found.correlation.column.isin(["device", "channel"]).any()
+
+
+def test_nothing_to_compare_and_no_drop_outs():
+    t0 = pd.Timestamp("2024-03-04 10:00", tz="UTC")
+    frame = pd.DataFrame(
+        {
+            "user_id": ["u1", "u1", "u1", "u2", "u2", "u2"],
+            "event": STEPS * 2,
+            "event_time": [t0 + pd.Timedelta(minutes=m) for m in range(6)],
+        }
+    )
+    found = why_drop.analyze(jl.read_events(frame), STEPS)
+    assert found.correlation is None and found.dropouts is None
+    assert found.notes[1:] == [
+        "What goes with finishing is not computed: everyone finished the funnel (2 entered): "
+        "there is no one to compare with.",
+        "No one left the funnel part-way: there are no drop-outs to follow.",
+    ]
+    assert found.trend.converted.tolist() == [2]
+
+
+def test_page_tables_are_narrow_and_labelled(shop):
+    from journeylib import tables
+
+    found = why_drop.analyze(shop, STEPS, window="7D")
+    html = tables.styled(**findings_why.correlation_table(found)).to_html()
+    assert "Odds ratio of finishing" in html and "device = tablet" in html
+    html = tables.styled(**findings_why.paths_table(found)).to_html()
+    assert "view_item &gt; (end)" in html and "Share of drop-outs" in html
+    assert "view_item" in findings_why.paths_title(found)
