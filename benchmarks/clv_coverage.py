@@ -45,6 +45,9 @@ from journeylib.synth import generate_shop
 
 #: Notebook 04's time unit: weeks measured to the hour.
 FREQ, PER_WEEK = "h", 168.0
+#: Columns of a shop's rows (a shop whose fit failed has its message in ``error``).
+COLUMNS = ["quantity", "estimate", "lower", "upper", "scale", "se", "truth", "seed", "buyers",
+           "repeat_buyers", "error"]  # fmt: skip
 
 
 def purchase_summary(events: Path, observation_end: str) -> pd.DataFrame:
@@ -146,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     todo = [s for s in seeds if done.empty or s not in set(done["seed"])]
     with ProcessPoolExecutor(args.jobs) as pool:
         for i, shop in enumerate(pool.map(one_shop, todo, [args.customers] * len(todo)), 1):
-            frame = pd.DataFrame(shop)
+            frame = pd.DataFrame(shop).reindex(columns=COLUMNS)
             if args.csv:  # one shop at a time: a stopped run resumes where it was
                 frame.to_csv(args.csv, mode="a", header=not args.csv.exists(), index=False)
             done = pd.concat([done, frame], ignore_index=True)

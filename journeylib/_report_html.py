@@ -166,6 +166,21 @@ def _notebook_row(week: str, entry: Mapping[str, Any]) -> str:
     )
 
 
+def _pages_section(week: str, status: Mapping[str, Any]) -> str:
+    """The newest week's pages, linked by their titles, for readers."""
+    items = []
+    for entry in status.get("notebooks", []):
+        if not entry.get("html"):
+            continue
+        href = html.escape(f"{quote(week)}/{quote(str(entry['html']))}", quote=True)
+        title = str(entry.get("title") or entry.get("notebook", "?"))
+        items.append(f'<li><a href="{href}">{html.escape(title)}</a></li>')
+    if not items:
+        return ""
+    heading = f"<h2>This week's pages ({html.escape(week)})</h2>"
+    return f"<section>{heading}<ul>{''.join(items)}</ul></section>"
+
+
 def _week_section(week: str, status: Mapping[str, Any]) -> str:
     """The index section of one week folder, from its status."""
     rows = "".join(_notebook_row(week, entry) for entry in status.get("notebooks", []))
@@ -183,7 +198,7 @@ def _week_section(week: str, status: Mapping[str, Any]) -> str:
 
 
 _INDEX_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>journeylib weekly reports</title>
+<html lang="en"><head><meta charset="utf-8"><title>Weekly report</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
@@ -193,18 +208,18 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 caption {{ text-align: left; font-weight: 600; padding: .3em 0; }}
 img.trend {{ max-width: 100%; height: auto; }} .note {{ color: #555; font-size: .9em; }}
 </style></head>
-<body><h1>journeylib weekly reports</h1><p>Newest week first. Updated {updated}.</p>
+<body><h1>Weekly report</h1><p>Updated {updated}.</p>
 {sections}
 </body></html>
 """
 
 
 def write_index(out: str | os.PathLike[str]) -> Path:
-    """Write ``out/index.html``: headline KPIs and their trend, then every week, newest first.
+    """Write ``out/index.html``, the front page: the newest week's pages, the KPIs, the runs.
 
-    The KPI section shows the newest week's KPIs against the week before and a chart of each
-    KPI over all weeks that stored them (``status.json`` ``kpis``, written by the runner);
-    each week lists its notebooks with their status, linked to their pages.
+    The newest week's pages come first, linked by their titles; then the KPI section (the
+    newest week's KPIs against the week before and their trend, :mod:`._report_trend`); last,
+    for operators, each week's notebooks with their status and seconds, newest first.
 
     Parameters
     ----------
@@ -221,8 +236,15 @@ def write_index(out: str | os.PathLike[str]) -> Path:
     out = Path(out)
     weeks = sorted((p for p in out.iterdir() if p.is_dir() and _WEEK.match(p.name)), reverse=True)
     statuses = {folder.name: _read_status(folder) for folder in weeks}
-    sections = "\n".join(_week_section(w, s) for w, s in statuses.items())
-    sections = kpi_section(statuses) + "\n" + (sections or "<p>No reports yet.</p>")
+    runs = "\n".join(_week_section(w, s) for w, s in statuses.items())
+    pages = _pages_section(*next(iter(statuses.items()))) if statuses else ""
+    operators = (
+        "<section><h2>For operators: every run</h2><p>Each week's notebook runs, newest "
+        f"first, with their status and time.</p>{runs}</section>"
+        if runs
+        else "<p>No reports yet.</p>"
+    )
+    sections = "\n".join(part for part in (pages, kpi_section(statuses), operators) if part)
     updated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     index = out / "index.html"
     write_atomic(index, with_csp(_INDEX_PAGE.format(updated=updated, sections=sections)))

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from . import display, glossary
 from .report_kpis import KPIS, kpi_history
 
 __all__ = ["kpi_section", "kpi_table", "trend_png"]
@@ -23,28 +24,26 @@ _Y_LABEL = {
     "conversion rate": "sessions with an order (%)",
     "cart abandonment": "carts not bought (%)",
     "average order value": "per order (currency)",
-    "bounce rate": "sessions of one event (%)",
     "repeat rate": "buyers with 2+ orders (%)",
     "mean CLV": "12-month value per buyer (currency)",
 }
 
 
 def _fmt(value: float, unit: str) -> str:
-    if value is None or math.isnan(value):
-        return "–"
-    if unit == "share":
-        return f"{value:.2%}"
-    return f"{value:,.2f}" if unit == "currency" else f"{value:,.0f}"
+    kind = {"share": "share", "currency": "money"}.get(unit, "count")
+    return display.format_value(value, kind)
 
 
 def _fmt_change(value: float, previous: float, unit: str) -> str:
     change = value - previous
     if math.isnan(change):
-        return "–"
+        return display.MISSING
     if unit == "share":
-        return f"{100 * change:+.2f} pts"
+        return display.points(change)
     relative = f" ({change / previous:+.1%})" if previous else ""
-    text = f"{change:+,.2f}" if unit == "currency" else f"{change:+,.0f}"
+    text = ("+" if change >= 0 else "") + (
+        display.money(change) if unit == "currency" else f"{change:,.0f}"
+    )
     return text + relative
 
 
@@ -63,13 +62,13 @@ def kpi_table(week: str, kpis: Mapping[str, Mapping]) -> str:
         value, previous = _number(entry.get("value")), _number(entry.get("previous"))
         cells = (_fmt(value, unit), _fmt(previous, unit), _fmt_change(value, previous, unit))
         rows.append(
-            f"<tr><td>{html.escape(kpi)}</td>"
+            f"<tr><td>{html.escape(glossary.label(kpi))}</td>"
             + "".join(f'<td class="num">{html.escape(c)}</td>' for c in cells)
             + "</tr>"
         )
     return (
         f"<table><caption>Headline numbers, {html.escape(week)} against the week before"
-        "</caption><tr><th>KPI</th><th>this week</th><th>previous week</th><th>change</th></tr>"
+        "</caption><tr><th>Metric</th><th>This week</th><th>Week before</th><th>Change</th></tr>"
         f"{''.join(rows)}</table>"
     )
 
@@ -80,16 +79,13 @@ def trend_png(history: pd.DataFrame) -> bytes:
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
     fig = Figure(figsize=(10, 5.2), layout="constrained", dpi=90)
-    axes = fig.subplots(2, -(-len(KPIS) // 2)).ravel()
-    for spare in axes[len(KPIS) :]:
-        spare.set_visible(False)
-    axes = axes[: len(KPIS)]
+    axes = fig.subplots(2, 3).ravel()
     weeks = sorted(history.week.unique())
     for ax, (kpi, unit) in zip(axes, KPIS.items(), strict=True):
         one = history[history.kpi == kpi].set_index("week").reindex(weeks)
         ax.plot(range(len(weeks)), one.value.to_numpy(dtype=float), marker="o", color="#1f6feb")
         ax.set_xticks(range(len(weeks)), [w.replace("-", "\n") for w in weeks], fontsize=7)
-        ax.set_title(kpi, fontsize=10)
+        ax.set_title(glossary.label(kpi), fontsize=10)
         ax.set_xlabel("ISO week", fontsize=8)
         ax.set_ylabel(_Y_LABEL[kpi], fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
@@ -107,10 +103,10 @@ def trend_png(history: pd.DataFrame) -> bytes:
 def _alt(history: pd.DataFrame) -> str:
     weeks = sorted(history.week.unique())
     span = weeks[0] if len(weeks) == 1 else f"{weeks[0]} to {weeks[-1]}"
+    names = ", ".join(glossary.label(k) for k in KPIS)
     return (
-        f"Chart: headline KPIs per report week, {span}; one panel each for "
-        f"{', '.join(KPIS)}. Horizontal axis: ISO week; vertical axis: the KPI in its unit "
-        "(count, % or currency)."
+        f"Chart: headline KPIs per report week, {span}; one panel each for {names}. "
+        "Horizontal axis: ISO week; vertical axis: the KPI in its unit (count, % or currency)."
     )
 
 
@@ -122,11 +118,10 @@ def kpi_section(statuses: Mapping[str, Mapping]) -> str:
     latest = max(with_kpis)
     history = kpi_history(with_kpis)
     png = base64.b64encode(trend_png(history)).decode("ascii")
+    definitions = "".join(f"<li>{html.escape(glossary.define(k))}</li>" for k in KPIS)
     alt = html.escape(_alt(history), quote=True)
     return (
         f"<section><h2>Headline KPIs</h2>{kpi_table(latest, with_kpis[latest]['kpis'])}"
         f'<p><img class="trend" alt="{alt}" src="data:image/png;base64,{png}"></p>'
-        "<p class=note>Sessions, conversion rate, cart abandonment, average order value and "
-        "bounce rate count the ISO week (UTC); repeat rate and mean CLV (12 months, BG/NBD and "
-        "Gamma-Gamma) are computed on the log up to the end of the week.</p></section>"
+        f"<ul class=note>{definitions}</ul></section>"
     )

@@ -11,6 +11,9 @@ after the findings, charts and tables a reviewer reads::
     ...
     appendix.show()                                   # last cell: the section, or nothing
 
+A page with charts for analysts calls ``appendix.show(always=True)`` and draws them in the
+cells after it.
+
 The collection belongs to the kernel (one page per kernel); :func:`reset` empties it.
 """
 
@@ -91,9 +94,9 @@ def _content_html(item: Item) -> str:
     return "<ul>" + "".join(f"<li>{html.escape(str(s))}</li>" for s in content) + "</ul>"
 
 
-def to_html() -> str:
-    """The appendix as HTML (empty text when nothing was collected)."""
-    if not _ITEMS and not _NOTES:
+def to_html(*, always: bool = False) -> str:
+    """The appendix as HTML (empty text when nothing was collected, unless ``always``)."""
+    if not _ITEMS and not _NOTES and not always:
         return ""
     parts = [f"<h2>{HEADING}</h2>"]
     parts.append(
@@ -112,9 +115,13 @@ def to_html() -> str:
     return "\n".join(parts)
 
 
-def show() -> Any:
-    """The appendix for the notebook's last cell: an HTML display object, or None if empty."""
-    body = to_html()
+def show(*, always: bool = False) -> Any:
+    """The appendix for the notebook's last cell: an HTML display object, or None if empty.
+
+    ``always=True`` shows the heading even when nothing was collected: for a page whose
+    later cells show more analyst material (model checks drawn as charts) under it.
+    """
+    body = to_html(always=always)
     if not body:
         return None
     from IPython.display import HTML

@@ -67,7 +67,8 @@ def on_the_path(
 
     Returns
     -------
-    DataFrame ranked by ``score`` = ``p_best`` of the best pattern matched x ``p_alive``:
+    DataFrame ranked by ``score`` = ``p_best`` of the best pattern matched x ``p_alive``
+    (ties: more patterns matched first, then the most recently seen):
     ``rank``, ``user_id`` (pseudonymous; ids that look like e-mail addresses are replaced by
     a hash), ``segment``, ``pattern``, ``patterns_matched``, ``p_best``, ``lift``,
     ``orders``, ``days_since_last_seen``, ``p_alive``, ``alive_from`` (CLV model or
@@ -90,7 +91,10 @@ def on_the_path(
     lst["segment"] = lst.orders.clip(upper=2).map(SEGMENTS)
     lst["next_touchpoint"] = lst.segment.map(next_touchpoints(log, best, facts=facts))
     lst["score"] = lst.p_best * lst.p_alive
-    lst = lst.sort_values(["score", "user_id"], ascending=[0, 1], ignore_index=True)
+    # ties in score (same pattern, same model odds) go to the stronger match, then the more
+    # recent visitor: the top of the list is who to contact first, not an arbitrary id order
+    order = ["score", "patterns_matched", "days_since_last_seen", "user_id"]
+    lst = lst.sort_values(order, ascending=[0, 0, 1, 1], ignore_index=True)
     lst["rank"] = np.arange(1, len(lst) + 1)
     lst["user_id"] = pseudonymous(lst.user_id)
     cols = ["rank", "user_id", "segment", "pattern", "patterns_matched", "p_best", "lift",

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-from . import ga4_nested
+from . import accounting, ga4_nested
 from .backend import resolve_backend
 from .cleaning import DataError, Finding, append_findings
 from .eventlog import EventLog
-from .io import Source, _read
+from .io import Source, _read, with_user_key
 from .ordered import first_in_order
 from .schema import PURCHASE, REFUND, ROW_ID
 from .timerange import MAX_AHEAD, MIN_TIME, Bound, TimeRange
@@ -97,8 +97,10 @@ def read_orders(
         is_return = is_return | t.order_id.startswith(cancel_prefix)
     t = t.mutate(_revenue=line_revenue.abs(), _return=is_return.fill_null(False))
     orders, findings = _orders(t, has_qty=has_qty)
-    report = append_findings(lines.cleaning, findings)
-    return lines.replace(table=orders.cache(), cleaning=report)
+    aside = sum(f.rows for f in findings if f.action == "set aside")
+    report = append_findings(accounting.set_aside(lines.cleaning, aside), findings)
+    # a dense integer per user, as every reader gives (the analyses partition by it)
+    return lines.replace(table=with_user_key(orders).cache(), cleaning=report)
 
 
 def _orders(t: ir.Table, *, has_qty: bool) -> tuple[ir.Table, list[Finding]]:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from .plots import _axes
 
@@ -65,8 +65,15 @@ def clv_distribution(clv: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         xlabel="CLV over the horizon (currency, log scale)",
         ylabel="buyers (count)",
     )
+    plain_money_axis(ax.xaxis)
     ax.legend()
     return ax
+
+
+def plain_money_axis(axis: object) -> None:
+    """Tick labels as plain amounts (``1``, ``10``, ``100``, ``1,000``), not powers of ten."""
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def clv_by_segment(table: pd.DataFrame, *, by: str, ax: Axes | None = None) -> Axes:
@@ -76,6 +83,8 @@ def clv_by_segment(table: pd.DataFrame, *, by: str, ax: Axes | None = None) -> A
     ``upper``).
     """
     data = table.reset_index(drop=True)
+    if by == "cohort":  # cohorts read in time order, oldest first
+        data = data.sort_values("segment", key=lambda s: s.astype(str), ignore_index=True)
     ax = _axes(ax, (7, max(2.5, 0.4 * len(data) + 1)))
     sns.barplot(data=data, y="segment", x="mean_clv", ax=ax, color="seagreen", orient="h")
     if {"lower", "upper"} <= set(data.columns):
@@ -103,6 +112,7 @@ def p_alive_heatmap(grid: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         ascending=False
     )
     sns.heatmap(wide, ax=ax, cmap="viridis", vmin=0, vmax=1, cbar_kws={"label": "P(alive)"})
+    ax.grid(False)  # no grid lines through the cells
     ax.set(
         title="Probability a customer is still active, by purchase history",
         xlabel="recency: weeks from first to last purchase",

@@ -9,66 +9,96 @@ from __future__ import annotations
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from .plots import _axes, _thousands, label_bars
 
 
-def _funnel_label(r) -> str:
+def _funnel_label(r, unit: str = "people") -> str:
     text = f" {r.count:,} ({r.conversion:.1%})"
     if r.step_index > 1 and pd.notna(r.drop_off):
-        text += f"   −{r.drop_off:,.0f} people ({1 - r.step_conversion:.1%} drop)"
+        text += f"   −{r.drop_off:,.0f} {unit} ({1 - r.step_conversion:.1%} drop)"
     return text
 
 
-def funnel_chart(f: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def funnel_chart(
+    f: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, unit: str = "users"
+) -> Axes:
     """Horizontal bars per step (from :func:`journeylib.funnel` without ``by``), each labelled
-    with its count and conversion, and the drop from the previous step in people and percent."""
+    with its count and conversion, and the drop from the previous step in ``unit`` and percent.
+
+    ``unit`` names what the funnel counts: ``users``, ``sessions``, or ``totals`` (shown as
+    attempts), as the funnel's ``count`` option.
+    """
+    unit = {"totals": "attempts"}.get(unit, unit)
     ax = _axes(ax, (9, 0.7 * len(f) + 1.5))
     sns.barplot(data=f, y="step", x="count", ax=ax, color="steelblue", orient="h")
-    label_bars(ax, [_funnel_label(r) for r in f.itertuples()])
+    label_bars(ax, [_funnel_label(r, unit) for r in f.itertuples()])
     _thousands(ax, "x")
     ax.set_xlim(0, max(f["count"].max() * 1.9, 1))
     ax.set(
-        title=title or "Funnel: people reaching each step",
-        xlabel="count",
+        title=title or f"Funnel: {unit} reaching each step",
+        xlabel=f"{unit} (count)",
         ylabel="step",
     )
     return ax
 
 
 def segment_funnels(f: pd.DataFrame, *, by: str, ax: Axes | None = None) -> Axes:
-    """Conversion (share of step 1) per step, one line per segment; steps whose segments
-    differ significantly (chi-square p < 0.05) are starred."""
+    """Each segment's conversion (share of step 1) relative to everyone's, per step.
+
+    A line at 1 converts like the whole funnel; 0.5 half as often. Shares of step 1 drawn
+    directly would sit on top of each other wherever the funnel narrows, hiding the gap;
+    steps whose segments differ significantly (chi-square p < 0.05) are starred.
+    """
     ax = _axes(ax)
-    sns.pointplot(data=f, x="step", y="conversion", hue=by, ax=ax, markers="o")
+    data = relative_conversion(f, by=by)
+    sns.pointplot(data=data, x="step", y="relative", hue=by, ax=ax, markers="o")
+    ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="everyone")
     steps = f.drop_duplicates("step_index").sort_values("step_index")
     labels = [
         f"{s}*" if pd.notna(p) and p < 0.05 else s
         for s, p in zip(steps.step, steps.get("p_value", [None] * len(steps)), strict=False)
     ]
     ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2g}×"))
     ax.set(
-        title=f"Funnel by {by} (* segments differ, p < 0.05)",
+        title=f"Conversion by {by.replace('_', ' ')} relative to everyone (* segments differ)",
         xlabel="step",
-        ylabel="share of step 1 (%)",
+        ylabel="conversion, relative (1 = everyone)",
     )
     return ax
 
 
+def relative_conversion(f: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """``f`` (a funnel ``by`` a segment) with ``relative``: each segment's conversion divided
+    by everyone's at the same step (the counts of all segments summed)."""
+    totals = f.groupby("step_index")["count"].sum()
+    overall = totals / totals.loc[totals.index.min()]
+    out = f.copy()
+    out["relative"] = out.conversion / out.step_index.map(overall).replace(0, float("nan"))
+    return out
+
+
 def time_to_convert(times: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Histogram of time to convert in hours (log scale) from :func:`journeylib.funnel_times`."""
+    """Histogram of time to convert (log scale, in minutes, hours or days, whichever fits the
+    median) from :func:`journeylib.funnel_times`."""
     ax = _axes(ax, (8, 3.5))
-    hours = times.time_to_convert.dropna().dt.total_seconds() / 3600
-    hours = hours.clip(lower=1 / 60)
-    sns.histplot(x=hours, ax=ax, log_scale=True, bins=40, color="slateblue")
-    if len(hours):
-        ax.axvline(hours.median(), color="black", linestyle="--", label="median")
+    seconds = times.time_to_convert.dropna().dt.total_seconds()
+    typical = seconds.median() if len(seconds) else 3600.0
+    unit, size = ("minutes", 60) if typical < 3600 else ("hours", 3600)
+    if typical >= 2 * 86_400:
+        unit, size = "days", 86_400
+    values = (seconds / size).clip(lower=1 / size)
+    sns.histplot(x=values, ax=ax, log_scale=True, bins=40, color="slateblue")
+    if len(values):
+        ax.axvline(values.median(), color="black", linestyle="--", label="median")
         ax.legend()
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set(
         title="Time from step 1 to the last step",
-        xlabel="hours (log scale)",
+        xlabel=f"{unit} (log scale)",
         ylabel="count",
     )
     return ax

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from journeylib._report_html import export_html, write_index
+from journeylib._report_nav import add_navigation
 from journeylib._report_schedule import last_seconds, run_order
 from journeylib._report_staging import (
     remove_stale,
@@ -502,11 +503,19 @@ def compute_kpis(
         kpis = week_kpis(data, week)
     except Exception as exc:  # the notebooks still run; the index says why KPIs are missing
         return None, f"{type(exc).__name__}: {exc}"
-    clean = {
-        kpi: {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in entry.items()}
-        for kpi, entry in kpis.items()
+    return {kpi: _json_ready(entry) for kpi, entry in kpis.items()}, ""
+
+
+def _json_ready(entry: Mapping) -> dict:
+    """``entry`` with NaN written as None, in nested mappings too (valid JSON)."""
+    return {
+        k: _json_ready(v)
+        if isinstance(v, Mapping)
+        else None
+        if isinstance(v, float) and math.isnan(v)
+        else v
+        for k, v in entry.items()
     }
-    return clean, ""
 
 
 def _timed_kpis(log: EventLog, week: str) -> tuple[dict | None, str, float]:
@@ -521,15 +530,21 @@ def _status(
     results: list[NotebookResult],
     kpis: tuple[dict | None, str, float],
     timings: Mapping[str, float],
+    titles: Mapping[str, str] | None = None,
 ) -> str:
-    """The JSON text of a week's ``status.json``."""
+    """The JSON text of a week's ``status.json`` (``titles``: each page's title by file)."""
     status = {
         "week": week,
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "data_path": str(data),
         "ok": all(result.ok for result in results),
         "notebooks": [
-            {**asdict(result), "error_message": str(result.error or "")} for result in results
+            {
+                **asdict(result),
+                "error_message": str(result.error or ""),
+                "title": (titles or {}).get(result.html or "", ""),
+            }
+            for result in results
         ],
         "kpis": kpis[0],
         "kpi_error": kpis[1],
@@ -747,7 +762,8 @@ class _Run:
                 last=last_seconds(out),
             )
             timings["notebooks"] = round(time.perf_counter() - started, 2)
-            status = _status(week, self.data, results, kpis.result(), timings)
+            titles = add_navigation([staging / r.html for r in results if r.html], week)
+            status = _status(week, self.data, results, kpis.result(), timings, titles)
             (staging / "status.json").write_text(status, encoding="utf-8")
             swap_into_place(staging, out / week)
         return ReportResult(week, out / week, write_index(out), tuple(results))

@@ -5,9 +5,8 @@ week's ``status.json``, so the trend on ``reports/index.html`` accumulates acros
 backfills (``journeylib report --weeks``). Conventions:
 
 - sessions, conversion rate (sessions with a purchase / sessions), cart abandonment (sessions
-  with an add-to-cart but no purchase / sessions with an add-to-cart), average order value
-  (purchase revenue / purchases) and bounce rate (sessions with at most one event besides
-  session bookkeeping / sessions) count what happened in the ISO week (Monday to Sunday, UTC),
+  with an add-to-cart but no purchase / sessions with an add-to-cart) and average order value
+  (purchase revenue / purchases) count what happened in the ISO week (Monday to Sunday, UTC),
   as :func:`journeylib.overview.weekly_kpis`;
 - repeat rate (buyers with two or more purchases / buyers) and mean CLV (12-month BG/NBD and
   Gamma-Gamma value per buyer, :func:`journeylib.clv.customer_value`) are cumulative: the log
@@ -31,7 +30,7 @@ from .periods import filter_period, iso_week_bounds
 from .schema import PURCHASE
 from .sessions import sessionize
 
-__all__ = ["KPIS", "kpi_history", "repeat_rate", "week_kpis"]
+__all__ = ["KPIS", "kpi_history", "mean_clv", "repeat_rate", "week_kpis"]
 
 #: Index KPIs in display order, with their unit ("count", "share" or "currency").
 KPIS: dict[str, str] = {
@@ -39,11 +38,12 @@ KPIS: dict[str, str] = {
     "conversion rate": "share",
     "cart abandonment": "share",
     "average order value": "currency",
-    "bounce rate": "share",
     "repeat rate": "share",
     "mean CLV": "currency",
 }
-_WEEKLY = ("sessions", "conversion rate", "cart abandonment", "average order value", "bounce rate")
+#: Weeks of KPIs the index draws from the log on every run (not only from stored weeks).
+RECENT_WEEKS = 8
+_WEEKLY = ("sessions", "conversion rate", "cart abandonment", "average order value")
 
 
 def repeat_rate(events: EventLog | pd.DataFrame) -> float:
@@ -56,7 +56,7 @@ def repeat_rate(events: EventLog | pd.DataFrame) -> float:
     return float(row["repeat"]) / buyers if buyers else math.nan
 
 
-def _mean_clv(events: EventLog) -> float:
+def mean_clv(events: EventLog) -> float:
     """Mean 12-month CLV per buyer; NaN when the models cannot be fitted (too few buyers)."""
     from .clv import customer_value
 
@@ -71,7 +71,7 @@ def _mean_clv(events: EventLog) -> float:
 
 def _as_of(log: EventLog, end: pd.Timestamp) -> dict[str, float]:
     upto = filter_period(log, end=end)
-    return {"repeat rate": repeat_rate(upto), "mean CLV": _mean_clv(upto)}
+    return {"repeat rate": repeat_rate(upto), "mean CLV": mean_clv(upto)}
 
 
 def week_kpis(events: EventLog | pd.DataFrame, week: str) -> dict[str, dict[str, float | str]]:
@@ -106,11 +106,44 @@ def week_kpis(events: EventLog | pd.DataFrame, week: str) -> dict[str, dict[str,
         else:
             value, previous = now[kpi], before[kpi]
         out[kpi] = {"value": float(value), "previous": float(previous), "unit": unit}
+    for kpi, recent in _recent(log, week).items():
+        out[kpi]["recent"] = recent
+    return out
+
+
+#: Columns of :func:`journeylib.story.weekly_numbers` behind the weekly KPIs.
+_FROM_WEEKLY = {
+    "sessions": "sessions",
+    "conversion rate": "session conversion",
+    "cart abandonment": "cart abandonment",
+    "average order value": "average order value",
+}
+
+
+def _recent(log: EventLog, week: str, weeks: int = RECENT_WEEKS) -> dict[str, dict[str, float]]:
+    """The KPIs of the ``weeks`` weeks up to ``week`` from the log (mean CLV left out: one
+    model fit per week is too slow for the index), as ``{kpi: {week: value}}``."""
+    from .story import weekly_numbers
+
+    numbers = weekly_numbers(log, week, weeks=weeks)
+    out = {
+        kpi: {w: float(v) for w, v in zip(numbers.week, numbers[col], strict=True)}
+        for kpi, col in _FROM_WEEKLY.items()
+    }
+    ends = [start + pd.Timedelta(days=7) for start in numbers.start]
+    out["repeat rate"] = {
+        w: repeat_rate(filter_period(log, end=end))
+        for w, end in zip(numbers.week, ends, strict=True)
+    }
     return out
 
 
 def kpi_history(statuses: Mapping[str, Mapping]) -> pd.DataFrame:
     """Tidy KPIs of every week that has them, from ``{week: status.json contents}``.
+
+    A week's stored value comes first; weeks no run stored are filled from the ``recent``
+    values the newest week's run drew from the log (the 8 weeks up to it), so the trend has
+    8 points even after the first run.
 
     Returns
     -------
@@ -124,6 +157,16 @@ def kpi_history(statuses: Mapping[str, Mapping]) -> pd.DataFrame:
         for kpi, entry in (status.get("kpis") or {}).items()
         if kpi in KPIS and isinstance(entry, Mapping)
     ]
+    stored = {(week, kpi) for week, kpi, _, _ in rows}
+    newest = statuses[max(statuses)] if statuses else {}
+    for status in [newest]:  # the recent weeks the newest run drew from the log
+        for kpi, entry in (status.get("kpis") or {}).items():
+            if kpi not in KPIS or not isinstance(entry, Mapping):
+                continue
+            for week, value in (entry.get("recent") or {}).items():
+                if (week, kpi) not in stored:
+                    stored.add((week, kpi))
+                    rows.append((week, kpi, _number(value), entry.get("unit", KPIS[kpi])))
     frame = pd.DataFrame(rows, columns=["week", "kpi", "value", "unit"])
     frame["_order"] = frame.kpi.map(list(KPIS).index)
     frame = frame.sort_values(["week", "_order"], ignore_index=True)

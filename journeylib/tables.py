@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from . import display
+from . import display, glossary
 from .display import configure
 from .exports import write_csv
 from .privacy import redact_frame
@@ -83,12 +83,14 @@ def styled(
         shown = shown[fitted]
     styler = shown.style.format(escape="html").hide(axis="index")
     styler = styler.format_index(escape="html", axis="columns")
-    numeric = [c for c in shown.columns if kind_by_label[c] not in {"text", "yes_no"}]
-    if numeric:
-        styler = styler.set_table_styles(
-            {c: [{"selector": "td", "props": "text-align: right"}] for c in numeric},
-            overwrite=False,
-        )
+    # numbers right-aligned (digits line up), words left-aligned, headers above their cells
+    align = {
+        c: "left" if kind_by_label[c] in {"text", "yes_no"} else "right" for c in shown.columns
+    }
+    styler = styler.set_table_styles(
+        {c: [{"selector": "td, th", "props": f"text-align: {a}"}] for c, a in align.items()},
+        overwrite=False,
+    )
     if caption_html:
         styler = styler.set_caption(caption_html)
     return styler
@@ -140,6 +142,14 @@ def _fmt_change(value: float, unit: str) -> str:
     return f"{value:+,.0f}"
 
 
+def _kpi_label(kpi: str) -> str:
+    """The glossary's name of a KPI, else the name with a capital."""
+    try:
+        return glossary.label(kpi)
+    except KeyError:
+        return kpi[:1].upper() + kpi[1:]
+
+
 def kpi_table(kpis: pd.DataFrame, *, caption: str | None = None) -> Styler:
     """KPIs (``kpi``, ``this_week``, ``previous_week``, ``change``, ``unit``) formatted by unit.
 
@@ -147,7 +157,7 @@ def kpi_table(kpis: pd.DataFrame, *, caption: str | None = None) -> Styler:
     """
     shown = pd.DataFrame(
         {
-            "KPI": kpis.kpi,
+            "Metric": [_kpi_label(k) for k in kpis.kpi],
             "This week": [_fmt(v, u) for v, u in zip(kpis.this_week, kpis.unit, strict=True)],
             "Previous week": [
                 _fmt(v, u) for v, u in zip(kpis.previous_week, kpis.unit, strict=True)

@@ -3,6 +3,7 @@ what is wrong in plain words and what to do; the command prints it as one line."
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -174,7 +175,7 @@ def test_the_command_prints_one_line_not_a_traceback(tmp_path, capsys, case):
 def test_broken_files_and_encodings_on_spark(tmp_path, spark_backend):
     for kind in ("empty", "truncated", "zeroed"):
         path = broken_parquet(tmp_path, kind)
-        with pytest.raises(jl.DataError, match=f"{path}: {WHAT[kind]}"):
+        with pytest.raises(jl.DataError, match=re.escape(f"{path}: {WHAT[kind]}")):
             jl.read_events(path, backend=spark_backend)
     path = tmp_path / "export.csv"
     path.write_bytes(LATIN.encode("latin-1"))

@@ -148,6 +148,9 @@ def test_on_the_path_lists_active_non_best_matches(tmp_path):
     wide = jl.on_the_path(events, p, best=BEST, active_within="100D")
     assert sorted(wide.user_id) == ["r1", "r2", "v1"]
     assert set(wide.segment) == {"visitor, no order yet", "one-time customer"}
+    # ranked by score, ties by patterns matched (more first) then recency (recent first)
+    key = list(zip(-wide.score, -wide.patterns_matched, wide.days_since_last_seen, strict=True))
+    assert key == sorted(key)
     clv = pd.DataFrame({"user_id": ["r1"], "p_alive": [0.01]})
     ranked = jl.on_the_path(events, p, best=BEST, active_within="100D", clv=clv)
     assert ranked.user_id.iloc[-1] == "r1" and ranked.alive_from.iloc[-1] == "CLV model"

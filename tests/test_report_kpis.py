@@ -17,7 +17,6 @@ from journeylib.report_kpis import KPIS, kpi_history, week_kpis
 # W23: a2 (bought 50, no cart event), b1 (cart, no order), c1 (view): 3 sessions,
 #      conversion 1/3, abandonment 1/1, average order 50.
 # Repeat rate: before W23 a has one order (0 of 1 buyer); by its end two (1 of 1).
-# Bounce rate (sessions of at most one event): W22 none of 2; W23 c1 (a single view), 1 of 3.
 TINY = [
     ("a", "page_view", "2024-05-28 10:00", None),
     ("a", "add_to_cart", "2024-05-28 10:01", None),
@@ -48,7 +47,6 @@ def test_week_kpis_by_hand(tiny):
         "conversion rate": (pytest.approx(1 / 3), 0.5),
         "cart abandonment": (1.0, 0.5),
         "average order value": (50.0, 100.0),
-        "bounce rate": (pytest.approx(1 / 3), 0.0),
         "repeat rate": (1.0, 0.0),
     }
     assert math.isnan(kpis["mean CLV"]["value"]), "one buyer: no CLV model to fit"
@@ -134,14 +132,15 @@ def test_index_shows_the_latest_weeks_kpis_with_changes_and_a_trend(backfill):
     latest = json.loads((backfill / "2024-W50" / "status.json").read_text())["kpis"]
     assert "Headline numbers, 2024-W50 against the week before" in index
     sessions = latest["sessions"]
-    row = re.search(r"<td>sessions</td>((?:<td[^>]*>[^<]*</td>){3})", index).group(1)
+    row = re.search(r"<td>Sessions</td>((?:<td[^>]*>[^<]*</td>){3})", index).group(1)
     change = sessions["value"] - sessions["previous"]
     assert f"{sessions['value']:,.0f}" in row and f"{change:+,.0f}" in row
     conversion = latest["conversion rate"]
     points = 100 * (conversion["value"] - conversion["previous"])
     assert f"{points:+.2f} pts" in index
     alt = re.search(r'<img class="trend" alt="([^"]+)" src="data:image/png;base64,', index)
-    assert alt and "2024-W48 to 2024-W50" in alt.group(1)
+    # the stored weeks W48-W50 and, drawn from the log by the newest run, the 8 weeks to W50
+    assert alt and "2024-W43 to 2024-W50" in alt.group(1)
     assert index.index("Headline KPIs") < index.index("<h2>2024-W50 ")
 
 
@@ -152,3 +151,18 @@ def test_index_says_why_kpis_are_missing(tmp_path):
     index = report.write_index(tmp_path).read_text()
     assert "KPIs not computed: DataError: &lt;bad&gt; file" in index
     assert "Headline KPIs" not in index
+
+
+def test_first_run_trend_has_eight_weeks_from_the_log(shop_dir):
+    events = read_events(str(Path(shop_dir) / "events.parquet"))
+    kpis = week_kpis(events, "2024-W50")
+    recent = kpis["sessions"]["recent"]
+    assert list(recent) == [f"2024-W{w}" for w in range(43, 51)]
+    # each week's value is that week's own KPI, computed by the second method (week by week)
+    for week in ("2024-W43", "2024-W49"):
+        assert recent[week] == week_kpis(events, week)["sessions"]["value"]
+        conversion = kpis["conversion rate"]["recent"][week]
+        assert conversion == pytest.approx(week_kpis(events, week)["conversion rate"]["value"])
+    history = kpi_history({"2024-W50": {"kpis": kpis}})
+    assert sorted(history.week.unique()) == list(recent)
+    assert len(history[history.kpi == "mean CLV"]) == 1  # CLV only for the stored week

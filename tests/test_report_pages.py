@@ -130,8 +130,8 @@ def test_index_lists_the_week_its_notebooks_and_headline_kpis(report_run):
     assert f"<h2>{report_run.week} " in index
     for result in report_run.notebooks:
         assert f'href="{report_run.week}/{result.html}"' in index
-    for kpi in ("sessions", "conversion rate", "cart abandonment", "average order value",
-                "bounce rate", "repeat rate", "mean CLV"):  # fmt: skip
+    for kpi in ("Sessions", "Session conversion", "Cart abandonment", "Average order value",
+                "Repeat rate", "Mean CLV"):  # fmt: skip
         assert f"<td>{kpi}</td>" in index
     assert re.search(r'<img class="trend" alt="Chart: [^"]+" src="data:image/png;base64,', index)
 

@@ -1,0 +1,93 @@
+"""This week's story: weekly numbers by hand, holiday and partial weeks, the sentences."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportions_ztest
+
+import journeylib as jl
+from journeylib import overview, story
+
+MON_W10 = pd.Timestamp("2024-03-04 10:00", tz="UTC")  # 2024-W10
+MON_W11 = pd.Timestamp("2024-03-11 10:00", tz="UTC")  # 2024-W11
+
+
+def _log() -> jl.EventLog:
+    rows = [
+        # 2024-W10, Monday only: d buys once (20)
+        ("a", MON_W10, "page_view", None),
+        ("d", MON_W10, "add_to_cart", None),
+        ("d", MON_W10 + pd.Timedelta(minutes=2), "purchase", 20.0),
+        # 2024-W11: a buys (50); b leaves a cart; c checks out and buys (30)
+        ("a", MON_W11, "page_view", None),
+        ("a", MON_W11 + pd.Timedelta(minutes=1), "purchase", 50.0),
+        ("b", MON_W11 + pd.Timedelta(days=1), "add_to_cart", None),
+        ("c", MON_W11 + pd.Timedelta(days=2), "begin_checkout", None),
+        ("c", MON_W11 + pd.Timedelta(days=2, minutes=3), "purchase", 30.0),
+    ]
+    frame = pd.DataFrame(rows, columns=["user_id", "event_time", "event", "revenue"])
+    return jl.sessionize(jl.read_events(frame))
+
+
+def test_weekly_numbers_by_hand():
+    n = story.weekly_numbers(_log(), "2024-W11", weeks=3).set_index("week")
+    assert list(n.index) == ["2024-W09", "2024-W10", "2024-W11"]
+    w11 = n.loc["2024-W11"]
+    # sessions a, b, c; converted a, c; checkout c (completed); cart b (abandoned)
+    counts = ["sessions", "converted", "checkouts", "completed", "carts", "abandoned"]
+    assert w11[counts].tolist() == [3, 2, 1, 1, 1, 1]
+    assert w11[["orders", "buyers", "revenue", "days"]].tolist() == [2, 2, 80.0, 3]
+    assert w11["session conversion"] == pytest.approx(2 / 3)
+    assert w11["average order value"] == 40.0 and w11["cart abandonment"] == 1.0
+    w10 = n.loc["2024-W10"]
+    assert w10[["sessions", "converted", "carts", "abandoned", "orders", "days"]].tolist() == [
+        2, 1, 1, 0, 1, 1,
+    ]  # fmt: skip
+    assert n.loc["2024-W09", "sessions"] == 0 and pd.isna(n.loc["2024-W09", "session conversion"])
+
+
+def test_weekly_numbers_match_the_overview_week_by_week(shop_dir):
+    log = jl.sessionize(jl.read_events(shop_dir / "events.parquet"))
+    n = story.weekly_numbers(log, "2024-W30", weeks=3).set_index("week")
+    for week in n.index:
+        k = overview.weekly_kpis(log, week).set_index("kpi").this_week
+        assert n.loc[week, "sessions"] == k["sessions"]
+        assert n.loc[week, "orders"] == k["orders"]
+        assert n.loc[week, "session conversion"] == pytest.approx(k["conversion rate"])
+        assert n.loc[week, "cart abandonment"] == pytest.approx(k["cart abandonment"])
+        assert n.loc[week, "average order value"] == pytest.approx(k["average order value"])
+
+
+@pytest.mark.parametrize(
+    ("monday", "name"),
+    [
+        ("2024-12-23", "Christmas"),
+        ("2024-12-30", "New Year"),
+        ("2024-11-25", "Black Friday"),  # Friday 29 November
+        ("2024-12-02", "Cyber Monday"),  # the Monday after
+        ("2024-03-04", None),
+    ],
+)
+def test_holiday_weeks(monday, name):
+    assert story.holiday(pd.Timestamp(monday, tz="UTC")) == name
+
+
+def test_week_story_sentences():
+    log = _log()
+    numbers = story.weekly_numbers(log, "2024-W11", weeks=5)
+    said = story.week_story(log, "2024-W11", metrics=["session conversion", "sessions"])
+    _, p = proportions_ztest([2, 1], [3, 2])  # 2 of 3 sessions against 1 of 2
+    assert said[0] == (
+        f"Session conversion was 66.7% against 50.0% the week before (+16.7 pts; within normal "
+        f"week-to-week variation, p = {p:.3f}) and 50.0% on average over the 4 weeks before."
+    )
+    # the 4 weeks before W11: W07-W09 without sessions and W10 with 2: 0.5 a week
+    assert said[1] == (
+        "Sessions: 3 against 2 the week before (+50.0%, a large change) and 0.5 a week on "
+        "average over the 4 weeks before."
+    )
+    assert story.week_heading(numbers) == (
+        "This week, 2024-W11 (a partial week (data on 3 of 7 days)), against 2024-W10 "
+        "(a partial week (data on 1 of 7 days)) and the 4 weeks before"
+    )
