@@ -223,8 +223,12 @@ def _spend_model(summary: pd.DataFrame, sections: Sections) -> Any | None:
     """Gamma-Gamma on the repeat buyers, or None (and the money section's sentence)."""
     try:
         return fit(summary, model="gamma_gamma")
-    except ClvFitError as err:
-        why = f"the order-value model (Gamma-Gamma) cannot be fitted on this log ({err})"
+    except ClvFitError:
+        repeat = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
+        why = (
+            f"the order-value model (Gamma-Gamma) does not converge on the {repeat:,} repeat "
+            "buyers of this log"
+        )
         sections.missing(MONEY, not_shown("Customer value in money", why) + NO_MONEY)
         return None
 

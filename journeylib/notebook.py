@@ -367,6 +367,8 @@ def show_unsupported_as_notes(shell: Any = None, *, backend: str = "duckdb") -> 
             ibis_errors.UnsupportedOperationError,
             NameError,
         )
+        # installed while a cell runs (load's): that cell's names count too
+        notes.cell = (shell.user_ns.get("_ih") or [""])[-1]
         shell.set_custom_exc(errors, notes.handler)
         shell.events.register("pre_run_cell", notes.started)
         shell.events.register("post_run_cell", notes.forgive)

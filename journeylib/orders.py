@@ -17,7 +17,7 @@ from . import accounting, ga4_nested
 from .backend import resolve_backend
 from .cleaning import DataError, Finding, append_findings
 from .eventlog import EventLog
-from .io import Source, _read
+from .io import Source, _read, with_user_key
 from .ordered import first_in_order
 from .schema import PURCHASE, REFUND, ROW_ID
 from .timerange import MAX_AHEAD, MIN_TIME, Bound, TimeRange
@@ -99,7 +99,8 @@ def read_orders(
     orders, findings = _orders(t, has_qty=has_qty)
     aside = sum(f.rows for f in findings if f.action == "set aside")
     report = append_findings(accounting.set_aside(lines.cleaning, aside), findings)
-    return lines.replace(table=orders.cache(), cleaning=report)
+    # a dense integer per user, as every reader gives (the analyses partition by it)
+    return lines.replace(table=with_user_key(orders).cache(), cleaning=report)
 
 
 def _orders(t: ir.Table, *, has_qty: bool) -> tuple[ir.Table, list[Finding]]:

@@ -24,6 +24,15 @@ def correlation_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Odds ratio of finishing per feature (from :func:`journeylib.funnel_correlation`), on a
     log scale with its 95 % interval: right of 1 goes with finishing, left with dropping."""
     t = table.iloc[::-1].reset_index(drop=True)  # first row at the top
+    # a feature everyone (or no one) who finished has gives an odds ratio of 0 or infinity:
+    # the axis spans the finite values and such bars run to its edge
+    values = t[["ci_low", "odds_ratio", "ci_high"]].to_numpy(dtype=float)
+    finite = values[np.isfinite(values) & (values > 0)]
+    low = min([*finite, 0.5]) / 1.25
+    high = max([*finite, 2.0]) * 1.25
+    t = t.assign(
+        **{c: t[c].astype(float).clip(low, high) for c in ("ci_low", "odds_ratio", "ci_high")}
+    )
     ax = _axes(ax, (8, 0.35 * len(t) + 1.6))
     y = np.arange(len(t))
     colours = t.side.map(_SIDE_COLOURS).fillna("grey")
@@ -34,8 +43,6 @@ def correlation_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_xscale("log", base=2)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
-    low = min(float(t.ci_low.min()), float(t.odds_ratio.min()), 0.5) / 1.25
-    high = max(float(t.ci_high.max()), float(t.odds_ratio.max()), 2.0) * 1.25
     ax.set_xlim(low, high)
     ax.set_yticks(y, t.feature)
     ax.set(
@@ -66,8 +73,12 @@ def flow_chart(
     """A static flow (Sankey) diagram of a :func:`journeylib.paths` table: one column per
     step, one box per node sized by the journeys passing it, bands between boxes for the
     journeys going from one node to the next. Rare nodes are one ``"(other)"`` box."""
-    cols = _columns(paths, top_nodes)
+    cols = _columns(paths, top_nodes) if len(paths) else []
     ax = _axes(ax, (max(8, 2.3 * len(cols)), 5))
+    if not cols:
+        ax.text(0.5, 0.5, "No paths to show", ha="center", va="center")
+        ax.set(title=title or "The most common paths", xlabel="step of the path", ylabel="share")
+        return ax
     total = float(paths.journeys.sum()) or 1.0
     gap = 0.02
     boxes: list[dict[str, tuple[float, float]]] = []

@@ -261,3 +261,22 @@ def test_ties_within_twice_the_share_are_kept_and_not_noted():
     # top 25 % of 4 customers by orders (1, 2, 1, 1): b alone; no ties recorded
     best = jl.best_customers(VALUES, by="orders", top=0.25)
     assert "ties" not in best.attrs and jl.best.ties_note(best) is None
+
+
+def test_the_findings_say_when_ties_were_broken():
+    from journeylib import findings_best
+
+    log = one_order_shop()
+    best = jl.best_customers(log, by="orders", top=0.1)
+    facts = jl.customer_facts(log)
+    who = jl.who_they_are(log, best, facts=facts)
+    lines = findings_best.best_findings(
+        who,
+        jl.channel_quality(log, facts=facts),
+        pd.DataFrame({"productive": pd.Series([], dtype=bool)}),
+        pd.DataFrame(columns=["user_id", "segment", "pattern"]),
+        definition="top 10% of customers by orders",
+        ties=jl.best.ties_note(best),
+    )
+    assert lines[0].startswith("The 2 best customers")
+    assert lines[1].startswith("19 of 20 customers tied at the threshold")
