@@ -199,6 +199,8 @@ def _revenue_sentence(report: RetentionReport) -> str | None:
     if "revenue" in report.missing or report.start_event != "purchase":
         return None
     c = report.cohorts
+    if not c.complete.any():  # a log shorter than one cohort period: nothing has ended yet
+        return None
     k = min(report.horizon, int(c[c.complete].period.max()))
     done = c[(c.period == k) & c.complete]
     if done.empty or k < 1:

@@ -50,6 +50,10 @@ def cohort_heatmap(
     money = value == "revenue_per_user"
     shown = grid if money else grid.drop(columns=0, errors="ignore")  # 0: always 100 %
     annot = len(grid.columns) <= 14 and rows <= 30
+    if shown.empty or shown.isna().all().all():  # a log shorter than one cohort period
+        ax.text(0.5, 0.5, f"No cohort has a complete later {unit} yet", ha="center")
+        ax.set_axis_off()
+        return ax
     sns.heatmap(
         shown,
         ax=ax,

@@ -81,6 +81,8 @@ class RetentionReport:
     def at_horizon(self, by: str) -> pd.DataFrame:
         """The ``by`` curve read at :attr:`horizon`: one row per value (``period`` left out)."""
         curve = self.part(by)
+        if curve.empty:
+            return curve.drop(columns="period")
         k = min(self.horizon, int(curve.period.max()))
         return curve[curve.period == k].drop(columns="period").reset_index(drop=True)
 
