@@ -43,6 +43,8 @@ def correlation_sentences(table: pd.DataFrame, *, most: int = 2) -> list[str]:
     side first), and a warning when one side has few users. ``table`` is a
     :func:`journeylib.funnel_correlation` result (its ``attrs`` hold S and F)."""
     big_s, big_f = table.attrs["successes"], table.attrs["failures"]
+    if table.empty:
+        return ["No event or property was done by enough of the entrants to be compared."]
     sure = table[table.q_value < Q_LEVEL]
     out = []
     for side in ("finishing", "dropping"):

@@ -44,6 +44,11 @@ class WhyDrop:
     comparison: dict | None
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def compared(self) -> bool:
+        """Whether any event or property was compared: the chart and table have rows."""
+        return self.correlation is not None and len(self.correlation) > 0
+
 
 def analyze(
     events: EventLog | pd.DataFrame,

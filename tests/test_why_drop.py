@@ -82,3 +82,19 @@ def test_page_tables_are_narrow_and_labelled(shop):
     html = tables.styled(**findings_why.paths_table(found)).to_html()
     assert "view_item &gt; (end)" in html and "Share of drop-outs" in html
     assert "view_item" in findings_why.paths_title(found)
+
+
+def test_no_feature_done_by_enough_entrants_shows_no_chart():
+    """Four entrants, one finishes, and nobody does anything but the funnel's own steps:
+    nothing is compared, so no chart, and one sentence says so."""
+    t0 = pd.Timestamp("2024-03-04 10:00", tz="UTC")
+    rows = [("u1", "view_item", 0), ("u1", "add_to_cart", 1), ("u1", "purchase", 2)]
+    rows += [(f"u{k}", "view_item", 10 * k) for k in (2, 3, 4)]
+    frame = pd.DataFrame(rows, columns=["user_id", "event", "minute"])
+    frame["event_time"] = t0 + pd.to_timedelta(frame.pop("minute"), unit="min")
+    found = why_drop.analyze(jl.read_events(frame), STEPS)
+    assert found.correlation is not None and found.correlation.empty
+    assert not found.compared
+    assert findings_why.correlation_sentences(found.correlation) == [
+        "No event or property was done by enough of the entrants to be compared."
+    ]
