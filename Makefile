@@ -74,7 +74,7 @@ bench: $(STAMP) $(DATA) ## Time engine, funnel, transitions, CLV, then the repor
 bench-report: $(STAMP) $(DATA) ## Time only the report suite (python -m journeylib.bench_report)
 	$(BIN)/python -m journeylib.bench_report
 
-# The path-analytics tool issue 5 compares against, each version in a virtual environment of its
+# The path-analytics tool the journey map is compared with, each version in a virtual environment of its
 # own (3.3.0 needs pandas 1.5, numpy 1.26 and pyarrow 15); not a dependency of journeylib.
 TOOL_VENVS := .venv-rete3 .venv-rete5
 .venv-rete3/bin/python:

@@ -80,7 +80,7 @@ __all__ = [
     "sessions",
     "stage_reach",
     "user_stages",
-    # best-customer paths (issue 6)
+    # best-customer paths
     "best_customers",
     "bought_together",
     "channel_quality",
@@ -91,7 +91,7 @@ __all__ = [
     "on_the_path",
     "profile",
     "who_they_are",
-    # journey map (issue 5)
+    # journey map
     "channel_attribution",
     "first_touch",
     "first_touch_tests",
@@ -102,7 +102,7 @@ __all__ = [
     "step_matrix",
     "time_to_first_purchase",
     "transitions",
-    # weekly reports (issue 8)
+    # weekly reports
     "pseudonymous",
     "week_kpis",
     # why people drop out

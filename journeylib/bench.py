@@ -3,7 +3,7 @@
 Each size runs in a fresh process (so peak memory is that size's own), generating its log
 once into a cache folder outside the repository (``$JOURNEYLIB_BENCH_DIR``, default
 ``/tmp/journeylib-bench``). Every step runs ``--repeat`` times; the median is printed with the
-process's peak resident memory after the step. Targets (issue 3): sessionize 1M events in under
+process's peak resident memory after the step. Targets: sessionize 1M events in under
 0.3 s and 10M in under 3 s, peak memory under 3 GB at 10M. For scale on a busy machine, the
 same sessionization written by hand in plain DuckDB SQL (:func:`hand_sessionize_sql`) is
 timed in the same process on the same table, last (its table is dropped after each run).

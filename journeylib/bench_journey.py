@@ -1,6 +1,6 @@
 """``python -m journeylib.bench_journey``: time ``transitions`` on 1M- and 10M-event logs.
 
-Target (issue 5): at least 5x faster than the 1.1 s a leading open path-analytics tool takes
+Target: at least 5x faster than the 1.1 s a leading open path-analytics tool takes
 for its transition matrix at 1M events, i.e. under 0.22 s at 1M. Each size runs in a fresh
 process on the log of :func:`journeylib.bench.ensure_log` (read and sessionized once, not
 timed); every step runs ``--repeat`` times and the median is printed.

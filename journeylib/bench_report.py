@@ -6,7 +6,7 @@ data (``data/shop/events.parquet``, ``make data``) and on a generated 10M-event 
 :func:`journeylib.bench.ensure_log`). Reports go to a scratch folder beside the logs. Prints
 the wall time of the suite, the one read of the log, each notebook's seconds with its
 slowest cells (papermill's cell durations) and the headline KPI computation.
-Target (issue 8): the full suite on 10M events in under 90 s on 2 cores.
+Target: the full suite on 10M events in under 90 s on 2 cores.
 
 Usage: ``python -m journeylib.bench_report [--sizes default,10000000] [--repeat 1] [--jobs 2]
 [--cells 3] [--without 05] [--keep-reports]``: ``--without`` leaves notebooks out, so that a

@@ -18,7 +18,7 @@ the sessionized log), so later steps have the memory of one copy. ``--steps`` ti
 (``read,sessionize,funnel``, say); reading always runs, and sessionizing when transitions do.
 
 Both run on DuckDB with ``memory_limit`` (default 6GB), ``threads`` (default 2) and a spill
-folder. Targets (issue 10): the four journeylib steps together under 60 s and peak RSS under
+folder. Targets: the four journeylib steps together under 60 s and peak RSS under
 8 GB at 100M events, and never slower than the hand SQL. ``--spark`` times the journeylib
 steps on a local Spark session instead (needs ``journeylib[spark]``).
 
