@@ -18,6 +18,8 @@ from packaging.specifiers import SpecifierSet
 ROOT = Path(__file__).resolve().parents[1]
 TOP_LEVEL = {
     "notebooks",
+    "benchmarks",
+    "docs",
     "journeylib",
     "data",
     "reports",
