@@ -23,12 +23,12 @@ import pandas as pd
 
 from ._week_check import check_week
 from .backend import UnsupportedOnBackend, is_spark, resolve_backend
-from .cleaning import REPORT_COLUMNS, NotComputable
+from .cleaning import REPORT_COLUMNS, NotComputable, append_findings
 from .eventlog import EventLog
 from .logspec import LogSpec, parse_spec, read_source
 from .periods import iso_week_bounds, last_complete_week
 from .sessions import sessionize
-from .stages import stage_expression
+from .stages import stage_expression, unstaged_events
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -120,6 +120,9 @@ def prepare(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     con, table = log.backend, _with_stages(log)
+    cleaning = log.cleaning
+    if not log.has("stage"):  # the same report line as map_stages gives
+        cleaning = append_findings(cleaning, [unstaged_events(table)])
     if is_spark(con):
         con.to_parquet(table, folder / PREPARED_EVENTS)
     else:
@@ -127,7 +130,7 @@ def prepare(
     meta = {
         "source": log.source,
         "columns": dict(log.columns),
-        "cleaning": json.loads(log.cleaning.to_json(orient="records")),
+        "cleaning": json.loads(cleaning.to_json(orient="records")),
     }
     (folder / PREPARED_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return folder

@@ -41,6 +41,7 @@ import logging
 import math
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -112,6 +113,9 @@ _KERNEL_ARGS = [
     "--IPKernelApp.exec_lines=import journeylib.figure_alt as _jl; _jl.install(); del _jl;"
     " import journeylib",
 ]
+# What the first of the concurrent _quiet() blocks found, put back by the last one.
+_QUIET_LOCK = threading.Lock()
+_QUIET_SAVED: dict[str, Any] = {}
 #: Name of the run's prepared log inside its working folder (removed before publishing).
 PREPARED = ".prepared"
 #: Start every notebook's kernel while the log is read (:func:`start_kernel`).
@@ -294,24 +298,40 @@ def _kernel_env() -> dict[str, str]:
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """Quiet kernels (see :func:`_kernel_env`), papermill's log and nbconvert's advice."""
-    env = _kernel_env()
-    saved_env = {name: os.environ.get(name) for name in env}
-    loggers = {logging.getLogger(name): level for name, level in _QUIET_LOGGERS.items()}
-    saved_levels = {logger: logger.level for logger in loggers}
-    os.environ.update(env)
-    for logger, level in loggers.items():
-        logger.setLevel(level)
+    """Quiet kernels (see :func:`_kernel_env`), papermill's log and nbconvert's advice.
+
+    Notebooks of one run go through this on several threads at once (``jobs``): the first in
+    sets the environment and the log levels, the last out puts back what was there before.
+    """
+    with _QUIET_LOCK:
+        if not _QUIET_SAVED:
+            env = _kernel_env()
+            _QUIET_SAVED["env"] = {name: os.environ.get(name) for name in env}
+            loggers = [logging.getLogger(name) for name in _QUIET_LOGGERS]
+            _QUIET_SAVED["levels"] = {logger: logger.level for logger in loggers}
+            os.environ.update(env)
+            for logger in loggers:
+                logger.setLevel(_QUIET_LOGGERS[logger.name])
+        _QUIET_SAVED["depth"] = _QUIET_SAVED.get("depth", 0) + 1
     try:
         yield
     finally:
-        for logger, level in saved_levels.items():
-            logger.setLevel(level)
-        for name, value in saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        with _QUIET_LOCK:
+            _QUIET_SAVED["depth"] -= 1
+            if not _QUIET_SAVED["depth"]:
+                _restore(_QUIET_SAVED["env"], _QUIET_SAVED["levels"])
+                _QUIET_SAVED.clear()
+
+
+def _restore(env: dict[str, str | None], levels: dict[logging.Logger, int]) -> None:
+    """Put back the environment variables and log levels :func:`_quiet` changed."""
+    for logger, level in levels.items():
+        logger.setLevel(level)
+    for name, value in env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _cells(executed: Path) -> list[Any]:
@@ -773,8 +793,6 @@ class _Run:
 def _warm_kernels(paths: list[Path]) -> Iterator[dict[Path, Any]]:
     """Every notebook's kernel, started now (while the log is read, kernels start and import
     journeylib on the core the read leaves idle); any left unused are shut down at the end."""
-    import threading
-
     # the runner's own imports for running and exporting notebooks, meanwhile too
     threading.Thread(target=_import_runner, name="journeylib-imports", daemon=True).start()
     kernels: dict[Path, Any] = {}

@@ -166,11 +166,16 @@ def map_stages(
     log = as_eventlog(events)
     joined, stage = stage_expression(log.table, stage_map, page_stages=page_stages)
     staged = joined.mutate(stage=stage).select(*log.table.columns, "stage").cache()
-    return log.replace(table=staged, cleaning=append_findings(log.cleaning, [_no_stage(staged)]))
+    return log.replace(
+        table=staged, cleaning=append_findings(log.cleaning, [unstaged_events(staged)])
+    )
 
 
-def _no_stage(staged: ir.Table) -> Finding:
-    """The report line of the events no stage was found for, with the most frequent names."""
+def unstaged_events(staged: ir.Table) -> Finding:
+    """The cleaning-report line of the events of ``staged`` whose ``stage`` is NULL.
+
+    Counts them and names the five most frequent event names (``noted``: nothing is removed).
+    """
     t = staged.filter(staged.stage.isnull())
     top = t.group_by("event").aggregate(n=t.count()).to_pandas()
     top = top.sort_values(["n", "event"], ascending=[False, True])

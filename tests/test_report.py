@@ -461,3 +461,33 @@ def test_a_backfill_reads_the_log_once_for_all_its_weeks(notebooks, no_data, tmp
         assert (tmp_path / week / "01_ok.html").read_text() == f"<p>{week}</p>"
         assert json.loads((tmp_path / week / "status.json").read_text())["week"] == week
     assert sorted(p.name for p in tmp_path.iterdir()) == [".id_salt", *weeks, "index.html"]
+
+
+def test_notebooks_run_side_by_side_leave_the_environment_as_it_was(monkeypatch):
+    """Two runs quieting the environment at once, leaving in the order they came in: the
+    variables the runner sets are gone afterwards (a second thread once put them back)."""
+    import os
+    import threading
+
+    monkeypatch.delenv("JOURNEYLIB_REPORT", raising=False)
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with report._quiet():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with report._quiet():
+            second_in.set()
+            first_out.wait(5)
+            assert os.environ.get("JOURNEYLIB_REPORT") == "1"  # still quiet for this one
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert "JOURNEYLIB_REPORT" not in os.environ

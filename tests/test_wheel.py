@@ -56,7 +56,10 @@ def venv(tmp_path_factory) -> Path:
     python = env / "bin" / "python"
     purelib = run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))", cwd=root)
     Path(purelib.strip(), "_test_dependencies.pth").write_text(site.getsitepackages()[0] + "\n")
-    run(*pip, "--python", python, "install", "--no-deps", "--no-index", wheel, cwd=root)
+    # --ignore-installed: the test environment's own journeylib is visible through the .pth line
+    # (same version), and pip would otherwise skip the wheel as "already installed"
+    install = ("install", "--no-deps", "--no-index", "--ignore-installed")
+    run(*pip, "--python", python, *install, wheel, cwd=root)
     return env
 
 
