@@ -24,7 +24,7 @@ from .eventlog import EventLog
 from .funnels import ORDERS, Window, attempt_table
 from .io import as_eventlog
 from .ordered import epoch_us
-from .schema import USER_KEY
+from .schema import ROW_ID, USER_KEY
 from .steps import Step, StepSpec, as_step, as_steps
 
 #: Properties of the visit or the user: read from the user's step-1 event. Any other column
@@ -127,9 +127,32 @@ def funnel_correlation(
         if p not in log.table.columns:
             raise NotComputable(f"the log has no {p!r} column to compare")
     skip = [*parsed, *(as_step(x) for x in exclude or [])]
-    entrants = attempt_table(log, parsed, window=window, order=order, by=on_entry)
+    if all(p in log.table.columns for p in on_entry):
+        entrants = attempt_table(log, parsed, window=window, order=order)
+        entrants = with_entry_values(log, entrants, parsed[0], on_entry)
+    else:  # derived columns (first_channel, cohort...) and the missing ones' message
+        entrants = attempt_table(log, parsed, window=window, order=order, by=on_entry)
     query = feature_counts(log, entrants, len(parsed), window, skip, on_entry, on_events)
     return _table(query.to_pandas(), min_users, top)
+
+
+def with_entry_values(
+    log: EventLog, entrants: ir.Table, first: Step, columns: Sequence[str]
+) -> ir.Table:
+    """``entrants`` (one row per user, ``T1`` their first step-1 time) with the values of
+    ``columns`` on that step-1 event, the first in the log's order among events at the
+    same time: what ``attempt_table(..., by=columns)`` gives, without an ordered aggregate
+    over every step-1 event."""
+    if not columns:
+        return entrants
+    t = log.table
+    c = t.filter(first.matches(t))
+    c = c.select(USER_KEY, ROW_ID, *columns, _t=epoch_us(c.event_time))
+    starts = entrants.select(_u=entrants[USER_KEY], _t1=entrants.T1)
+    c = c.join(starts, [c[USER_KEY] == starts._u, c._t == starts._t1])
+    first_row = c.group_by(_v=c[USER_KEY]).aggregate(_r=c[ROW_ID].min())
+    c = c.join(first_row, c[ROW_ID] == first_row._r).select(USER_KEY, *columns)
+    return entrants.join(c, USER_KEY)
 
 
 def feature_counts(
@@ -145,49 +168,84 @@ def feature_counts(
     per (``kind``, ``column``, ``value``), and the totals as the row of kind ``"(all)"``.
 
     ``entrants`` is :func:`journeylib.funnels.attempt_table` of the funnel (``k`` steps,
-    ``by=on_entry``)."""
-    e = entrants.mutate(_ok=entrants[f"T{k}"].notnull())
-    unit = e.select(USER_KEY, "_ok", *on_entry, _t1=e.T1, _end=e[f"T{k}"])
+    ``by=on_entry``). Each kind of feature is counted apart (a user once per value, however
+    often they did it), so that no distinct runs over the rows of every kind at once."""
+    unit = entrants.select(
+        USER_KEY, *on_entry, _ok=entrants[f"T{k}"].notnull(), _t1=entrants.T1,
+        _end=entrants[f"T{k}"],
+    )  # fmt: skip
+    j = _counted_events(log, unit, window, skip, on_events)
+    parts = [_count(j, "event", "event", j.event, per_user=True)]
+    parts += [_count(j, "event property", p, j[p], per_user=True) for p in on_events]
+    # the entrants are read once more, into one row per combination of their properties
+    ok = unit._ok.cast("int64")
+    counts = {"s": ok.sum(), "f": (1 - ok).sum()}
+    combos = (
+        unit.group_by(list(on_entry)).aggregate(**counts) if on_entry else unit.aggregate(**counts)
+    )
+    parts += [_sum_by(combos, p) for p in on_entry]
+    totals = combos.aggregate(s=combos.s.sum().fill_null(0), f=combos.f.sum().fill_null(0))
+    parts.append(_labelled(totals, "(all)", "", ibis.literal("")))
+    return ibis.union(*parts, distinct=False)
+
+
+def _counted_events(
+    log: EventLog,
+    unit: ir.Table,
+    window: Window,
+    skip: Sequence[Step],
+    on_events: Sequence[str],
+) -> ir.Table:
+    """The events each entrant did on the way (``user_key``, ``_ok``, ``event``, the
+    ``on_events`` columns): from their step-1 time up to their last-step time (successes) or
+    to the end of the window (failures), without the funnel's steps and ``skip``."""
     t = log.table
-    is_skipped = ibis.or_(*(s.matches(t).fill_null(False) for s in skip))
-    t = t.filter(~is_skipped)
+    t = t.filter(~_any_of(t, skip))
     t = t.select(USER_KEY, "event", *on_events, _t=epoch_us(t.event_time))
-    j = t.join(unit, USER_KEY)
+    j = t.join(unit.select(USER_KEY, "_ok", "_t1", "_end"), USER_KEY)
     if window is None:
         failure_end = ibis.literal(True)
     else:
         failure_end = j._t <= j._t1 + int(pd.Timedelta(window).total_seconds() * 1_000_000)
     j = j.filter((j._t >= j._t1) & ibis.ifelse(j._ok, j._t < j._end, failure_end))
-    parts = [_feature(j, "event", "event", j.event)]
-    parts += [_feature(j, "event property", p, j[p]) for p in on_events]
-    # a user counts once per feature, however often they did it
-    parts = [(ibis.union(*parts) if len(parts) > 1 else parts[0]).distinct()]
-    parts += [_feature(unit, "user property", p, unit[p]) for p in on_entry]
-    parts.append(
-        unit.select(
-            USER_KEY,
-            "_ok",
-            kind=ibis.literal("(all)"),
-            column=ibis.literal(""),
-            value=ibis.literal(""),
-        )
-    )
-    rows = ibis.union(*parts, distinct=False)
+    return j.select(USER_KEY, "_ok", "event", *on_events)
+
+
+def _any_of(t: ir.Table, steps: Sequence[Step]) -> ir.BooleanValue:
+    """Whether a row is an event of one of ``steps`` (never NULL): one ``IN`` list for the
+    steps named by event alone, their own conditions for the others."""
+    plain = sorted({name for s in steps if not s.where for name in s.events})
+    conds = [t.event.isin(plain)] if plain else []
+    conds += [s.matches(t) for s in steps if s.where]
+    return ibis.or_(*(c.fill_null(False) for c in conds))
+
+
+def _count(t: ir.Table, kind: str, column: str, value: ir.Value, *, per_user: bool) -> ir.Table:
+    """Successes ``s`` and failures ``f`` per non-NULL ``value`` of ``t`` (``per_user``: a
+    user once per value, ``t`` having several rows per user), labelled with ``kind`` and
+    ``column``."""
+    rows = t.filter(value.notnull()).select(USER_KEY, "_ok", value=value.cast("string"))
+    if per_user:
+        rows = rows.distinct()
     ok = rows._ok.cast("int64")
-    return rows.group_by(["kind", "column", "value"]).aggregate(s=ok.sum(), f=(1 - ok).sum())
+    counts = rows.group_by("value").aggregate(s=ok.sum(), f=(1 - ok).sum())
+    return _labelled(counts, kind, column, counts.value)
 
 
-def _feature(t: ir.Table, kind: str, column: str, value: ir.Value) -> ir.Table:
-    """One row per unit and non-NULL ``value``: ``user_key``, ``_ok``, ``kind``, ``column``,
-    ``value`` (text)."""
-    t = t.filter(value.notnull())
-    return t.select(
-        USER_KEY,
-        "_ok",
-        kind=ibis.literal(kind),
-        column=ibis.literal(column),
-        value=value.cast("string"),
-    )
+def _sum_by(combos: ir.Table, column: str) -> ir.Table:
+    """The counts of each non-NULL value of the user property ``column``, from the counts
+    per combination of user properties."""
+    c = combos.filter(combos[column].notnull())
+    c = c.group_by(value=c[column].cast("string")).aggregate(s=c.s.sum(), f=c.f.sum())
+    return _labelled(c, "user property", column, c.value)
+
+
+def _labelled(counts: ir.Table, kind: str, column: str, value: ir.Value) -> ir.Table:
+    """``counts`` as rows of (``kind``, ``column``, ``value``, ``s``, ``f``)."""
+    return counts.select(
+        kind=ibis.literal(kind), column=ibis.literal(column), value=value, s=counts.s,
+        f=counts.f,
+    )  # fmt: skip
 
 
 def _table(counts: pd.DataFrame, min_users: float | None, top: int) -> pd.DataFrame:
@@ -245,4 +303,6 @@ def odds_ratio(s, f, big_s: int, big_f: int) -> dict[str, np.ndarray]:
     }
 
 
-__all__ = ["USER_PROPERTIES", "feature_counts", "funnel_correlation", "odds_ratio"]
+__all__ = [
+    "USER_PROPERTIES", "feature_counts", "funnel_correlation", "odds_ratio", "with_entry_values",
+]  # fmt: skip
