@@ -40,6 +40,8 @@ USER_PROPERTIES = (
 )
 #: A table is flagged when one side outnumbers the other this many times.
 IMBALANCE = 10
+#: Later than any event: a failure's counted events run to the end of the data without a window.
+_NO_END = 2**62
 _Z = 1.959963984540054  # the normal quantile of a 95 % interval
 _COLUMNS = [
     "feature", "kind", "column", "value", "side", "successes", "failures", "success_share",
@@ -202,12 +204,16 @@ def _counted_events(
     t = log.table
     t = t.filter(~_any_of(t, skip))
     t = t.select(USER_KEY, "event", *on_events, _t=epoch_us(t.event_time))
-    j = t.join(unit.select(USER_KEY, "_ok", "_t1", "_end"), USER_KEY)
+    # the last counted instant per user, so that the join keeps only the counted events
     if window is None:
-        failure_end = ibis.literal(True)
+        failure_stop = ibis.literal(_NO_END, "int64")
     else:
-        failure_end = j._t <= j._t1 + int(pd.Timedelta(window).total_seconds() * 1_000_000)
-    j = j.filter((j._t >= j._t1) & ibis.ifelse(j._ok, j._t < j._end, failure_end))
+        failure_stop = unit._t1 + int(pd.Timedelta(window).total_seconds() * 1_000_000)
+    span = unit.select(
+        _u=unit[USER_KEY], _ok=unit._ok, _t1=unit._t1,
+        _stop=ibis.ifelse(unit._ok, unit._end - 1, failure_stop),
+    )  # fmt: skip
+    j = t.join(span, [t[USER_KEY] == span._u, t._t >= span._t1, t._t <= span._stop])
     return j.select(USER_KEY, "_ok", "event", *on_events)
 
 
