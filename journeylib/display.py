@@ -50,6 +50,7 @@ __all__ = [
     "p_value",
     "percent",
     "settings",
+    "step_label",
 ]
 
 MISSING = "–"
@@ -141,6 +142,32 @@ LABELS: dict[str, tuple[str, str]] = {
     "significant": ("Significant", "yes_no"),
 }
 
+#: Plain words for the event names of the GA4 vocabulary (what a step or touchpoint is).
+STEP_LABELS: dict[str, str] = {
+    "session_start": "visit started",
+    "first_visit": "first visit",
+    "page_view": "page viewed",
+    "view_item": "product viewed",
+    "view_item_list": "product list viewed",
+    "search": "searched",
+    "add_to_cart": "added to cart",
+    "remove_from_cart": "removed from cart",
+    "view_cart": "cart viewed",
+    "begin_checkout": "checkout started",
+    "add_shipping_info": "shipping details added",
+    "add_payment_info": "payment details added",
+    "purchase": "purchase",
+    "refund": "refund",
+    "sign_up": "signed up",
+    "login": "logged in",
+    "email_open": "e-mail opened",
+    "email_click": "e-mail clicked",
+    "ad_click": "ad clicked",
+    "write_review": "review written",
+    "share": "shared",
+    "refer_friend": "friend referred",
+}
+_STEP_JOINERS = re.compile(r"( \+ | → | -> )")
 _P_NAME = re.compile(r"^(p|pvalue|p_value|p_.*|.*_p)$", re.IGNORECASE)
 _MONEY_NAME = re.compile(r"(revenue|clv|order_value|monetary|spend|money|price|amount)")
 _SHARE_NAME = re.compile(r"(share|rate|conversion|percent|proportion)")
@@ -318,6 +345,44 @@ def format_value(value: object, kind: str, *, currency: str | None = None) -> st
         "number": number,
     }
     return formats.get(kind, _text)(value)
+
+
+def step_label(name: object) -> str:
+    """An event or step name in plain words, for sentences and table cells.
+
+    Known GA4 names read as what happened (``begin_checkout`` -> ``checkout started``,
+    :data:`STEP_LABELS`); other names lose their underscores (``size_guide`` -> ``size
+    guide``). Page steps read as pages (``page: size_guide`` or ``page:size_guide`` -> ``size
+    guide page``, ``landing page: home`` -> ``landed on the home page``), ``event: x`` as the
+    plain ``x``; patterns joined by `` + `` or `` → `` are translated part by part.
+
+    Examples
+    --------
+    >>> step_label("page: reviews + event: add_to_cart")
+    'reviews page + added to cart'
+    """
+    if _missing(name):
+        return MISSING
+    text = str(name)
+    if _STEP_JOINERS.search(text):
+        return "".join(
+            part if _STEP_JOINERS.fullmatch(part) else step_label(part)
+            for part in _STEP_JOINERS.split(text)
+        )
+    key = text.strip()
+    kind, _, rest = key.partition(":")
+    rest = rest.strip()
+    if rest and kind.strip() == "landing page":
+        return f"landed on the {_plain(rest)} page"
+    if rest and kind.strip() == "page":
+        return f"{_plain(rest)} page"
+    if rest and kind.strip() == "event":
+        key = rest
+    return STEP_LABELS.get(key, _plain(key))
+
+
+def _plain(name: str) -> str:
+    return STEP_LABELS.get(name, name.replace("_", " ").strip())
 
 
 # --- one column ----------------------------------------------------------------------------

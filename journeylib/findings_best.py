@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .display import step_label
+
 STAGE_ORDER = ("Awareness", "Consideration", "Conversion", "Retention", "Advocacy")
 
 
@@ -42,7 +44,7 @@ def path_to_replicate(profile: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataF
         top = good.iloc[0]
         rows.append((
             "Consideration",
-            f"early on, lead visitors to: {top.pattern}",
+            f"early on, lead visitors to: {step_label(top.pattern)}",
             f"{_pct(top.p_best)} of customers with it became best vs "
             f"{_pct(top.p_best_without)} without (lift {top.lift:.1f})",
         ))  # fmt: skip
@@ -97,7 +99,7 @@ def best_findings(
     if not good.empty:
         p = good.iloc[0]
         out.append(
-            f"The strongest early sign is {p.pattern}: {_pct(p.p_best)} of the "
+            f"The strongest early sign is {step_label(p.pattern)}: {_pct(p.p_best)} of the "
             f"{int(p.users):,} customers showing it became best against {_pct(p.p_best_without)} "
             f"of the others (lift {p.lift:.1f}); {len(good)} early pattern(s) are significant."
         )
