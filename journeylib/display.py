@@ -41,6 +41,7 @@ __all__ = [
     "configure",
     "duration",
     "fit_width",
+    "by_unit",
     "for_display",
     "format_value",
     "kind_of",
@@ -383,6 +384,34 @@ def step_label(name: object) -> str:
 
 def _plain(name: str) -> str:
     return STEP_LABELS.get(name, name.replace("_", " ").strip())
+
+
+#: Kinds of the ``unit`` words long tables carry per row (one row per metric).
+UNIT_KINDS = {"share": "share", "count": "number", "days": "days", "currency": "money"}
+
+
+def by_unit(value: float, unit: str, *, change: bool = False) -> str:
+    """``value`` formatted for the ``unit`` of its row (``share``, ``count``, ``days``,
+    ``currency``; anything else reads as a plain number), for tables of one metric per row.
+
+    ``change=True`` formats a difference: points for shares (``+19.5 pts``), a sign before
+    counts, durations and money (``+0.38``, ``+2.6 days``, ``+58.76``). Days stay days
+    (``0.6 days``, ``42.0 days``) so that a row reads in one unit.
+
+    Examples
+    --------
+    >>> by_unit(0.3716, "share"), by_unit(0.1949, "share", change=True)
+    ('37.2%', '+19.5 pts')
+    """
+    if _missing(value):
+        return MISSING
+    kind = UNIT_KINDS.get(str(unit), "number")
+    if change and kind == "share":
+        return points(value)
+    size = abs(value) if change else value
+    # one unit along a row (never "-21.1 days to -24.0 h")
+    text = f"{size:,.1f} days" if kind == "days" else format_value(size, kind)
+    return ("-" if value < 0 else "+") + text if change else text
 
 
 # --- one column ----------------------------------------------------------------------------

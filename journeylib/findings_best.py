@@ -1,4 +1,5 @@
-"""Plain words for notebook 03: findings, the path to replicate, the planted-truth check."""
+"""Plain words for notebook 03: findings, the profile tables, the path to replicate, the
+planted-truth check."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .display import step_label
+from . import tables
+from .display import MISSING, by_unit, p_value, step_label
 
 STAGE_ORDER = ("Awareness", "Consideration", "Conversion", "Retention", "Advocacy")
 
@@ -23,6 +25,74 @@ def _strongest(profile: pd.DataFrame, prefix: str, groups=None) -> pd.Series | N
         rows = rows[rows.group.isin(groups)]
     rows = rows[(rows.p_value < 0.05) & (rows.n_best >= 5)]
     return None if rows.empty else rows.sort_values("ratio", ascending=False).iloc[0]
+
+
+def profile_rows(profile: pd.DataFrame, group: int) -> pd.DataFrame:
+    """One question group of :func:`journeylib.profile` as text, each number in its row's unit.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        :func:`journeylib.profile` (``metric``, ``unit``, ``best``, ``rest``, ``difference``,
+        ``ci_low``, ``ci_high``, ``p_value``, ``n_best``, ``n_rest``, ``note``).
+    group : int
+        The question group, 1 to 6.
+
+    Returns
+    -------
+    DataFrame
+        Plain headers: ``Measure`` (event and page names in words), ``Best customers``,
+        ``Other customers`` (shares as percents, durations in days or hours, money),
+        ``Difference`` (percentage points for shares), ``95% interval of the difference``,
+        ``p-value``; ``Customers compared`` when the rows compare different numbers of
+        customers, ``Note`` when a row has one.
+    """
+    rows = profile[profile.group == group]
+    unit = rows.unit.tolist()
+
+    def shown(col: str, *, change: bool = False) -> list[str]:
+        return [by_unit(v, u, change=change) for v, u in zip(rows[col], unit, strict=True)]
+
+    low, high = shown("ci_low", change=True), shown("ci_high", change=True)
+    out = pd.DataFrame(
+        {
+            "Measure": [_measure(m) for m in rows.metric],
+            "Best customers": shown("best"),
+            "Other customers": shown("rest"),
+            "Difference": shown("difference", change=True),
+            "95% interval of the difference": [
+                MISSING if MISSING in (a, b) else f"{a} to {b}"
+                for a, b in zip(low, high, strict=True)
+            ],
+            "p-value": [p_value(p) for p in rows.p_value],
+        }
+    )
+    if rows[["n_best", "n_rest"]].drop_duplicates().shape[0] > 1:
+        out["Customers compared"] = [
+            f"{b:,.0f} best, {r:,.0f} others" for b, r in zip(rows.n_best, rows.n_rest, strict=True)
+        ]
+    if "note" in rows and rows.note.fillna("").astype(bool).any():
+        out["Note"] = rows.note.fillna("").tolist()
+    return out
+
+
+def _measure(metric: str) -> str:
+    """``first channel: organic_search`` -> ``First channel: organic search``."""
+    head, sep, value = str(metric).partition(": ")
+    text = f"{head}{sep}{step_label(value)}" if sep else head
+    return text[:1].upper() + text[1:]
+
+
+def profile_table(profile: pd.DataFrame, group: int):
+    """:func:`profile_rows` as a titled page table: the group's question, and how many best
+    and other customers are compared when every row compares the same."""
+    rows = profile[profile.group == group]
+    caption = str(rows.question.iloc[0]) if len(rows) else f"Question group {group}"
+    counts = rows[["n_best", "n_rest"]].drop_duplicates()
+    if len(counts) == 1:
+        b, r = counts.iloc[0]
+        caption += f" ({b:,.0f} best customers, {r:,.0f} others)"
+    return tables.styled(profile_rows(profile, group), caption=caption)
 
 
 def path_to_replicate(profile: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:

@@ -241,3 +241,22 @@ def _no_recovery():
         by_channel=pd.DataFrame(columns=["channel", "share"]),
         days=7,
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "change", "shown"),
+    [
+        (0.3716, "share", False, "37.2%"),
+        (0.1949, "share", True, "+19.5 pts"),
+        (-0.0052, "share", True, "-0.52 pts"),
+        (5.1622, "count", False, "5.16"),
+        (0.3847, "count", True, "+0.385"),
+        (1.744, "days", False, "1.7 days"),
+        (-0.9989, "days", True, "-1.0 days"),
+        (125.3987, "currency", False, "125.40"),
+        (58.7599, "currency", True, "+58.76"),
+        (np.nan, "share", True, display.MISSING),
+    ],
+)
+def test_by_unit(value, unit, change, shown):
+    assert display.by_unit(value, unit, change=change) == shown
