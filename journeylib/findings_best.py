@@ -4,6 +4,7 @@ planted-truth check."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -142,11 +143,14 @@ def best_findings(
     *,
     definition: str,
     ties: str | None = None,
+    notes: Sequence[str] = (),
 ) -> list[str]:
     """3-6 sentences: who the best are, the loyal channel, the early pattern, who is on the path.
 
     ``ties``: :func:`journeylib.best.ties_note` of the best customers, said second when the
-    ties at the threshold had to be broken.
+    ties at the threshold had to be broken. ``notes``: what the log could not support
+    (:attr:`journeylib.best_start.BestStart.notes`: ranked by orders instead of revenue, no
+    predicted CLV), said next.
     """
     w = who.set_index("metric")
     out = [
@@ -157,6 +161,7 @@ def best_findings(
     ]
     if ties:
         out.append(ties[0].upper() + ties[1:])
+    out += list(notes)
     if len(channels) > 1:
         top, rest = channels.iloc[0], channels.iloc[1:]
         rate = rest.repeat_customers.sum() / max(rest.customers.sum(), 1)
