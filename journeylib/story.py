@@ -48,6 +48,9 @@ HOLIDAYS = {(12, 24): "Christmas", (12, 25): "Christmas", (12, 26): "Christmas",
 STORY_METRICS = ("sessions", "session conversion", "checkout completion", "cart abandonment",
                  "average order value", "buyers", "revenue")  # fmt: skip
 
+#: Numbers that need a revenue column.
+MONEY_METRICS = ("average order value", "revenue")
+
 
 def weekly_numbers(events: EventLog | pd.DataFrame, week: str, *, weeks: int = 8) -> pd.DataFrame:
     """Headline numbers of the ``weeks`` ISO weeks ending with ``week``, in one query.
@@ -274,7 +277,13 @@ def this_week(
     *,
     metrics: Sequence[str] = ("sessions", "session conversion", "average order value"),
 ) -> Markdown:
-    """The opening of a page: this week's story as a titled list (see :func:`week_story`)."""
+    """The opening of a page: this week's story as a titled list (see :func:`week_story`).
+
+    On a log without revenue the money metrics (revenue, average order value) are left out
+    rather than told as zeros.
+    """
+    if not as_eventlog(events).has("revenue"):
+        metrics = [m for m in metrics if m not in MONEY_METRICS]
     numbers = weekly_numbers(events, week, weeks=5)
     sentences = week_story(events, week, metrics=metrics, numbers=numbers)
     return as_markdown(sentences, title=week_heading(numbers))

@@ -135,3 +135,11 @@ def test_retention_week_opens_with_buyers_then_lifecycle():
     cycle = jl.lifecycle(log, period="week", event="purchase")
     text = story.retention_week(log, "2024-W11", cycle).data
     assert text.index("This week, 2024-W11") < text.index("Buyers") < text.index("66.7%")
+
+
+def test_this_week_leaves_money_out_without_revenue():
+    frame = _buyers_log().drop(columns="revenue")
+    text = story.this_week(jl.read_events(frame), "2024-W11", metrics=["buyers", "revenue"]).data
+    assert "Buyers: 3 against 4" in text and "Revenue" not in text and "0.00" not in text
+    with_money = story.this_week(jl.read_events(_buyers_log()), "2024-W11", metrics=["revenue"])
+    assert "Revenue was 30.00 against 40.00" in with_money.data  # 3 and 4 orders of 10
