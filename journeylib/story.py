@@ -20,6 +20,7 @@ from IPython.display import Markdown
 from scipy import stats
 
 from . import display, glossary
+from .bounce import counted_events
 from .eventlog import EventLog
 from .findings import as_markdown
 from .io import as_eventlog
@@ -45,8 +46,8 @@ _WEEK_US = 7 * 86_400 * 1_000_000
 HOLIDAYS = {(12, 24): "Christmas", (12, 25): "Christmas", (12, 26): "Christmas",
             (12, 31): "New Year", (1, 1): "New Year", (2, 14): "Valentine's Day"}  # fmt: skip
 #: Numbers of :func:`weekly_numbers` a page can tell, by glossary name.
-STORY_METRICS = ("sessions", "session conversion", "checkout completion", "cart abandonment",
-                 "average order value", "buyers", "revenue")  # fmt: skip
+STORY_METRICS = ("sessions", "bounce rate", "session conversion", "checkout completion",
+                 "cart abandonment", "average order value", "buyers", "revenue")  # fmt: skip
 
 #: Numbers that need a revenue column.
 MONEY_METRICS = ("average order value", "revenue")
@@ -67,11 +68,13 @@ def weekly_numbers(events: EventLog | pd.DataFrame, week: str, *, weeks: int = 8
     Returns
     -------
     DataFrame
-        One row per week: ``week``, ``start``, ``sessions``, ``converted`` (sessions with a
-        purchase), ``checkouts`` (sessions with ``begin_checkout``), ``completed`` (of those,
-        with a purchase), ``carts``, ``abandoned``, ``orders``, ``buyers``, ``revenue``,
-        ``days`` (days with events), and the rates ``session conversion``,
-        ``checkout completion``, ``cart abandonment``, ``average order value``.
+        One row per week: ``week``, ``start``, ``sessions``, ``bounces`` (sessions with at
+        most one event besides tag bookkeeping, as :func:`journeylib.bounce_rate`),
+        ``converted`` (sessions with a purchase), ``checkouts`` (sessions with
+        ``begin_checkout``), ``completed`` (of those, with a purchase), ``carts``,
+        ``abandoned``, ``orders``, ``buyers``, ``revenue``, ``days`` (days with events), and
+        the rates ``bounce rate``, ``session conversion``, ``checkout completion``,
+        ``cart abandonment``, ``average order value``.
     """
     log = as_eventlog(events)
     if not log.has("session_id"):
@@ -98,9 +101,11 @@ def _session_counts(t: ibis.Table) -> ibis.Table:
         bought=(on_site.event == PURCHASE).any(),
         carted=(on_site.event == "add_to_cart").any(),
         checkout=(on_site.event == "begin_checkout").any(),
+        counted=counted_events(on_site),
     )
     return per.group_by("w").aggregate(
         sessions=per.count(),
+        bounces=(per.counted <= 1).cast("int64").sum(),
         converted=per.bought.cast("int64").sum(),
         checkouts=per.checkout.cast("int64").sum(),
         completed=(per.checkout & per.bought).cast("int64").sum(),
@@ -125,6 +130,7 @@ def _rates(out: pd.DataFrame) -> pd.DataFrame:
     def ratio(a: pd.Series, b: pd.Series) -> pd.Series:
         return (a / b.where(b > 0)).astype(float)
 
+    out["bounce rate"] = ratio(out.bounces, out.sessions)
     out["session conversion"] = ratio(out.converted, out.sessions)
     out["checkout completion"] = ratio(out.completed, out.checkouts)
     out["cart abandonment"] = ratio(out.abandoned, out.carts)
@@ -237,7 +243,8 @@ def week_story(
     this, prev = nums.iloc[-1], nums.iloc[-2]
     base = nums.iloc[-5:-1]  # the 4 weeks before this one
     out = []
-    counts = {"session conversion": ("converted", "sessions"),
+    counts = {"bounce rate": ("bounces", "sessions"),
+              "session conversion": ("converted", "sessions"),
               "checkout completion": ("completed", "checkouts"),
               "cart abandonment": ("abandoned", "carts")}  # fmt: skip
     for name in metrics:
