@@ -304,7 +304,7 @@ def lifecycle_story(lifecycle: pd.DataFrame, week: str) -> list[str]:
     ----------
     lifecycle : DataFrame
         :func:`journeylib.lifecycle` of buying customers per ISO week (``period``, ``status``,
-        ``users``, ``quick_ratio``).
+        ``users``).
     week : str
         The report week.
 
@@ -313,7 +313,7 @@ def lifecycle_story(lifecycle: pd.DataFrame, week: str) -> list[str]:
     list of str
         Two sentences: the share of the week's buying customers who had bought before
         (returning or resurrecting), with a two-proportion test against the week before; the
-        customers lapsed (bought the week before, not this week) and the quick ratio. Empty
+        customers lapsed (bought the week before, not this week). Empty
         when the lifecycle does not reach back one week before ``week``.
     """
     wide = _lifecycle_weeks(lifecycle, week)
@@ -332,18 +332,10 @@ def lifecycle_story(lifecycle: pd.DataFrame, week: str) -> list[str]:
         f"({display.points(this.back_share - prev.back_share)}; {sure}) and "
         f"{display.percent(avg4)} on average over the 4 weeks before."
     )
-    quick = this.quick_ratio
-    grows = (
-        ""
-        if pd.isna(quick)
-        else f"; with {this.new:,.0f} new and {this.resurrecting:,.0f} back after a break, the "
-        f"quick ratio (new and back after a break per lapsed customer) is {quick:.2f}: the "
-        f"number of buying customers {'grows' if quick > 1 else 'does not grow'}"
-    )
     lapsed = (
         f"{this.dormant:,.0f} customers who bought the week before did not buy this week, "
         f"against {prev.dormant:,.0f} a week earlier ({_change_note(this.dormant, prev.dormant)})"
-        f"{grows}."
+        f" and {_count(base.dormant.mean())} a week on average over the 4 weeks before."
     )
     return [back, lapsed]
 
@@ -355,8 +347,6 @@ def _lifecycle_weeks(lifecycle: pd.DataFrame, week: str) -> pd.DataFrame:
     lc = lc[(lc.period <= start) & (lc.period > start - pd.Timedelta(weeks=6))]
     wide = lc.pivot_table(index="period", columns="status", values="users", aggfunc="sum")
     wide = wide.reindex(columns=["new", "returning", "resurrecting", "dormant"])
-    quick = lc.groupby("period").quick_ratio.first()
-    wide["quick_ratio"] = quick
     return wide.sort_index()
 
 
