@@ -21,6 +21,7 @@ __all__ = ["kpi_section", "kpi_table", "trend_png"]
 
 _Y_LABEL = {
     "sessions": "sessions (count)",
+    "bounce rate": "sessions with at most one event (%)",
     "conversion rate": "sessions with an order (%)",
     "cart abandonment": "carts not bought (%)",
     "average order value": "per order (currency)",
@@ -78,10 +79,13 @@ def trend_png(history: pd.DataFrame) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-    fig = Figure(figsize=(10, 5.2), layout="constrained", dpi=90)
-    axes = fig.subplots(2, 3).ravel()
+    columns = math.ceil(len(KPIS) / 2)  # two rows: 7 KPIs fill 4 + 3 panels
+    fig = Figure(figsize=(3.2 * columns, 5.2), layout="constrained", dpi=90)
+    axes = fig.subplots(2, columns).ravel()
+    for ax in axes[len(KPIS) :]:
+        ax.set_axis_off()
     weeks = sorted(history.week.unique())
-    for ax, (kpi, unit) in zip(axes, KPIS.items(), strict=True):
+    for ax, (kpi, unit) in zip(axes, KPIS.items(), strict=False):
         one = history[history.kpi == kpi].set_index("week").reindex(weeks)
         ax.plot(range(len(weeks)), one.value.to_numpy(dtype=float), marker="o", color="#1f6feb")
         ax.set_xticks(range(len(weeks)), [w.replace("-", "\n") for w in weeks], fontsize=7)

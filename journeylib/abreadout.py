@@ -329,7 +329,7 @@ def findings(r: ABReadout, *, alpha: float = 0.05) -> list[str]:
         )
         out.append(
             f"Headline: {verdict}. {display.percent(p.conversion[v])} of {v}'s assigned users "
-            f"made a {r.goal} after first seeing the test against "
+            f"made a {display.step_label(r.goal)} after first seeing the test against "
             f"{display.percent(p.conversion[ctl])} for {ctl} ({display.points(c.lift)}, 95% "
             f"interval {display.points(c.lift_low)} to {display.points(c.lift_high)}); the test "
             f"could detect {display.points(c.mde).lstrip('+')} at 80% power."
@@ -364,15 +364,17 @@ def _step_sentences(r: ABReadout, alpha: float) -> list[str]:
         for v in others:
             out.append(
                 f"Secondary: {display.percent(per_user.rate[v])} of {v}'s assigned users reached "
-                f"{step} against {display.percent(per_user.rate[r.control])} for {r.control} "
+                f"{display.step_label(step)} against "
+                f"{display.percent(per_user.rate[r.control])} for {r.control} "
                 f"({_size(per_user.p_value[v], alpha)}, p {_p(per_user.p_value[v])})."
             )
     goal_rows = r.steps[(r.steps.step == r.goal) & r.steps.conditional].set_index("variant")
     for v in [v for v in goal_rows.index if v != r.control]:
-        base = goal_rows.base[v].removeprefix("reached ")
+        base = display.step_label(goal_rows.base[v].removeprefix("reached "))
         out.append(
             f"Conditional on reaching {base}: {display.percent(goal_rows.rate[v])} of {v}'s "
-            f"users went on to {r.goal} against {display.percent(goal_rows.rate[r.control])} for "
+            f"users went on to {display.step_label(r.goal)} against "
+            f"{display.percent(goal_rows.rate[r.control])} for "
             f"{r.control} ({_size(goal_rows.p_value[v], alpha)}, p {_p(goal_rows.p_value[v])}). "
             "This rate compares different groups of users (those each variant brought to "
             f"{base}), so it is not a result on its own: the headline per assigned user is."

@@ -310,7 +310,7 @@ def _purchase_findings(report: ClvReport) -> list[str]:
         f"Over the next {report.horizon_months} months the {len(v):,} buyers are expected to "
         f"place {v['expected_orders'].sum():,.0f} orders; {gone:,} of them are more likely "
         "gone than active (P(alive) < 50 %).",
-        report.sections.note(MONEY) or "",
+        report.sections.tell(MONEY) or "",  # said here, not again where the money would be
     ]
 
 

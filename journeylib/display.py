@@ -41,6 +41,7 @@ __all__ = [
     "configure",
     "duration",
     "fit_width",
+    "by_unit",
     "for_display",
     "format_value",
     "kind_of",
@@ -50,6 +51,7 @@ __all__ = [
     "p_value",
     "percent",
     "settings",
+    "step_label",
 ]
 
 MISSING = "–"
@@ -141,6 +143,32 @@ LABELS: dict[str, tuple[str, str]] = {
     "significant": ("Significant", "yes_no"),
 }
 
+#: Plain words for the event names of the GA4 vocabulary (what a step or touchpoint is).
+STEP_LABELS: dict[str, str] = {
+    "session_start": "visit started",
+    "first_visit": "first visit",
+    "page_view": "page viewed",
+    "view_item": "product viewed",
+    "view_item_list": "product list viewed",
+    "search": "searched",
+    "add_to_cart": "added to cart",
+    "remove_from_cart": "removed from cart",
+    "view_cart": "cart viewed",
+    "begin_checkout": "checkout started",
+    "add_shipping_info": "shipping details added",
+    "add_payment_info": "payment details added",
+    "purchase": "purchase",
+    "refund": "refund",
+    "sign_up": "signed up",
+    "login": "logged in",
+    "email_open": "e-mail opened",
+    "email_click": "e-mail clicked",
+    "ad_click": "ad clicked",
+    "write_review": "review written",
+    "share": "shared",
+    "refer_friend": "friend referred",
+}
+_STEP_JOINERS = re.compile(r"( \+ | → | -> )")
 _P_NAME = re.compile(r"^(p|pvalue|p_value|p_.*|.*_p)$", re.IGNORECASE)
 _MONEY_NAME = re.compile(r"(revenue|clv|order_value|monetary|spend|money|price|amount)")
 _SHARE_NAME = re.compile(r"(share|rate|conversion|percent|proportion)")
@@ -318,6 +346,72 @@ def format_value(value: object, kind: str, *, currency: str | None = None) -> st
         "number": number,
     }
     return formats.get(kind, _text)(value)
+
+
+def step_label(name: object) -> str:
+    """An event or step name in plain words, for sentences and table cells.
+
+    Known GA4 names read as what happened (``begin_checkout`` -> ``checkout started``,
+    :data:`STEP_LABELS`); other names lose their underscores (``size_guide`` -> ``size
+    guide``). Page steps read as pages (``page: size_guide`` or ``page:size_guide`` -> ``size
+    guide page``, ``landing page: home`` -> ``landed on the home page``), ``event: x`` as the
+    plain ``x``; patterns joined by `` + `` or `` → `` are translated part by part.
+
+    Examples
+    --------
+    >>> step_label("page: reviews + event: add_to_cart")
+    'reviews page + added to cart'
+    """
+    if _missing(name):
+        return MISSING
+    text = str(name)
+    if _STEP_JOINERS.search(text):
+        return "".join(
+            part if _STEP_JOINERS.fullmatch(part) else step_label(part)
+            for part in _STEP_JOINERS.split(text)
+        )
+    key = text.strip()
+    kind, _, rest = key.partition(":")
+    rest = rest.strip()
+    if rest and kind.strip() == "landing page":
+        return f"landed on the {_plain(rest)} page"
+    if rest and kind.strip() == "page":
+        return f"{_plain(rest)} page"
+    if rest and kind.strip() == "event":
+        key = rest
+    return STEP_LABELS.get(key, _plain(key))
+
+
+def _plain(name: str) -> str:
+    return STEP_LABELS.get(name, name.replace("_", " ").strip())
+
+
+#: Kinds of the ``unit`` words long tables carry per row (one row per metric).
+UNIT_KINDS = {"share": "share", "count": "number", "days": "days", "currency": "money"}
+
+
+def by_unit(value: float, unit: str, *, change: bool = False) -> str:
+    """``value`` formatted for the ``unit`` of its row (``share``, ``count``, ``days``,
+    ``currency``; anything else reads as a plain number), for tables of one metric per row.
+
+    ``change=True`` formats a difference: points for shares (``+19.5 pts``), a sign before
+    counts, durations and money (``+0.38``, ``+2.6 days``, ``+58.76``). Days stay days
+    (``0.6 days``, ``42.0 days``) so that a row reads in one unit.
+
+    Examples
+    --------
+    >>> by_unit(0.3716, "share"), by_unit(0.1949, "share", change=True)
+    ('37.2%', '+19.5 pts')
+    """
+    if _missing(value):
+        return MISSING
+    kind = UNIT_KINDS.get(str(unit), "number")
+    if change and kind == "share":
+        return points(value)
+    size = abs(value) if change else value
+    # one unit along a row (never "-21.1 days to -24.0 h")
+    text = f"{size:,.1f} days" if kind == "days" else format_value(size, kind)
+    return ("-" if value < 0 else "+") + text if change else text
 
 
 # --- one column ----------------------------------------------------------------------------

@@ -1,11 +1,16 @@
-"""Plain words for notebook 03: findings, the path to replicate, the planted-truth check."""
+"""Plain words for notebook 03: findings, the profile tables, the path to replicate, the
+planted-truth check."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+
+from . import tables
+from .display import MISSING, by_unit, p_value, step_label
 
 STAGE_ORDER = ("Awareness", "Consideration", "Conversion", "Retention", "Advocacy")
 
@@ -21,6 +26,74 @@ def _strongest(profile: pd.DataFrame, prefix: str, groups=None) -> pd.Series | N
         rows = rows[rows.group.isin(groups)]
     rows = rows[(rows.p_value < 0.05) & (rows.n_best >= 5)]
     return None if rows.empty else rows.sort_values("ratio", ascending=False).iloc[0]
+
+
+def profile_rows(profile: pd.DataFrame, group: int) -> pd.DataFrame:
+    """One question group of :func:`journeylib.profile` as text, each number in its row's unit.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        :func:`journeylib.profile` (``metric``, ``unit``, ``best``, ``rest``, ``difference``,
+        ``ci_low``, ``ci_high``, ``p_value``, ``n_best``, ``n_rest``, ``note``).
+    group : int
+        The question group, 1 to 6.
+
+    Returns
+    -------
+    DataFrame
+        Plain headers: ``Measure`` (event and page names in words), ``Best customers``,
+        ``Other customers`` (shares as percents, durations in days or hours, money),
+        ``Difference`` (percentage points for shares), ``95% interval of the difference``,
+        ``p-value``; ``Customers compared`` when the rows compare different numbers of
+        customers, ``Note`` when a row has one.
+    """
+    rows = profile[profile.group == group]
+    unit = rows.unit.tolist()
+
+    def shown(col: str, *, change: bool = False) -> list[str]:
+        return [by_unit(v, u, change=change) for v, u in zip(rows[col], unit, strict=True)]
+
+    low, high = shown("ci_low", change=True), shown("ci_high", change=True)
+    out = pd.DataFrame(
+        {
+            "Measure": [_measure(m) for m in rows.metric],
+            "Best customers": shown("best"),
+            "Other customers": shown("rest"),
+            "Difference": shown("difference", change=True),
+            "95% interval of the difference": [
+                MISSING if MISSING in (a, b) else f"{a} to {b}"
+                for a, b in zip(low, high, strict=True)
+            ],
+            "p-value": [p_value(p) for p in rows.p_value],
+        }
+    )
+    if rows[["n_best", "n_rest"]].drop_duplicates().shape[0] > 1:
+        out["Customers compared"] = [
+            f"{b:,.0f} best, {r:,.0f} others" for b, r in zip(rows.n_best, rows.n_rest, strict=True)
+        ]
+    if "note" in rows and rows.note.fillna("").astype(bool).any():
+        out["Note"] = rows.note.fillna("").tolist()
+    return out
+
+
+def _measure(metric: str) -> str:
+    """``first channel: organic_search`` -> ``First channel: organic search``."""
+    head, sep, value = str(metric).partition(": ")
+    text = f"{head}{sep}{step_label(value)}" if sep else head
+    return text[:1].upper() + text[1:]
+
+
+def profile_table(profile: pd.DataFrame, group: int):
+    """:func:`profile_rows` as a titled page table: the group's question, and how many best
+    and other customers are compared when every row compares the same."""
+    rows = profile[profile.group == group]
+    caption = str(rows.question.iloc[0]) if len(rows) else f"Question group {group}"
+    counts = rows[["n_best", "n_rest"]].drop_duplicates()
+    if len(counts) == 1:
+        b, r = counts.iloc[0]
+        caption += f" ({b:,.0f} best customers, {r:,.0f} others)"
+    return tables.styled(profile_rows(profile, group), caption=caption)
 
 
 def path_to_replicate(profile: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:
@@ -42,7 +115,7 @@ def path_to_replicate(profile: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataF
         top = good.iloc[0]
         rows.append((
             "Consideration",
-            f"early on, lead visitors to: {top.pattern}",
+            f"early on, lead visitors to: {step_label(top.pattern)}",
             f"{_pct(top.p_best)} of customers with it became best vs "
             f"{_pct(top.p_best_without)} without (lift {top.lift:.1f})",
         ))  # fmt: skip
@@ -70,11 +143,14 @@ def best_findings(
     *,
     definition: str,
     ties: str | None = None,
+    notes: Sequence[str] = (),
 ) -> list[str]:
     """3-6 sentences: who the best are, the loyal channel, the early pattern, who is on the path.
 
     ``ties``: :func:`journeylib.best.ties_note` of the best customers, said second when the
-    ties at the threshold had to be broken.
+    ties at the threshold had to be broken. ``notes``: what the log could not support
+    (:attr:`journeylib.best_start.BestStart.notes`: ranked by orders instead of revenue, no
+    predicted CLV), said next.
     """
     w = who.set_index("metric")
     out = [
@@ -85,6 +161,7 @@ def best_findings(
     ]
     if ties:
         out.append(ties[0].upper() + ties[1:])
+    out += list(notes)
     if len(channels) > 1:
         top, rest = channels.iloc[0], channels.iloc[1:]
         rate = rest.repeat_customers.sum() / max(rest.customers.sum(), 1)
@@ -97,7 +174,7 @@ def best_findings(
     if not good.empty:
         p = good.iloc[0]
         out.append(
-            f"The strongest early sign is {p.pattern}: {_pct(p.p_best)} of the "
+            f"The strongest early sign is {step_label(p.pattern)}: {_pct(p.p_best)} of the "
             f"{int(p.users):,} customers showing it became best against {_pct(p.p_best_without)} "
             f"of the others (lift {p.lift:.1f}); {len(good)} early pattern(s) are significant."
         )

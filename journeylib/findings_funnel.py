@@ -6,6 +6,7 @@ import pandas as pd
 
 from . import abreadout, abtest
 from .abandonment import Recovery
+from .display import step_label
 
 
 def funnel_findings(
@@ -26,14 +27,15 @@ def funnel_findings(
     out = []
     later = f[(f.step_index > 1) & f.step_conversion.notna()]
     if f["count"].iloc[0] == 0:
-        out.append(f"No one reached the first step ({f.step.iloc[0]}) in the period.")
+        out.append(f"No one reached the first step ({step_label(f.step.iloc[0])}) in the period.")
     elif len(later):
         worst = later.loc[(1 - later.step_conversion).idxmax()]
         prev = f.loc[f.step_index == worst.step_index - 1, "step"].iloc[0]
         out.append(
-            f"The biggest drop is from {prev} to {worst.step}: {worst.drop_off:,.0f} of "
-            f"{worst['count'] + worst.drop_off:,.0f} ({1 - worst.step_conversion:.1%}) go no "
-            f"further; {f['conversion'].iloc[-1]:.1%} of those entering reach {f.step.iloc[-1]}."
+            f"The biggest drop is from {step_label(prev)} to {step_label(worst.step)}: "
+            f"{worst.drop_off:,.0f} of {worst['count'] + worst.drop_off:,.0f} "
+            f"({1 - worst.step_conversion:.1%}) go no further; {f['conversion'].iloc[-1]:.1%} "
+            f"of those entering reach {step_label(f.step.iloc[-1])}."
         )
     out.append(_weakest_segment(segments, by))
     if isinstance(ab, abreadout.ABReadout):
@@ -60,7 +62,8 @@ def _weakest_segment(seg: pd.DataFrame, by: str) -> str:
     rest = others["count"].sum() / first[others[by]].sum() if len(others) else float("nan")
     p = seg.groupby("step_index").p_value.first().min() if "p_value" in seg else float("nan")
     return (
-        f"{low[by]} ({by}) converts least: {low.conversion:.2%} reach {low.step} against "
+        f"{low[by]} ({by}) converts least: {low.conversion:.2%} reach {step_label(low.step)} "
+        "against "
         f"{rest:.2%} for the other {by} values (smallest chi-square p across steps {p:.2g})."
     )
 

@@ -13,6 +13,7 @@ buyer rate               users with a purchase / active users
 checkout completion      sessions with a purchase / sessions that began checkout
 repeat rate              buyers with two or more purchases / buyers
 average order value      purchase revenue / purchases
+bounce rate              sessions with at most one event besides tag bookkeeping / sessions
 CLV                      expected value of a buyer over the next 12 months (models)
 =======================  ==============================================================
 """
@@ -83,6 +84,14 @@ METRICS: dict[str, Metric] = {
         "the share of sessions with an add-to-cart that end without a purchase",
         "share",
         "the sessions of the week",
+    ),
+    "bounce rate": Metric(
+        "Bounce rate",
+        "the share of sessions with at most one event (the landing page and nothing else), "
+        "leaving out the events a tag sends by itself (session start, first visit, "
+        "engagement)",
+        "share",
+        "the sessions of the week (Monday to Sunday, UTC)",
     ),
     "sessions": Metric("Sessions", "visits to the site", "count", "the week"),
     "buyers": Metric(

@@ -4,10 +4,11 @@ The runner computes them once per week from the data (``week_kpis``) and stores 
 week's ``status.json``, so the trend on ``reports/index.html`` accumulates across runs and
 backfills (``journeylib report --weeks``). Conventions:
 
-- sessions, conversion rate (sessions with a purchase / sessions), cart abandonment (sessions
-  with an add-to-cart but no purchase / sessions with an add-to-cart) and average order value
-  (purchase revenue / purchases) count what happened in the ISO week (Monday to Sunday, UTC),
-  as :func:`journeylib.overview.weekly_kpis`;
+- sessions, bounce rate (sessions with at most one event besides tag bookkeeping / sessions,
+  :func:`journeylib.bounce_rate`), conversion rate (sessions with a purchase / sessions), cart
+  abandonment (sessions with an add-to-cart but no purchase / sessions with an add-to-cart)
+  and average order value (purchase revenue / purchases) count what happened in the ISO week
+  (Monday to Sunday, UTC), as :func:`journeylib.overview.weekly_kpis`;
 - repeat rate (buyers with two or more purchases / buyers) and mean CLV (12-month BG/NBD and
   Gamma-Gamma value per buyer, :func:`journeylib.clv.customer_value`) are cumulative: the log
   up to the end of the week, as a customer base seen that Sunday night.
@@ -35,6 +36,7 @@ __all__ = ["KPIS", "kpi_history", "mean_clv", "repeat_rate", "week_kpis"]
 #: Index KPIs in display order, with their unit ("count", "share" or "currency").
 KPIS: dict[str, str] = {
     "sessions": "count",
+    "bounce rate": "share",
     "conversion rate": "share",
     "cart abandonment": "share",
     "average order value": "currency",
@@ -43,7 +45,7 @@ KPIS: dict[str, str] = {
 }
 #: Weeks of KPIs the index draws from the log on every run (not only from stored weeks).
 RECENT_WEEKS = 8
-_WEEKLY = ("sessions", "conversion rate", "cart abandonment", "average order value")
+_WEEKLY = ("sessions", "bounce rate", "conversion rate", "cart abandonment", "average order value")
 
 
 def repeat_rate(events: EventLog | pd.DataFrame) -> float:
@@ -114,6 +116,7 @@ def week_kpis(events: EventLog | pd.DataFrame, week: str) -> dict[str, dict[str,
 #: Columns of :func:`journeylib.story.weekly_numbers` behind the weekly KPIs.
 _FROM_WEEKLY = {
     "sessions": "sessions",
+    "bounce rate": "bounce rate",
     "conversion rate": "session conversion",
     "cart abandonment": "cart abandonment",
     "average order value": "average order value",

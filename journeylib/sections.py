@@ -77,6 +77,17 @@ class Sections:
             self.missing(section, not_shown(what, str(err)))
             return None
 
+    def tell(self, section: str) -> str | None:
+        """The sentence of a section that cannot be shown, for a page's findings, else None.
+
+        Once told, the section's cells show nothing (:meth:`shows` returns False without
+        displaying the sentence again): the page says it once, in its findings.
+        """
+        sentence = self.note(section)
+        if sentence is not None:
+            self._said.add(section)
+        return sentence
+
     def shows(self, section: str) -> bool:
         """In a notebook: True when ``section`` can be shown; else display its sentence the
         first time (one line, in Markdown emphasis) and return False."""

@@ -20,6 +20,7 @@ from IPython.display import Markdown
 from scipy import stats
 
 from . import display, glossary
+from .bounce import counted_events
 from .eventlog import EventLog
 from .findings import as_markdown
 from .io import as_eventlog
@@ -28,7 +29,16 @@ from .periods import iso_week_bounds
 from .schema import PURCHASE
 from .sessions import sessionize
 
-__all__ = ["HOLIDAYS", "holiday", "this_week", "week_heading", "week_story", "weekly_numbers"]
+__all__ = [
+    "HOLIDAYS",
+    "holiday",
+    "lifecycle_story",
+    "retention_week",
+    "this_week",
+    "week_heading",
+    "week_story",
+    "weekly_numbers",
+]
 
 _WEEK_US = 7 * 86_400 * 1_000_000
 #: Named days a week is called after (month, day); Black Friday (the day after the fourth
@@ -36,8 +46,11 @@ _WEEK_US = 7 * 86_400 * 1_000_000
 HOLIDAYS = {(12, 24): "Christmas", (12, 25): "Christmas", (12, 26): "Christmas",
             (12, 31): "New Year", (1, 1): "New Year", (2, 14): "Valentine's Day"}  # fmt: skip
 #: Numbers of :func:`weekly_numbers` a page can tell, by glossary name.
-STORY_METRICS = ("sessions", "session conversion", "checkout completion", "cart abandonment",
-                 "average order value", "buyers", "revenue")  # fmt: skip
+STORY_METRICS = ("sessions", "bounce rate", "session conversion", "checkout completion",
+                 "cart abandonment", "average order value", "buyers", "revenue")  # fmt: skip
+
+#: Numbers that need a revenue column.
+MONEY_METRICS = ("average order value", "revenue")
 
 
 def weekly_numbers(events: EventLog | pd.DataFrame, week: str, *, weeks: int = 8) -> pd.DataFrame:
@@ -55,11 +68,13 @@ def weekly_numbers(events: EventLog | pd.DataFrame, week: str, *, weeks: int = 8
     Returns
     -------
     DataFrame
-        One row per week: ``week``, ``start``, ``sessions``, ``converted`` (sessions with a
-        purchase), ``checkouts`` (sessions with ``begin_checkout``), ``completed`` (of those,
-        with a purchase), ``carts``, ``abandoned``, ``orders``, ``buyers``, ``revenue``,
-        ``days`` (days with events), and the rates ``session conversion``,
-        ``checkout completion``, ``cart abandonment``, ``average order value``.
+        One row per week: ``week``, ``start``, ``sessions``, ``bounces`` (sessions with at
+        most one event besides tag bookkeeping, as :func:`journeylib.bounce_rate`),
+        ``converted`` (sessions with a purchase), ``checkouts`` (sessions with
+        ``begin_checkout``), ``completed`` (of those, with a purchase), ``carts``,
+        ``abandoned``, ``orders``, ``buyers``, ``revenue``, ``days`` (days with events), and
+        the rates ``bounce rate``, ``session conversion``, ``checkout completion``,
+        ``cart abandonment``, ``average order value``.
     """
     log = as_eventlog(events)
     if not log.has("session_id"):
@@ -86,9 +101,11 @@ def _session_counts(t: ibis.Table) -> ibis.Table:
         bought=(on_site.event == PURCHASE).any(),
         carted=(on_site.event == "add_to_cart").any(),
         checkout=(on_site.event == "begin_checkout").any(),
+        counted=counted_events(on_site),
     )
     return per.group_by("w").aggregate(
         sessions=per.count(),
+        bounces=(per.counted <= 1).cast("int64").sum(),
         converted=per.bought.cast("int64").sum(),
         checkouts=per.checkout.cast("int64").sum(),
         completed=(per.checkout & per.bought).cast("int64").sum(),
@@ -113,6 +130,7 @@ def _rates(out: pd.DataFrame) -> pd.DataFrame:
     def ratio(a: pd.Series, b: pd.Series) -> pd.Series:
         return (a / b.where(b > 0)).astype(float)
 
+    out["bounce rate"] = ratio(out.bounces, out.sessions)
     out["session conversion"] = ratio(out.converted, out.sessions)
     out["checkout completion"] = ratio(out.completed, out.checkouts)
     out["cart abandonment"] = ratio(out.abandoned, out.carts)
@@ -225,7 +243,8 @@ def week_story(
     this, prev = nums.iloc[-1], nums.iloc[-2]
     base = nums.iloc[-5:-1]  # the 4 weeks before this one
     out = []
-    counts = {"session conversion": ("converted", "sessions"),
+    counts = {"bounce rate": ("bounces", "sessions"),
+              "session conversion": ("converted", "sessions"),
               "checkout completion": ("completed", "checkouts"),
               "cart abandonment": ("abandoned", "carts")}  # fmt: skip
     for name in metrics:
@@ -265,7 +284,84 @@ def this_week(
     *,
     metrics: Sequence[str] = ("sessions", "session conversion", "average order value"),
 ) -> Markdown:
-    """The opening of a page: this week's story as a titled list (see :func:`week_story`)."""
+    """The opening of a page: this week's story as a titled list (see :func:`week_story`).
+
+    On a log without revenue the money metrics (revenue, average order value) are left out
+    rather than told as zeros.
+    """
+    if not as_eventlog(events).has("revenue"):
+        metrics = [m for m in metrics if m not in MONEY_METRICS]
     numbers = weekly_numbers(events, week, weeks=5)
     sentences = week_story(events, week, metrics=metrics, numbers=numbers)
+    return as_markdown(sentences, title=week_heading(numbers))
+
+
+def lifecycle_story(lifecycle: pd.DataFrame, week: str) -> list[str]:
+    """Sentences on the buying customers' lifecycle in ``week``, against the week before and
+    the 4 weeks before.
+
+    Parameters
+    ----------
+    lifecycle : DataFrame
+        :func:`journeylib.lifecycle` of buying customers per ISO week (``period``, ``status``,
+        ``users``).
+    week : str
+        The report week.
+
+    Returns
+    -------
+    list of str
+        Two sentences: the share of the week's buying customers who had bought before
+        (returning or resurrecting), with a two-proportion test against the week before; the
+        customers lapsed (bought the week before, not this week). Empty
+        when the lifecycle does not reach back one week before ``week``.
+    """
+    wide = _lifecycle_weeks(lifecycle, week)
+    if len(wide) < 2 or wide.iloc[-2:].isna().any(axis=None):
+        return []
+    wide["buying"] = wide[["new", "returning", "resurrecting"]].sum(axis=1)
+    wide["came_back"] = wide["returning"] + wide["resurrecting"]
+    wide["back_share"] = wide.came_back / wide.buying.where(wide.buying > 0)
+    this, prev, base = wide.iloc[-1], wide.iloc[-2], wide.iloc[:-1].tail(4)
+    avg4 = base.came_back.sum() / base.buying.sum() if base.buying.sum() else np.nan
+    sure = _sure(_pvalue(this.came_back, this.buying, prev.came_back, prev.buying))
+    back = (
+        f"{display.percent(this.back_share)} of this week's {this.buying:,.0f} buying customers "
+        f"had bought before ({this.came_back:,.0f} returning or back after a break) against "
+        f"{display.percent(prev.back_share)} the week before "
+        f"({display.points(this.back_share - prev.back_share)}; {sure}) and "
+        f"{display.percent(avg4)} on average over the 4 weeks before."
+    )
+    lapsed = (
+        f"{this.dormant:,.0f} customers who bought the week before did not buy this week, "
+        f"against {prev.dormant:,.0f} a week earlier ({_change_note(this.dormant, prev.dormant)})"
+        f" and {_count(base.dormant.mean())} a week on average over the 4 weeks before."
+    )
+    return [back, lapsed]
+
+
+def _lifecycle_weeks(lifecycle: pd.DataFrame, week: str) -> pd.DataFrame:
+    """Users per status (columns) for up to the 6 weeks ending with ``week`` (rows)."""
+    start, _ = iso_week_bounds(week)
+    lc = lifecycle.assign(period=pd.to_datetime(lifecycle["period"], utc=True))
+    lc = lc[(lc.period <= start) & (lc.period > start - pd.Timedelta(weeks=6))]
+    wide = lc.pivot_table(index="period", columns="status", values="users", aggfunc="sum")
+    wide = wide.reindex(columns=["new", "returning", "resurrecting", "dormant"])
+    return wide.sort_index()
+
+
+def _sure(p: float) -> str:
+    if math.isnan(p):
+        return "no comparison"
+    if p < 0.05:
+        return f"a real change, p {_p(p)}"
+    return f"within normal week-to-week variation, p {_p(p)}"
+
+
+def retention_week(events: EventLog | pd.DataFrame, week: str, lifecycle: pd.DataFrame) -> Markdown:
+    """The opening of the retention page: buyers this week (:func:`week_story`) and the
+    lifecycle sentences of :func:`lifecycle_story`, under :func:`week_heading`."""
+    numbers = weekly_numbers(events, week, weeks=5)
+    sentences = week_story(events, week, metrics=["buyers"], numbers=numbers)
+    sentences += lifecycle_story(lifecycle, week)
     return as_markdown(sentences, title=week_heading(numbers))

@@ -94,8 +94,8 @@ def test_conditional_step_lift_without_change_per_assigned_user():
     )
     said = findings(r)
     assert said[0].startswith("Headline: no detectable change in buyers per assigned user")
-    assert any(s.startswith("Conditional on reaching begin_checkout") for s in said)
-    assert any("10.0% of B's assigned users reached begin_checkout" in s for s in said)
+    assert any(s.startswith("Conditional on reaching checkout started") for s in said)
+    assert any("10.0% of B's assigned users reached checkout started" in s for s in said)
 
 
 def test_revenue_per_user_welch_matches_scipy():

@@ -184,3 +184,79 @@ def test_kpi_table_formats_by_unit():
     html = tables.kpi_table(kpis, caption="Headline numbers").to_html()
     for text in ["1,828", "3.67%", "-0.01 pts", "9,876.50", "+28", "–"]:
         assert f">{text}<" in html, text
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("begin_checkout", "checkout started"),
+        ("add_to_cart", "added to cart"),
+        ("purchase", "purchase"),
+        ("event: add_to_cart", "added to cart"),
+        ("page: size_guide", "size guide page"),
+        ("page:returns_policy", "returns policy page"),
+        ("landing page: home", "landed on the home page"),
+        ("custom_step_name", "custom step name"),
+        ("Consideration", "Consideration"),
+        ("page: reviews + page: size_guide", "reviews page + size guide page"),
+        ("page: reviews → event: begin_checkout", "reviews page → checkout started"),
+        (None, display.MISSING),
+    ],
+)
+def test_step_label_plain_words(name, shown):
+    assert display.step_label(name) == shown
+
+
+def test_findings_name_steps_in_plain_words():
+    from journeylib import findings_funnel
+
+    # 100 sessions start, 40 add to cart, 10 start a checkout: the biggest drop (by rate) is
+    # the last step (30 of 40 lost, 75 %, against 60 of 100 before it), 10 % reach the end
+    f = pd.DataFrame(
+        {
+            "step_index": [1, 2, 3],
+            "step": ["session_start", "add_to_cart", "begin_checkout"],
+            "count": [100, 40, 10],
+            "drop_off": [0, 60, 30],
+            "step_conversion": [np.nan, 0.4, 0.25],
+            "conversion": [1.0, 0.4, 0.1],
+        }
+    )
+    sentences = findings_funnel.funnel_findings(
+        f, f.assign(device="all"), "device", None, _no_recovery(), None
+    )
+    sentence = sentences[0]
+    assert sentence == (
+        "The biggest drop is from added to cart to checkout started: 30 of 40 (75.0%) go no "
+        "further; 10.0% of those entering reach checkout started."
+    )
+    assert "_" not in " ".join(sentences)
+
+
+def _no_recovery():
+    from journeylib.abandonment import Recovery
+
+    return Recovery(
+        by_contact=pd.DataFrame({"contacted": [False], "recovery_rate": [np.nan]}),
+        by_channel=pd.DataFrame(columns=["channel", "share"]),
+        days=7,
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "change", "shown"),
+    [
+        (0.3716, "share", False, "37.2%"),
+        (0.1949, "share", True, "+19.5 pts"),
+        (-0.0052, "share", True, "-0.52 pts"),
+        (5.1622, "count", False, "5.16"),
+        (0.3847, "count", True, "+0.385"),
+        (1.744, "days", False, "1.7 days"),
+        (-0.9989, "days", True, "-1.0 days"),
+        (125.3987, "currency", False, "125.40"),
+        (58.7599, "currency", True, "+58.76"),
+        (np.nan, "share", True, display.MISSING),
+    ],
+)
+def test_by_unit(value, unit, change, shown):
+    assert display.by_unit(value, unit, change=change) == shown

@@ -127,7 +127,7 @@ def test_funnel_findings_on_an_empty_funnel_one_segment_and_no_contacts():
         empty, one, "first_channel", None, recovery([(False, 0.25)]), None
     )
     assert out == [
-        "No one reached the first step (session_start) in the period.",
+        "No one reached the first step (visit started) in the period.",
         "No comparison by first_channel: the period has one first_channel with entrants (email).",
         "Abandoned carts were bought within 7 days 25.0% of the time; none was followed by a "
         "contact to compare with.",

@@ -17,6 +17,7 @@ from journeylib.report_kpis import KPIS, kpi_history, week_kpis
 # W23: a2 (bought 50, no cart event), b1 (cart, no order), c1 (view): 3 sessions,
 #      conversion 1/3, abandonment 1/1, average order 50.
 # Repeat rate: before W23 a has one order (0 of 1 buyer); by its end two (1 of 1).
+# Bounce rate: W22 none of 2 sessions has a single event; W23 c1 (one page view) of 3.
 TINY = [
     ("a", "page_view", "2024-05-28 10:00", None),
     ("a", "add_to_cart", "2024-05-28 10:01", None),
@@ -44,6 +45,7 @@ def test_week_kpis_by_hand(tiny):
     got = {k: (v["value"], v["previous"]) for k, v in kpis.items() if k != "mean CLV"}
     assert got == {
         "sessions": (3, 2),
+        "bounce rate": (pytest.approx(1 / 3), 0.0),
         "conversion rate": (pytest.approx(1 / 3), 0.5),
         "cart abandonment": (1.0, 0.5),
         "average order value": (50.0, 100.0),

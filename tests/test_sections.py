@@ -24,6 +24,16 @@ def test_a_section_shows_its_line_once_then_nothing(monkeypatch):
     ]
 
 
+def test_a_section_told_in_the_findings_shows_nothing_later(monkeypatch):
+    shown = []
+    monkeypatch.setattr("journeylib.sections._display_line", shown.append)
+    s = Sections()
+    s.missing("money", "Customer value in money not shown: no revenue.")
+    assert s.tell("channels") is None and s.shows("channels")
+    assert s.tell("money") == "Customer value in money not shown: no revenue."
+    assert not s.shows("money") and shown == []
+
+
 def test_attempt_keeps_a_result_or_the_reason_it_cannot_be_computed():
     s = Sections()
     assert s.attempt("a", "Two", lambda x: x + 1, 1) == 2
@@ -64,7 +74,7 @@ def test_the_overview_of_a_log_without_channel_or_device(bare):
     assert "neither a channel nor a device column" in summary.sections.note("mix")
 
 
-def test_clv_without_money_keeps_the_purchase_models_and_says_so_in_one_line(bare):
+def test_clv_without_money_keeps_the_purchase_models_and_says_so_in_one_line(bare, monkeypatch):
     report = clv_report.analyze(bare, models=("bgnbd",))
     assert report.spend is None
     assert list(report.clv.columns) == ["expected_orders", "p_alive"]
@@ -74,5 +84,9 @@ def test_clv_without_money_keeps_the_purchase_models_and_says_so_in_one_line(bar
     assert "no revenue column" in note and "P(alive)" in note
     lines = clv_report.findings(report)
     assert lines[-1] == note and "expected to place" in lines[1]
+    # told in the findings, the line is not shown again where the money sections would be
+    shown = []
+    monkeypatch.setattr("journeylib.sections._display_line", shown.append)
+    assert not report.sections.shows("money") and shown == []
     # the purchase model is the same as on the log with money: it never reads revenue
     assert report.purchases.params_["r"] > 0

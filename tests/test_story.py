@@ -91,3 +91,53 @@ def test_week_story_sentences():
         "This week, 2024-W11 (a partial week (data on 3 of 7 days)), against 2024-W10 "
         "(a partial week (data on 1 of 7 days)) and the 4 weeks before"
     )
+
+
+def _buyers_log() -> pd.DataFrame:
+    """Purchases by week: W08 c; W09 a, f; W10 a, b, c, d; W11 a, b, e (Mondays, UTC)."""
+    weeks = {"2024-W08": "c", "2024-W09": "af", "2024-W10": "abcd", "2024-W11": "abe"}
+    rows = [
+        (user, pd.Timestamp.fromisocalendar(2024, int(w[-2:]), 1).tz_localize("UTC"), 10.0)
+        for w, users in weeks.items()
+        for user in users
+    ]
+    frame = pd.DataFrame(rows, columns=["user_id", "event_time", "revenue"])
+    return frame.assign(event="purchase")
+
+
+def test_lifecycle_story_by_hand():
+    cycle = jl.lifecycle(jl.read_events(_buyers_log()), period="week", event="purchase")
+    back, lapsed = story.lifecycle_story(cycle, "2024-W11")
+    # W11: a, b returning, e new: 2 of 3 had bought before; W10: a returning, c back after a
+    # break (bought W08), b, d new: 2 of 4; W08-W10 together: 2 of 1 + 2 + 4 = 7 (28.6 %)
+    _, p = proportions_ztest([2, 2], [3, 4])
+    assert back == (
+        "66.7% of this week's 3 buying customers had bought before (2 returning or back after "
+        "a break) against 50.0% the week before (+16.7 pts; within normal week-to-week "
+        f"variation, p = {p:.3f}) and 28.6% on average over the 4 weeks before."
+    )
+    # lapsed in W11: c, d (bought W10, not W11); in W10: f; W09: c, W08: none (mean 2/3)
+    assert lapsed == (
+        "2 customers who bought the week before did not buy this week, against 1 a week "
+        "earlier (+100.0%, a large change) and 0.7 a week on average over the 4 weeks before."
+    )
+
+
+def test_lifecycle_story_needs_the_week_before():
+    cycle = jl.lifecycle(jl.read_events(_buyers_log()), period="week", event="purchase")
+    assert story.lifecycle_story(cycle, "2024-W08") == []
+
+
+def test_retention_week_opens_with_buyers_then_lifecycle():
+    log = jl.read_events(_buyers_log())
+    cycle = jl.lifecycle(log, period="week", event="purchase")
+    text = story.retention_week(log, "2024-W11", cycle).data
+    assert text.index("This week, 2024-W11") < text.index("Buyers") < text.index("66.7%")
+
+
+def test_this_week_leaves_money_out_without_revenue():
+    frame = _buyers_log().drop(columns="revenue")
+    text = story.this_week(jl.read_events(frame), "2024-W11", metrics=["buyers", "revenue"]).data
+    assert "Buyers: 3 against 4" in text and "Revenue" not in text and "0.00" not in text
+    with_money = story.this_week(jl.read_events(_buyers_log()), "2024-W11", metrics=["revenue"])
+    assert "Revenue was 30.00 against 40.00" in with_money.data  # 3 and 4 orders of 10

@@ -1,0 +1,72 @@
+"""The best-vs-rest profile as a page table: each row in its unit, plain headers, no unit column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from journeylib import findings_best
+
+COLUMNS = ["group", "question", "metric", "unit", "best", "rest", "difference", "ratio",
+           "ci_low", "ci_high", "p_value", "test", "n_best", "n_rest", "note"]  # fmt: skip
+
+
+def _profile() -> pd.DataFrame:
+    q1, q5 = "Which channels do they come from?", "How often do they buy?"
+    rows = [
+        # 28 of 148 best customers (18.9 %) against 83 of 1,330 others (6.24 %): +12.7 points
+        (1, q1, "first channel: organic_search", "share", 28 / 148, 83 / 1330, 28 / 148 - 83 / 1330,
+         np.nan, 0.0700, 0.1984, 2.8e-8, "z", 148, 1330, ""),
+        (1, q1, "first touchpoint: page: size_guide", "share", 0.5, 0.5, 0.0, 1.0, -0.05, 0.05,
+         1.0, "z", 148, 1330, ""),
+        (5, q5, "days between orders (repeat customers)", "days", 42.0, 49.32, -7.32, np.nan,
+         -21.13, -0.999, 0.0531, "bootstrap", 124, 341, ""),
+        (5, q5, "CLV", "currency", 497.04, 81.93, 415.11, np.nan, 368.32, 461.9, 5e-38, "t",
+         148, 1330, "net revenue so far"),
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def test_shares_as_percents_with_plain_headers():
+    shown = findings_best.profile_rows(_profile(), 1)
+    assert list(shown.columns) == [
+        "Measure",
+        "Best customers",
+        "Other customers",
+        "Difference",
+        "95% interval of the difference",
+        "p-value",
+    ]
+    assert shown.iloc[0].tolist() == [
+        "First channel: organic search",
+        "18.9%",
+        "6.24%",
+        "+12.7 pts",
+        "+7.0 pts to +19.8 pts",
+        "< 0.001",
+    ]
+    assert shown.Measure[1] == "First touchpoint: size guide page"
+
+
+def test_rows_in_their_own_units_with_counts_and_notes_when_they_differ():
+    shown = findings_best.profile_rows(_profile(), 5)
+    assert shown.iloc[0, :6].tolist() == [
+        "Days between orders (repeat customers)",
+        "42.0 days",
+        "49.3 days",
+        "-7.3 days",
+        "-21.1 days to -1.0 days",
+        "0.053",
+    ]
+    assert shown.iloc[1, 1:4].tolist() == ["497.04", "81.93", "+415.11"]
+    assert shown["Customers compared"].tolist() == [
+        "124 best, 341 others",
+        "148 best, 1,330 others",
+    ]
+    assert shown["Note"].tolist() == ["", "net revenue so far"]
+
+
+def test_page_table_caption_names_the_question_and_the_customers():
+    html = findings_best.profile_table(_profile(), 1).to_html()
+    assert "Which channels do they come from? (148 best customers, 1,330 others)" in html
+    assert ">unit<" not in html.lower() and "0.189" not in html
