@@ -65,14 +65,14 @@ lab: $(REPORT_STAMP) $(DATA) ## Open JupyterLab on notebooks/ (git commits them 
 		--ContentsManager.pre_save_hook=journeylib.nbclean.pre_save
 
 bench: $(STAMP) $(DATA) ## Time engine, funnel, transitions, CLV, then the report suite (default data, 10M events)
-	$(BIN)/python -m journeylib.bench
-	$(BIN)/python -m journeylib.bench_funnel
-	$(BIN)/python -m journeylib.bench_journey
-	$(BIN)/python -m journeylib.bench_clv
-	$(BIN)/python -m journeylib.bench_report
+	$(BIN)/python -m benchmarks.engine
+	$(BIN)/python -m benchmarks.funnel
+	$(BIN)/python -m benchmarks.journey
+	$(BIN)/python -m benchmarks.clv
+	$(BIN)/python -m benchmarks.report
 
-bench-report: $(STAMP) $(DATA) ## Time only the report suite (python -m journeylib.bench_report)
-	$(BIN)/python -m journeylib.bench_report
+bench-report: $(STAMP) $(DATA) ## Time only the report suite (python -m benchmarks.report)
+	$(BIN)/python -m benchmarks.report
 
 # The path-analytics tool the journey map is compared with, each version in a virtual environment of its
 # own (3.3.0 needs pandas 1.5, numpy 1.26 and pyarrow 15); not a dependency of journeylib.
@@ -85,10 +85,10 @@ TOOL_VENVS := .venv-rete3 .venv-rete5
 	.venv-rete5/bin/pip install $(PIP_FLAGS) -q 'retentioneering==5.2.4'
 
 bench-tool: $(STAMP) $(addsuffix /bin/python,$(TOOL_VENVS)) ## Transitions beside retentioneering 3.3.0 and 5.2.4 on the same logs
-	$(BIN)/python -m journeylib.bench_journey $(foreach v,$(TOOL_VENVS),--tool-python $(v)/bin/python)
+	$(BIN)/python -m benchmarks.journey $(foreach v,$(TOOL_VENVS),--tool-python $(v)/bin/python)
 
 bench-scale: $(STAMP) ## 100M events out of core on DuckDB vs hand SQL (EVENTS=1e7 for a smaller run)
-	$(BIN)/python -m journeylib.bench_scale $(if $(EVENTS),--events $(EVENTS),)
+	$(BIN)/python -m benchmarks.scale $(if $(EVENTS),--events $(EVENTS),)
 
 bench-coverage: $(STAMP) ## Coverage of the CLV intervals on 200 synthetic shops (SHOPS=20 for a quick run, JOBS=2)
 	nice $(BIN)/python benchmarks/clv_coverage.py $(if $(SHOPS),--shops $(SHOPS),) \

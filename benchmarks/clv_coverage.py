@@ -4,10 +4,10 @@ Generates ``--shops`` synthetic shops (``journeylib.synth.generate_shop``, seeds
 ``--seed`` + 1, ...) with the default planted BG/NBD (r 0.25, alpha 6, a 0.8, b 2.5, weeks) and
 Gamma-Gamma (p 6, q 4, v 40) parameters. For each shop: the RFM summary of its purchases as
 notebook 04 builds it (weeks measured to the hour), BG/NBD and Gamma-Gamma fits, and the
-likelihood intervals of :func:`journeylib.clv_intervals.clv_intervals`. The truth of a
+likelihood intervals of :func:`journeylib.clv.intervals.clv_intervals`. The truth of a
 parameter is its planted value; the truth of the mean CLV per buyer, the mean P(alive) and the
 mean expected orders is what the planted parameters give on that shop's own buyers (the
-same :func:`journeylib.clv_value.clv_table`, with the true parameters instead of the fitted
+same :func:`journeylib.clv.value.clv_table`, with the true parameters instead of the fitted
 ones). Revenue is gross (refunds not netted: netting changes the order values the spend model
 sees, so it would no longer estimate the planted p, q, v).
 
@@ -38,10 +38,10 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from journeylib import clv
-from journeylib.clv_intervals import clv_intervals, with_parameters
-from journeylib.clv_value import clv_table
-from journeylib.synth import generate_shop
+from journeylib.clv import models as clv
+from journeylib.clv.intervals import clv_intervals, with_parameters
+from journeylib.clv.value import clv_table
+from journeylib.synth.shop import generate_shop
 
 #: Notebook 04's time unit: weeks measured to the hour.
 FREQ, PER_WEEK = "h", 168.0

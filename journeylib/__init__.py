@@ -1,58 +1,65 @@
 """journeylib: how customers travel from first contact to loyal advocate.
 
-Three layers, one module per idea:
+One folder per layer, and one per part of the journey (each feeds one notebook):
 
-engine
-    :mod:`~journeylib.schema` (canonical columns), :mod:`~journeylib.io` (``read_events``,
-    ``read_ga4``, ``read_orders``), :mod:`~journeylib.sources` (file formats),
-    :mod:`~journeylib.mapping`, :mod:`~journeylib.coerce`, :mod:`~journeylib.cleaning`
-    (validation, the cleaning report, ``DataError``), :mod:`~journeylib.backend`
-    (``connect``: the one place an engine is chosen), :mod:`~journeylib.eventlog`
-    (``EventLog``), :mod:`~journeylib.sessions` (``sessionize``, ``sessions``),
-    :mod:`~journeylib.stages` (the five stages), :mod:`~journeylib.periods` (ISO weeks).
-analyses
-    funnels, journeys, best customers, CLV (each in its own module).
-presentation
-    plots, widgets, findings and the report runner.
+``engine``
+    The event log: reading any shop's export (``engine.read``: events, orders, GA4, column
+    mappings, types, cleaning), the backend (``connect``), ``EventLog``, sessions, stages,
+    periods, privacy.
+``overview``, ``journey``, ``funnels``, ``best``, ``clv``, ``retention``
+    The analyses of notebooks 00 to 05, each with its plots and findings. They import the
+    engine and ``show``, never each other.
+``show``
+    What no analysis owns: number formats, tables, sentences, figures, widgets, alt text.
+``report``
+    The weekly run: every notebook for an ISO week to HTML, the index and its KPIs.
+``synth``
+    The synthetic shop with planted truths: journeylib's default data.
 
-:mod:`~journeylib.synth` generates the planted-truth synthetic shop used as default data.
+The public API is the names below (``journeylib.read_events``, ``journeylib.funnel``, ...);
+the flat layout's module paths (``journeylib.io``, ``journeylib.funnel_match``, ...) still
+import, as the modules that hold them now.
 """
 
-from .abandonment import cart_abandonment, cart_recovery, drop_off_next, returns
-from .abreadout import ab_readout
-from .abtest import ab_test
-from .acquisition import first_touch, first_touch_tests, select_users
-from .attribution import channel_attribution, removal_effects
-from .backend import connect
-from .best import best_customers, channel_quality, customer_facts, profile, who_they_are
-from .bounce import bounce_rate
-from .cleaning import DataError, NotComputable
-from .clv import customer_value, rfm_summary
-from .correlation import funnel_correlation
-from .crosssell import bought_together, communication_preference, first_purchases
-from .eventlog import EventLog
-from .funnel_trends import funnel_trend
-from .funnels import funnel, funnel_times
-from .io import as_eventlog, read_events
-from .journey import (
+import sys
+
+from . import _old_paths
+from .best.crosssell import bought_together, communication_preference, first_purchases
+from .best.customers import best_customers, channel_quality, customer_facts, profile, who_they_are
+from .best.on_the_path import on_the_path
+from .best.patterns import early_patterns
+from .clv.models import rfm_summary
+from .clv.value import customer_value
+from .engine.backend import connect
+from .engine.bounce import bounce_rate
+from .engine.cleaning import DataError, NotComputable
+from .engine.eventlog import EventLog
+from .engine.privacy import pseudonymous
+from .engine.read.events import as_eventlog, read_events
+from .engine.read.orders import read_ga4, read_orders
+from .engine.sessions import sessionize, sessions
+from .engine.stages import STAGES, map_stages, stage_reach, user_stages
+from .funnels.abandonment import cart_abandonment, cart_recovery, drop_off_next, returns
+from .funnels.abreadout import ab_readout
+from .funnels.abtest import ab_test
+from .funnels.conversion import funnel, funnel_times
+from .funnels.correlation import funnel_correlation
+from .funnels.paths import paths
+from .funnels.steps import Step
+from .funnels.trends import funnel_trend
+from .journey.acquisition import first_touch, first_touch_tests, select_users
+from .journey.attribution import channel_attribution, removal_effects
+from .journey.journey_map import (
     purchase_paths,
     stage_view,
     step_matrix,
     time_to_first_purchase,
     transitions,
 )
-from .lifecycle import lifecycle
-from .onpath import on_the_path
-from .order_gaps import time_between_orders
-from .orders import read_ga4, read_orders
-from .path_analysis import paths
-from .patterns import early_patterns
-from .privacy import pseudonymous
-from .report_kpis import week_kpis
-from .retention import retention, retention_curve
-from .sessions import sessionize, sessions
-from .stages import STAGES, map_stages, stage_reach, user_stages
-from .steps import Step
+from .report.kpis import week_kpis
+from .retention.cohort_retention import retention, retention_curve
+from .retention.lifecycle import lifecycle
+from .retention.order_gaps import time_between_orders
 
 __all__ = [
     "STAGES",
@@ -117,3 +124,10 @@ __all__ = [
     "time_between_orders",
 ]
 __version__ = "0.1.0"
+
+_old_paths.install(sys.modules[__name__])
+
+
+def __getattr__(name: str) -> object:
+    """The flat layout's module names (``journeylib.io``, ...) still resolve as attributes."""
+    return _old_paths.old_module(name)

@@ -20,9 +20,9 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
-from journeylib import report
-from journeylib.backend import BACKENDS
-from journeylib.logspec import FORMATS, load_spec
+from .engine.backend import BACKENDS
+from .engine.read.spec import FORMATS, load_spec
+from .report import runner as report
 
 __all__ = ["build_parser", "main"]
 

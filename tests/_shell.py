@@ -12,11 +12,11 @@ import pytest
 
 @contextmanager
 def notes_shell(backend: str) -> Iterator[Any]:
-    """A fresh shell with :func:`journeylib.notebook.show_unsupported_as_notes` installed."""
+    """A fresh shell with :func:`journeylib.report.notebook.show_unsupported_as_notes` installed."""
     pytest.importorskip("IPython")
     from IPython.core.interactiveshell import InteractiveShell
 
-    from journeylib.notebook import show_unsupported_as_notes
+    from journeylib.report.notebook import show_unsupported_as_notes
 
     shell = InteractiveShell.instance()
     assert show_unsupported_as_notes(shell, backend=backend)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from journeylib.synth import generate_shop
+from journeylib.synth.shop import generate_shop
 
 SMALL_SHOP = {"n_customers": 4_000, "seed": 7}
 
@@ -109,7 +109,7 @@ def report_run(shop_dir: Path, tmp_path_factory: pytest.TempPathFactory):
 
     The last complete week of the small shop; returns the :class:`ReportResult`.
     """
-    from journeylib import report
+    from journeylib.report import runner as report
 
     root = tmp_path_factory.mktemp("report_run")
     data = poisoned_shop(shop_dir, root / "shop") / "events.parquet"
@@ -131,7 +131,7 @@ def spark_backend():
     pytest.importorskip("pyspark", reason="pyspark not installed: pip install 'journeylib[spark]'")
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
         pytest.skip("Spark needs Java (17): none on PATH and JAVA_HOME unset")
-    from journeylib.backend import connect
+    from journeylib.engine.backend import connect
 
     con = connect(
         "spark",
@@ -154,7 +154,7 @@ def spark_backend():
 @pytest.fixture(scope="session")
 def lifetimes():
     """The lifetimes package, imported through journeylib's guard."""
-    from journeylib import _lifetimes
+    from journeylib.clv import _lifetimes
 
     return _lifetimes.import_lifetimes()
 
@@ -162,7 +162,7 @@ def lifetimes():
 @pytest.fixture(scope="session")
 def transactions() -> pd.DataFrame:
     """CDNOW transactions as shipped with lifetimes."""
-    from journeylib import _lifetimes
+    from journeylib.clv import _lifetimes
 
     return _lifetimes.load_cdnow_transactions()
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import abandonment as ab
+from journeylib.funnels import abandonment as ab
 
 T0 = pd.Timestamp("2024-03-01 10:00", tz="UTC")
 

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 import journeylib as jl
-from journeylib.abreadout import ab_readout, findings
+from journeylib.funnels.abreadout import ab_readout, findings
 
 T0 = pd.Timestamp("2024-03-01 10:00", tz="UTC")
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib.abtest import ab_test, compare_proportions, findings
+from journeylib.funnels.abtest import ab_test, compare_proportions, findings
 
 
 def test_physicians_health_study_textbook_example():

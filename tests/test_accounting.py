@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import journeylib as jl
-from journeylib.accounting import REMOVING, Tally, tally, unaccounted
-from journeylib.schema import PLACEHOLDERS
+from journeylib.engine.read.accounting import REMOVING, Tally, tally, unaccounted
+from journeylib.engine.schema import PLACEHOLDERS
 
 COLUMNS = ["user_id", "event", "event_time", "order_id", "revenue"]
 BASE = pd.Timestamp("2024-03-04 10:00", tz="UTC")

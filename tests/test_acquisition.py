@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import acquisition
+from journeylib.journey import acquisition
 
 T0 = pd.Timestamp("2024-05-01", tz="UTC")
 

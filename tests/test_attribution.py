@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeylib import attribution
+from journeylib.journey import attribution
 
 
 def test_removal_effects_hand_solved_chain():

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib.backend import UnsupportedOnBackend, backend_name, resolve_backend
+from journeylib.engine.backend import UnsupportedOnBackend, backend_name, resolve_backend
 
 HAS_PYSPARK = importlib.util.find_spec("pyspark") is not None
 

@@ -1,7 +1,7 @@
 """The transitions bench's comparison with the path-analytics tool (``--tool-python``).
 
 The tool itself lives in a virtual environment of its own; here a stand-in script plays it,
-printing what :mod:`journeylib._bench_tool` prints, so that the check and the ratios are
+printing what :mod:`benchmarks.tool` prints, so that the check and the ratios are
 tested without it.
 """
 
@@ -14,7 +14,7 @@ import textwrap
 import pandas as pd
 import pytest
 
-from journeylib import bench_journey
+from benchmarks import journey as bench_journey
 
 OURS = pd.DataFrame(
     {

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import _best_stats as st
-from journeylib.synth import generate_shop
+from journeylib.best import _stats as st
+from journeylib.synth.shop import generate_shop
 
 
 def ev(rows):
@@ -264,7 +264,7 @@ def test_ties_within_twice_the_share_are_kept_and_not_noted():
 
 
 def test_the_findings_say_when_ties_were_broken():
-    from journeylib import findings_best
+    from journeylib.best import findings as findings_best
 
     log = one_order_shop()
     best = jl.best_customers(log, by="orders", top=0.1)

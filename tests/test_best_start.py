@@ -8,8 +8,11 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import appendix, best_start
-from journeylib.clv import ClvFitWarning
+from journeylib.best import start as best_start
+from journeylib.clv import value as clv_value
+from journeylib.clv.models import ClvFitWarning
+from journeylib.clv.value import predicted_clv
+from journeylib.show import appendix
 
 DAY = pd.Timedelta(days=1)
 T0 = pd.Timestamp("2024-01-01 10:00", tz="UTC")
@@ -41,20 +44,30 @@ def test_without_revenue_revenue_and_clv_fall_back_to_orders():
 
 
 def test_choose_ranks_by_orders_and_says_why_when_no_clv():
-    start = best_start.choose(jl.read_events(_log(revenue=False)), by="revenue", top=1 / 3)
+    start = best_start.choose(
+        jl.read_events(_log(revenue=False)),
+        by="revenue",
+        top=1 / 3,
+        predicted=predicted_clv(jl.read_events(_log(revenue=False))),
+    )
     assert start.by == "orders" and start.clv is None
     assert start.best.user_id.tolist() == ["a"]  # 3 orders against 2 and 1
     # one sentence: the missing revenue column explains the missing CLV too
     assert start.notes == (
         "The log has no revenue column: best customers are ranked by orders, not revenue.",
     )
-    by_tenure = best_start.choose(jl.read_events(_log(revenue=False)), by="tenure", top=1 / 3)
+    by_tenure = best_start.choose(
+        jl.read_events(_log(revenue=False)),
+        by="tenure",
+        top=1 / 3,
+        predicted=predicted_clv(jl.read_events(_log(revenue=False))),
+    )
     assert by_tenure.notes == ("No predicted CLV: the log has no revenue column.",)
 
 
 def test_models_that_cannot_fit_give_a_plain_sentence_and_the_reason_for_analysts():
     # three buyers are too few for BG/NBD: the optimiser gives up (a NotComputable)
-    value, why, lines = best_start.predicted_clv(jl.read_events(_log(revenue=True)))
+    value, why, lines = predicted_clv(jl.read_events(_log(revenue=True)))
     assert value is None
     assert why == (
         "No predicted CLV: the CLV models cannot be fitted on this log's buyers (the appendix "
@@ -64,7 +77,12 @@ def test_models_that_cannot_fit_give_a_plain_sentence_and_the_reason_for_analyst
 
 
 def test_with_revenue_best_by_revenue():
-    start = best_start.choose(jl.read_events(_log(revenue=True)), by="revenue", top=1 / 3)
+    start = best_start.choose(
+        jl.read_events(_log(revenue=True)),
+        by="revenue",
+        top=1 / 3,
+        predicted=predicted_clv(jl.read_events(_log(revenue=True))),
+    )
     # net revenue: a 60, b 180, c 500
     assert start.by == "revenue" and start.best.user_id.tolist() == ["c"]
 
@@ -74,10 +92,10 @@ def test_fit_warnings_become_lines_not_stderr(monkeypatch, capfd):
         warnings.warn("bgnbd: parameters at a bound", ClvFitWarning, stacklevel=1)
         return pd.DataFrame({"user_id": ["a"], "clv": [1.0]})
 
-    monkeypatch.setattr(best_start, "customer_value", warns)
+    monkeypatch.setattr(clv_value, "customer_value", warns)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ClvFitWarning)  # none may escape
-        value, why, lines = best_start.predicted_clv(jl.read_events(_log(revenue=True)))
+        value, why, lines = predicted_clv(jl.read_events(_log(revenue=True)))
     assert why is None and value.user_id.tolist() == ["a"]
     assert lines == ("bgnbd: parameters at a bound",)
     assert "ClvFitWarning" not in capfd.readouterr().err
@@ -90,7 +108,7 @@ def test_fit_warnings_become_lines_not_stderr(monkeypatch, capfd):
 
 @pytest.mark.parametrize("by", ["revenue", "clv"])
 def test_findings_say_what_was_decided(by):
-    from journeylib import findings_best
+    from journeylib.best import findings as findings_best
 
     who = pd.DataFrame(
         {

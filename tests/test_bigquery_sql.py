@@ -14,13 +14,14 @@ import pytest
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 import journeylib as jl
-from journeylib import clv_value, overview
-from journeylib.abandonment import time_before_leaving
-from journeylib.acquisition import user_table
-from journeylib.backend import use_bigquery_rules
-from journeylib.patterns import horizon_events
-from journeylib.stages import unknown_events
-from journeylib.step_names import event_names
+from journeylib.best.patterns import horizon_events
+from journeylib.clv import value as clv_value
+from journeylib.engine.backend import use_bigquery_rules
+from journeylib.engine.stages import unknown_events
+from journeylib.funnels.abandonment import time_before_leaving
+from journeylib.funnels.step_names import event_names
+from journeylib.journey.acquisition import user_table
+from journeylib.overview import summary as overview
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import _report_trend, glossary, report_kpis, story
-from journeylib.periods import filter_period, iso_week_bounds
+from journeylib.engine.periods import filter_period, iso_week_bounds
+from journeylib.report import kpis as report_kpis
+from journeylib.report import trend as _report_trend
+from journeylib.show import glossary, story
 
 # 2024-W23 is Monday 3 June to Sunday 9 June; W22 the week before. Sessions by hand, the tag's
 # own events (session_start, first_visit, user_engagement) left out of the count:

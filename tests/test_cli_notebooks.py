@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from journeylib import cli, report
+from journeylib import cli
+from journeylib.report import runner as report
 
 REPO_NOTEBOOKS = sorted(p.name for p in (Path(__file__).parents[1] / "notebooks").glob("[0-9]*"))
 

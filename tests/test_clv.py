@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeylib import _lifetimes, clv
+from journeylib import clv
+from journeylib.clv import _lifetimes
+from journeylib.clv import models as clv_models
 
 CDNOW = {"customer": "customer_id", "time": "date"}
 
@@ -228,7 +230,7 @@ def test_a_parameter_at_the_edge_of_the_parameter_space_is_reported():
     data = _lifetimes.load_cdnow_summary()
     model = clv.fit_weighted(data, model="bgnbd")
     model.params_["a"] = 1e-7  # as a fit that drove the dropout towards 0 would leave it
-    diagnostics = clv._diagnose(model, "bgnbd", data, 0.0)
+    diagnostics = clv_models._diagnose(model, "bgnbd", data, 0.0)
     assert diagnostics["at_bound"] == ["a"]
     assert "edge" in diagnostics["warnings"][0]
 

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeylib import _lifetimes, clv
+from journeylib import clv
+from journeylib.clv import _lifetimes
 
 
 def weekly_summary(seed: int, *, customers: int = 2742, catalog: int = 100) -> pd.DataFrame:

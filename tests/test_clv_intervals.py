@@ -11,10 +11,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from journeylib import _lifetimes, clv
-from journeylib import clv_intervals as ci
-from journeylib.clv_value import clv_table
-from journeylib.synth import generate_shop
+from journeylib import clv
+from journeylib.clv import _lifetimes
+from journeylib.clv import intervals as ci
+from journeylib.clv.value import clv_table
+from journeylib.synth.shop import generate_shop
 
 
 def test_exponential_rate_interval_by_hand():

@@ -1,11 +1,12 @@
-"""journeylib.clv_validation: holdout errors by hand, tracking against the summary, CDNOW."""
+"""journeylib.clv.validation: holdout errors by hand, tracking against the summary, CDNOW."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from journeylib import _lifetimes, clv
-from journeylib import clv_validation as cv
+from journeylib import clv
+from journeylib.clv import _lifetimes
+from journeylib.clv import validation as cv
 
 
 @pytest.fixture(scope="module")

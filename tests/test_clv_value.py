@@ -1,4 +1,4 @@
-"""journeylib.clv_value: CLV against lifetimes, by hand, and the planted shop recovered."""
+"""journeylib.clv.value: CLV against lifetimes, by hand, and the planted shop recovered."""
 
 import json
 
@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import _lifetimes, clv
-from journeylib import clv_value as cval
-from journeylib.synth import generate_shop
+from journeylib import clv
+from journeylib.clv import _lifetimes
+from journeylib.clv import value as cval
+from journeylib.synth.shop import generate_shop
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from scipy.stats import fisher_exact
 
 import journeylib as jl
-from journeylib.cleaning import NotComputable
-from journeylib.synth import generate_shop
+from journeylib.engine.cleaning import NotComputable
+from journeylib.synth.shop import generate_shop
 
 T0 = pd.Timestamp("2024-03-01 10:00", tz="UTC")
 COLUMNS = ["user_id", "event", "event_time", "device", "page_type"]
@@ -253,7 +253,7 @@ def default_shop(tmp_path_factory) -> Path:
 
 
 def test_the_planted_tablet_effect_is_on_the_dropping_side(default_shop):
-    from journeylib.findings_why import correlation_sentences
+    from journeylib.funnels.findings_why import correlation_sentences
 
     steps = ["view_item", "add_to_cart", "purchase"]
     ev = jl.read_events(default_shop / "events.parquet")

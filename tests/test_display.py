@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeylib import display, tables
+from journeylib.show import display, tables
 
 SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
 
@@ -208,7 +208,7 @@ def test_step_label_plain_words(name, shown):
 
 
 def test_findings_name_steps_in_plain_words():
-    from journeylib import findings_funnel
+    from journeylib.funnels import findings as findings_funnel
 
     # 100 sessions start, 40 add to cart, 10 start a checkout: the biggest drop (by rate) is
     # the last step (30 of 40 lost, 75 %, against 60 of 100 before it), 10 % reach the end
@@ -234,7 +234,7 @@ def test_findings_name_steps_in_plain_words():
 
 
 def _no_recovery():
-    from journeylib.abandonment import Recovery
+    from journeylib.funnels.abandonment import Recovery
 
     return Recovery(
         by_contact=pd.DataFrame({"contacted": [False], "recovery_rate": [np.nan]}),

@@ -2,7 +2,7 @@
 
 from matplotlib.figure import Figure
 
-from journeylib.figure_alt import describe, install
+from journeylib.show.figure_alt import describe, install
 
 
 def test_alt_names_the_title_and_both_axes():

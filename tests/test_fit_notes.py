@@ -5,10 +5,10 @@ import warnings
 import pandas as pd
 import pytest
 
-from journeylib import clv_report
-from journeylib import clv_validation as cv
-from journeylib.clv import ClvFitWarning
-from journeylib.fit_notes import collect, notes_markdown
+from journeylib.clv import report as clv_report
+from journeylib.clv import validation as cv
+from journeylib.clv.models import ClvFitWarning
+from journeylib.show.fit_notes import collect, notes_markdown
 
 
 def test_collect_keeps_one_line_per_message_and_passes_other_warnings_on():
@@ -46,7 +46,7 @@ def test_analyze_keeps_fit_warnings_in_its_notes_not_on_stderr(shop_events_df, m
 
 
 def test_fit_notes_go_to_the_appendix_and_under_the_table_only_in_jupyterlab(monkeypatch):
-    from journeylib import appendix
+    from journeylib.show import appendix
 
     report = type("Report", (), {"notes": ("bgnbd: not converged",)})()
     appendix.reset()

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib.findings_why import trend_sentence
-from journeylib.funnel_trends import compare_last
+from journeylib.funnels.findings_why import trend_sentence
+from journeylib.funnels.trends import compare_last
 
 
 def log(rows: list[tuple]) -> jl.EventLog:

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import journeylib as jl
-from journeylib.funnels import funnel, funnel_times
-from journeylib.ordered import epoch_us
+from journeylib.engine.ordered import epoch_us
+from journeylib.funnels.conversion import funnel, funnel_times
 
 T0 = pd.Timestamp("2024-03-01 10:00", tz="UTC")
 

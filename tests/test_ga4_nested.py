@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import journeylib as jl
-from journeylib import ga4_nested
+from journeylib.engine.read import ga4 as ga4_nested
 from tests.fixtures.make_ga4_nested import write
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ga4_nested.parquet"

@@ -11,9 +11,9 @@ import re
 import pandas as pd
 import pytest
 
-from journeylib.exports import spreadsheet_safe, write_csv
-from journeylib.findings import as_markdown
-from journeylib.inert import markdown_text, spreadsheet_cell
+from journeylib.overview.findings import as_markdown
+from journeylib.show.exports import spreadsheet_safe, write_csv
+from journeylib.show.inert import markdown_text, spreadsheet_cell
 
 PAYLOADS = [
     "[ch](javascript:alert(1))",
@@ -124,4 +124,4 @@ def test_every_csv_export_goes_through_the_shared_writer():
         for p in package.rglob("*.py")
         if ".to_csv(" in p.read_text(encoding="utf-8") and p.name != "exports.py"
     ]
-    assert writers == [], f"CSV written without journeylib.exports.write_csv in {writers}"
+    assert writers == [], f"CSV written without journeylib.show.exports.write_csv in {writers}"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib.coerce import infer_epoch_unit
-from journeylib.sources import kept_lines
+from journeylib.engine.read.coerce import infer_epoch_unit
+from journeylib.engine.read.sources import kept_lines
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY = FIXTURES / "tiny_events.csv"

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import journey
+from journeylib.journey import journey_map as journey
 
 T0 = pd.Timestamp("2024-03-01 10:00", tz="UTC")
 

@@ -8,8 +8,10 @@ import re
 import pytest
 
 import journeylib as jl
-from journeylib import display, glossary, overview, report_kpis, story
-from journeylib.periods import filter_period, iso_week_bounds, last_complete_week
+from journeylib.engine.periods import filter_period, iso_week_bounds, last_complete_week
+from journeylib.overview import summary as overview
+from journeylib.report import kpis as report_kpis
+from journeylib.show import display, glossary, story
 
 
 def test_index_kpis_and_page_figures_agree_on_the_default_shop(default_shop_dir):

@@ -1,7 +1,7 @@
 """lifetimes 0.11.3 on today's stack: the known breakages, and journeylib's guards against them.
 
 Each "fact" test records a breakage as it is today; when a pandas, matplotlib or setuptools
-release changes one, the test fails and tells us the guard in journeylib/_lifetimes.py can go.
+release changes one, the test fails and tells us the guard in journeylib/clv/_lifetimes.py can go.
 """
 
 import json
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from packaging.version import Version
 
-from journeylib import _lifetimes
+from journeylib.clv import _lifetimes
 
 LIFETIMES_FILTER = ("ignore", None, FutureWarning, None, 0)
 
@@ -24,7 +24,7 @@ LIFETIMES_FILTER = ("ignore", None, FutureWarning, None, 0)
 FRESH_PROCESS = """
 import json, sys, warnings
 import journeylib
-from journeylib._lifetimes import import_lifetimes, load_cdnow_summary
+from journeylib.clv._lifetimes import import_lifetimes, load_cdnow_summary
 import_lifetimes()
 load_cdnow_summary()
 facts = {"pkg_resources_after_guard": "pkg_resources" in sys.modules}

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from journeylib import logspec
-from journeylib.logspec import LogSpec, load_spec, parse_spec, read_source
+from journeylib.engine.read import spec as logspec
+from journeylib.engine.read.spec import LogSpec, load_spec, parse_spec, read_source
 
 
 def test_the_flat_form_is_a_column_mapping():

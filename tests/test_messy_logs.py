@@ -14,9 +14,13 @@ import pytest
 from _shell import notes_shell, run_cell
 
 import journeylib as jl
-from journeylib import clv, clv_validation, findings, findings_funnel, findings_journey
-from journeylib.abandonment import Recovery
-from journeylib.funnels import present_steps, usable_split
+from journeylib import clv
+from journeylib.clv import validation as clv_validation
+from journeylib.funnels import findings as findings_funnel
+from journeylib.funnels.abandonment import Recovery
+from journeylib.funnels.conversion import present_steps, usable_split
+from journeylib.journey import findings as findings_journey
+from journeylib.overview import findings
 
 STEPS = ["session_start", "view_item", "add_to_cart", "begin_checkout", "purchase"]
 
@@ -186,7 +190,7 @@ def test_clv_models_without_buyers_or_revenue_say_why():
 
 
 def test_overview_and_journey_findings_without_any_purchase():
-    from journeylib import overview
+    from journeylib.overview import summary as overview
 
     events = read(shop_export(purchases=False))
     sentences = findings.overview_findings(overview.summarize(events, week="2024-W10"))
@@ -245,7 +249,7 @@ def test_a_cell_the_log_cannot_support_shows_why_and_the_notebook_goes_on(shell)
 def test_the_report_runs_every_notebook_on_a_small_third_party_export(tmp_path):
     """60 shoppers in a Shopify-like CSV: e-mail ids, naive times, own column names, no
     device, session or order ids, no GA4 bookkeeping events, few repeat buyers."""
-    from journeylib import report
+    from journeylib.report import runner as report
 
     rows = []
     start = pd.Timestamp("2024-03-04 08:00")
@@ -284,8 +288,8 @@ def test_a_channel_where_every_customer_repeats_draws_its_interval():
     import matplotlib
 
     matplotlib.use("Agg")
-    from journeylib import plots_best
-    from journeylib._intervals import wilson
+    from journeylib.best import plots as plots_best
+    from journeylib.engine.intervals import wilson
 
     low, high = wilson([20, 0, 3], [20, 5, 0])
     assert high[0] == 1.0 and low[1] == 0.0 and low[1] <= 0.0 <= high[1]
@@ -344,7 +348,7 @@ def test_a_log_whose_every_row_is_removed_is_an_error_not_an_empty_shop(tmp_path
 def test_a_log_in_its_own_event_vocabulary_is_told_so():
     """A shop's own names: no 'purchase' event, so every order count would read 0 unsaid
     (Segment's "Order Completed" is read as purchase: tests/test_vocabulary.py)."""
-    from journeylib import overview
+    from journeylib.overview import summary as overview
 
     df = shop_export().replace({"action": {"purchase": "order_done"}})
     sentences = findings.overview_findings(overview.summarize(read(df)))
@@ -389,7 +393,7 @@ def test_refunds_exported_as_positive_amounts_reduce_net_revenue():
 def test_a_log_of_a_few_days_reports_its_own_week():
     """Tuesday to Wednesday of 2024-W10: no week is complete; the week before (the old
     answer) has no event at all, so every default report was empty."""
-    from journeylib.periods import last_complete_week
+    from journeylib.engine.periods import last_complete_week
 
     df = pd.DataFrame(
         {
@@ -404,7 +408,7 @@ def test_a_log_of_a_few_days_reports_its_own_week():
 
 
 def test_a_week_outside_the_log_is_said_in_words(tmp_path):
-    from journeylib.notebook import load
+    from journeylib.report.notebook import load
 
     path = tmp_path / "export.csv"
     shop_export().to_csv(path, index=False)
@@ -417,7 +421,7 @@ def test_a_week_outside_the_log_is_said_in_words(tmp_path):
         UserWarning, match=r"Week 2030-W01 starts after the log's last event \(2024-03-04\)"
     ):
         run = load(str(path), columns_json=columns, week="2030-W01")
-    from journeylib import overview
+    from journeylib.overview import summary as overview
 
     sentences = findings.overview_findings(overview.summarize(run.events, week=run.week))
     assert "The log has no sessions in 2030-W01." in sentences  # was "at n/a ... (+nan points)"
@@ -455,7 +459,7 @@ def test_a_semicolon_separated_export_is_read_and_decimal_commas_are_shown(tmp_p
 
 
 def test_the_first_week_of_a_log_has_no_week_before_to_compare():
-    from journeylib import overview
+    from journeylib.overview import summary as overview
 
     sentences = findings.overview_findings(overview.summarize(read(shop_export()), week="2024-W10"))
     # sessions of a (bought), b and c: 1 of 3 converted; 2024-W09 has no session

@@ -123,7 +123,7 @@ def test_a_notebook_run_and_saved_in_place_leaves_git_clean_in_a_fresh_clone(sho
     subprocess.run(
         [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
          "--inplace", "--ExecutePreprocessor.timeout=600",
-         "--ExecutePreprocessor.kernel_manager_class=journeylib._kernel.PollingKernelManager",
+         "--ExecutePreprocessor.kernel_manager_class=journeylib.report.kernels.PollingKernelManager",
          str(notebook)],
         cwd=notebook.parent,
         check=True,

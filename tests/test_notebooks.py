@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from journeylib import report
+from journeylib.report import runner as report
 
 NOTEBOOKS = report.find_notebooks(Path(__file__).resolve().parents[1] / "notebooks")
 

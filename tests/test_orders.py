@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib.orders import ga4_channel
+from journeylib.engine.read.orders import ga4_channel
 
 
 @pytest.fixture(scope="module")

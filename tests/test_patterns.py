@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib.patterns import early_patterns
+from journeylib.best.patterns import early_patterns
 
 
 def journey(user, pages, *, best_revenue=10.0, channel="direct", later_pages=()):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import periods
+from journeylib.engine import periods
 
 
 def test_iso_week_bounds():

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from journeylib.plots_funnel import relative_conversion
+from journeylib.funnels.plots import relative_conversion
 
 
 def test_device_funnel_relative_to_everyone():

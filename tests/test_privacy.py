@@ -3,8 +3,10 @@
 import pandas as pd
 import pytest
 
-from journeylib import findings, privacy, tables
-from journeylib.report import _id_salt
+from journeylib.engine import privacy
+from journeylib.overview import findings
+from journeylib.report.runner import _id_salt
+from journeylib.show import tables
 
 
 def test_ids_stay_when_none_looks_like_an_email():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from journeylib import findings_best
+from journeylib.best import findings as findings_best
 
 COLUMNS = ["group", "question", "metric", "unit", "best", "rest", "difference", "ratio",
            "ci_low", "ci_high", "p_value", "test", "n_best", "n_rest", "note"]  # fmt: skip

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import localtime
-from journeylib.coerce import epoch_to_time
-from journeylib.ordered import epoch_us
+from journeylib.engine.ordered import epoch_us
+from journeylib.engine.read import localtime
+from journeylib.engine.read.coerce import epoch_to_time
 
 
 def report(log: jl.EventLog) -> pd.DataFrame:

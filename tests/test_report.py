@@ -14,8 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from journeylib import cli, report
-from journeylib.report import CellError, NotebookResult
+from journeylib import cli
+from journeylib.report import runner as report
+from journeylib.report.runner import CellError, NotebookResult
 
 WEEK = "2024-W23"
 MAPPING = {"user_id": "customer", "event_time": "ts"}
@@ -313,7 +314,7 @@ def test_default_week_is_the_last_complete_week_in_the_data(
     events, notebooks, tmp_path, monkeypatch
 ):
     import journeylib
-    from journeylib import periods
+    from journeylib.engine import periods
 
     monkeypatch.setattr(report, "run_notebook", fake_runner())
     result = report.run_report(data=events, out=tmp_path, notebooks=notebooks)
@@ -410,7 +411,7 @@ def test_python_dash_m_journeylib_shows_the_report_options():
 
 
 def test_kernels_get_clients_whose_waits_poll_in_short_slices():
-    from journeylib import _kernel
+    from journeylib.report import kernels as _kernel
 
     client = _kernel.PollingKernelManager(kernel_name="python3").client()
     assert client.shell_channel_class is _kernel.PollingChannel
@@ -423,7 +424,7 @@ def test_a_polling_wait_slices_its_timeout_and_still_times_out(monkeypatch):
 
     from jupyter_client.channels import AsyncZMQSocketChannel
 
-    from journeylib import _kernel
+    from journeylib.report import kernels as _kernel
 
     asked = []
 

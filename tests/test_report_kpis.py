@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from journeylib import cli, clv, read_events, report
-from journeylib.report_kpis import KPIS, kpi_history, week_kpis
+from journeylib import cli, clv, read_events
+from journeylib.report import runner as report
+from journeylib.report.kpis import KPIS, kpi_history, week_kpis
 
 # 2024-W23 is Monday 3 June to Sunday 9 June; W22 the week before. By hand:
 # W22: sessions a1 (cart, bought 100) and d1 (cart, no order): 2 sessions, conversion 1/2,

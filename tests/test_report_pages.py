@@ -15,8 +15,8 @@ import nbformat
 import pytest
 from conftest import EMAIL_DOMAIN, PLANTED, PLANTED_TEXT
 
-from journeylib import report
-from journeylib._report_html import CONTENT_SECURITY_POLICY, _shown
+from journeylib.report import runner as report
+from journeylib.report.html import CONTENT_SECURITY_POLICY, _shown
 
 NOTEBOOKS = report.find_notebooks(Path(__file__).resolve().parents[1] / "notebooks")
 STEMS = [p.stem for p in NOTEBOOKS]

@@ -1,10 +1,11 @@
 """The log read once per report run, notes for analyses a backend cannot run, stale folders.
 
-- :func:`journeylib.notebook.prepare` / :func:`~journeylib.notebook.read_prepared`: the
+- :func:`journeylib.report.notebook.prepare` / :func:`~journeylib.report.notebook.read_prepared`:
+the
   prepared log gives back exactly the sessionized log with its stages and the cleaning report
   of the original read; ``load(prepared_dir=...)`` does not read ``data_path`` again.
-- :func:`journeylib.notebook.show_unsupported_as_notes` in a real IPython shell.
-- :func:`journeylib._report_staging.remove_stale` on hand-made working folders.
+- :func:`journeylib.report.notebook.show_unsupported_as_notes` in a real IPython shell.
+- :func:`journeylib.report.staging.remove_stale` on hand-made working folders.
 - The report runner with ``backend="spark"`` on the small shop (marked ``spark``).
 """
 
@@ -22,10 +23,10 @@ import pandas as pd
 import pytest
 from _shell import notes_shell, run_cell
 
-from journeylib import map_stages, report
-from journeylib._report_staging import remove_stale, staging_folder
-from journeylib.backend import UnsupportedOnBackend
-from journeylib.notebook import (
+from journeylib import map_stages
+from journeylib.engine.backend import UnsupportedOnBackend
+from journeylib.report import runner as report
+from journeylib.report.notebook import (
     PREPARED_DUCKDB,
     PREPARED_META,
     load,
@@ -34,6 +35,7 @@ from journeylib.notebook import (
     read_prepared,
     unsupported_note,
 )
+from journeylib.report.staging import remove_stale, staging_folder
 
 # --- the prepared log ----------------------------------------------------------------------------
 
@@ -105,7 +107,7 @@ def shell():
 def test_an_unsupported_analysis_shows_one_line_and_the_notebook_goes_on(shell):
     ok, notes = run_cell(
         shell,
-        "from journeylib.backend import UnsupportedOnBackend\n"
+        "from journeylib.engine.backend import UnsupportedOnBackend\n"
         "kept = 1\n"
         "raise UnsupportedOnBackend('bought_together', 'spark', 'no ordered collect_list')\n"
         "lost = 2",
@@ -154,7 +156,7 @@ def test_ibis_cannot_compile_is_a_note_naming_the_function_the_cell_called(shell
 
 
 def test_on_duckdb_ibis_cannot_compile_is_a_failure(shell):
-    from journeylib.notebook import show_unsupported_as_notes
+    from journeylib.report.notebook import show_unsupported_as_notes
 
     show_unsupported_as_notes(shell, backend="duckdb")
     fake_analysis(shell)
@@ -174,9 +176,9 @@ def test_the_note_names_function_and_backend():
 
 
 def test_outside_ipython_nothing_is_installed():
-    from journeylib.notebook import show_unsupported_as_notes
+    from journeylib.report.notebook import show_unsupported_as_notes
 
-    code = "from journeylib.notebook import show_unsupported_as_notes as s; print(s())"
+    code = "from journeylib.report.notebook import show_unsupported_as_notes as s; print(s())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
     assert callable(show_unsupported_as_notes)
@@ -265,7 +267,7 @@ def test_a_folder_locked_by_another_process_is_left_alone(tmp_path):
 _SWAP_THEN_WAIT = """
 import os, sys, time
 from pathlib import Path
-from journeylib._report_staging import swap_into_place
+from journeylib.report.staging import swap_into_place
 staging, final = Path(sys.argv[1]), Path(sys.argv[2])
 real = os.replace
 def replace(src, dst):
@@ -303,7 +305,7 @@ def test_a_killed_swap_is_undone_even_when_its_process_id_lives_on(tmp_path):
 
 
 def test_a_run_that_lost_the_race_for_the_salt_reads_the_winners(tmp_path, monkeypatch):
-    from journeylib._report_staging import shared_secret
+    from journeylib.report.staging import shared_secret
 
     path = tmp_path / ".id_salt"
     assert shared_secret(path, "first") == "first"
@@ -316,7 +318,7 @@ def test_a_run_that_lost_the_race_for_the_salt_reads_the_winners(tmp_path, monke
 def test_runs_racing_for_the_salt_all_read_the_one_written(tmp_path):
     import multiprocessing
 
-    from journeylib._report_staging import shared_secret
+    from journeylib.report.staging import shared_secret
 
     context = multiprocessing.get_context("spawn")
     with context.Pool(6) as pool:

@@ -1,4 +1,4 @@
-"""The order a report run starts its notebooks in (journeylib._report_schedule)."""
+"""The order a report run starts its notebooks in (journeylib.report.schedule)."""
 
 import json
 import os
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from journeylib import report
-from journeylib._report_schedule import last_seconds, makespan, run_order
+from journeylib.report import runner as report
+from journeylib.report.schedule import last_seconds, makespan, run_order
 
 NAMES = ["00_a.ipynb", "01_b.ipynb", "02_c.ipynb", "03_d.ipynb", "04_e.ipynb"]
 PATHS = [Path("notebooks") / name for name in NAMES]

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import journeylib as jl
-from journeylib import _cohorts as cal
-from journeylib import overview
-from journeylib.synth import generate_shop
+from journeylib.engine import cohorts as cal
+from journeylib.overview import summary as overview
+from journeylib.synth.shop import generate_shop
 
 T0 = pd.Timestamp("2024-03-04 10:00", tz="UTC")  # a Monday
 
@@ -417,7 +417,8 @@ def test_referral_customers_stay_about_twice_as_often(default_shop):
 
 
 def test_the_findings_name_referral_with_its_interval(default_shop, tmp_path):
-    from journeylib import findings_retention, retention_report
+    from journeylib.retention import findings as findings_retention
+    from journeylib.retention import report as retention_report
 
     events, truth = default_shop
     report = retention_report.analyze(events, week="2024-W52")
@@ -436,7 +437,8 @@ def test_the_findings_name_referral_with_its_interval(default_shop, tmp_path):
 
 
 def test_a_log_without_revenue_channel_or_device_says_what_is_missing():
-    from journeylib import findings_retention, retention_report
+    from journeylib.retention import findings as findings_retention
+    from journeylib.retention import report as retention_report
 
     rows = [(u, "purchase", d) for u, d in [("a", 0), ("a", 40), ("b", 3), ("c", 35)]]
     report = retention_report.analyze(log([*rows, ("d", "x", 75)]), week="2024-W20")
@@ -454,7 +456,7 @@ def test_notebook_05_runs_on_a_log_without_revenue_channel_or_device(tmp_path):
     import shutil
     from pathlib import Path
 
-    from journeylib import report
+    from journeylib.report import runner as report
 
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()

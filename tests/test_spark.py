@@ -17,11 +17,13 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import clv_value, crosssell, overview
-from journeylib.abandonment import time_before_leaving
-from journeylib.backend import UnsupportedOnBackend, default_backend, engine_guard
-from journeylib.ordered import concat_in_order, first_in_order, last_in_order
-from journeylib.synth import generate_shop
+from journeylib.best import crosssell
+from journeylib.clv import value as clv_value
+from journeylib.engine.backend import UnsupportedOnBackend, default_backend, engine_guard
+from journeylib.engine.ordered import concat_in_order, first_in_order, last_in_order
+from journeylib.funnels.abandonment import time_before_leaving
+from journeylib.overview import summary as overview
+from journeylib.synth.shop import generate_shop
 
 pytestmark = pytest.mark.spark
 
@@ -252,7 +254,7 @@ def test_journey_analyses(sessionized):
 
 
 def test_event_names(logs):
-    from journeylib.step_names import event_names
+    from journeylib.funnels.step_names import event_names
 
     duck, spark = (event_names(log) for log in logs)
     assert duck == spark and "purchase" in duck
@@ -482,7 +484,7 @@ def test_event_vocabulary_and_prices_read_the_same(spark_backend):
     """REES46-like names with spellings, prices and no revenue, one column in two roles:
     the same events, names, revenues and report lines (by hand: view x2 -> view_item,
     cart -> add_to_cart, 'Purchase ' and 'purchase' -> purchase, revenue 10 and 2 x 3)."""
-    from journeylib.stages import unknown_events
+    from journeylib.engine.stages import unknown_events
 
     frame = pd.DataFrame(
         {

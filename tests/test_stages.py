@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import stages
-from journeylib.stages import map_stages, unknown_events
+from journeylib.engine import stages
+from journeylib.engine.stages import map_stages, unknown_events
 
 ROWS = [
     # user a: blog visit, product view, cart, first purchase, page view and a second purchase

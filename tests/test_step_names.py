@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib.step_names import closest_names, event_names
+from journeylib.funnels.step_names import closest_names, event_names
 
 LOG = pd.DataFrame(
     {

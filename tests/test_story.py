@@ -7,7 +7,8 @@ import pytest
 from statsmodels.stats.proportion import proportions_ztest
 
 import journeylib as jl
-from journeylib import overview, story
+from journeylib.overview import summary as overview
+from journeylib.show import story
 
 MON_W10 = pd.Timestamp("2024-03-04 10:00", tz="UTC")  # 2024-W10
 MON_W11 = pd.Timestamp("2024-03-11 10:00", tz="UTC")  # 2024-W11

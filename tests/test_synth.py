@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from journeylib import _lifetimes
-from journeylib.synth import (
+from journeylib.clv import _lifetimes
+from journeylib.synth.shop import (
     CAMPAIGNS,
     CATEGORIES,
     CHANNELS,

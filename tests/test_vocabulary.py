@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import vocabulary
-from journeylib.stages import DEFAULT_STAGE_MAP
-from journeylib.synth import EVENTS as SHOP_NAMES
+from journeylib.engine.read import vocabulary
+from journeylib.engine.stages import DEFAULT_STAGE_MAP
+from journeylib.synth.shop import EVENTS as SHOP_NAMES
 
 
 def log_of(names: list[str], **kwargs) -> jl.EventLog:

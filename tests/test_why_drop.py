@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import journeylib as jl
-from journeylib import findings_why, plots_why, why_drop
-from journeylib.periods import filter_period, iso_week_bounds
+from journeylib.engine.periods import filter_period, iso_week_bounds
+from journeylib.funnels import findings_why, plots_why, why_drop
 
 STEPS = ["view_item", "add_to_cart", "purchase"]
 
@@ -74,7 +74,7 @@ def test_nothing_to_compare_and_no_drop_outs():
 
 
 def test_page_tables_are_narrow_and_labelled(shop):
-    from journeylib import tables
+    from journeylib.show import tables
 
     found = why_drop.analyze(shop, STEPS, window="7D")
     html = tables.styled(**findings_why.correlation_table(found)).to_html()

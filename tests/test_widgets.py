@@ -9,9 +9,8 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from journeylib.funnel_controls import checked_steps, checked_window
-from journeylib.plots_funnel import explore_funnel
-from journeylib.widgets import explore, step_picker
+from journeylib.funnels.controls import checked_steps, checked_window, explore_funnel
+from journeylib.show.widgets import explore, step_picker
 
 matplotlib.use("Agg")
 
@@ -97,7 +96,7 @@ def test_checked_steps_and_window_by_hand():
 
 def test_warnings_of_an_analysis_show_as_one_line_each(monkeypatch, capsys):
     monkeypatch.delenv("JOURNEYLIB_REPORT", raising=False)
-    from journeylib.clv import ClvFitWarning
+    from journeylib.clv.models import ClvFitWarning
 
     def draw(rate: float = 0.01):
         warnings.warn("pareto_nbd: not converged: try more data", ClvFitWarning, stacklevel=2)

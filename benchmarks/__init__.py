@@ -1,0 +1,1 @@
+"""Benchmarks of journeylib (``make bench``): run from the repository root."""

@@ -1,0 +1,212 @@
+"""Plain words for notebook 03: findings, the profile tables, the path to replicate, the
+planted-truth check."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..show import tables
+from ..show.display import MISSING, by_unit, p_value, step_label
+
+STAGE_ORDER = ("Awareness", "Consideration", "Conversion", "Retention", "Advocacy")
+
+
+def _pct(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"{x:.1%}"
+
+
+def _strongest(profile: pd.DataFrame, prefix: str, groups=None) -> pd.Series | None:
+    """The row starting with ``prefix`` where best customers over-index most (ratio), if any."""
+    rows = profile[profile.metric.str.startswith(prefix) & (profile.ratio > 1)]
+    if groups is not None:
+        rows = rows[rows.group.isin(groups)]
+    rows = rows[(rows.p_value < 0.05) & (rows.n_best >= 5)]
+    return None if rows.empty else rows.sort_values("ratio", ascending=False).iloc[0]
+
+
+def profile_rows(profile: pd.DataFrame, group: int) -> pd.DataFrame:
+    """One question group of :func:`journeylib.profile` as text, each number in its row's unit.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        :func:`journeylib.profile` (``metric``, ``unit``, ``best``, ``rest``, ``difference``,
+        ``ci_low``, ``ci_high``, ``p_value``, ``n_best``, ``n_rest``, ``note``).
+    group : int
+        The question group, 1 to 6.
+
+    Returns
+    -------
+    DataFrame
+        Plain headers: ``Measure`` (event and page names in words), ``Best customers``,
+        ``Other customers`` (shares as percents, durations in days or hours, money),
+        ``Difference`` (percentage points for shares), ``95% interval of the difference``,
+        ``p-value``; ``Customers compared`` when the rows compare different numbers of
+        customers, ``Note`` when a row has one.
+    """
+    rows = profile[profile.group == group]
+    unit = rows.unit.tolist()
+
+    def shown(col: str, *, change: bool = False) -> list[str]:
+        return [by_unit(v, u, change=change) for v, u in zip(rows[col], unit, strict=True)]
+
+    low, high = shown("ci_low", change=True), shown("ci_high", change=True)
+    out = pd.DataFrame(
+        {
+            "Measure": [_measure(m) for m in rows.metric],
+            "Best customers": shown("best"),
+            "Other customers": shown("rest"),
+            "Difference": shown("difference", change=True),
+            "95% interval of the difference": [
+                MISSING if MISSING in (a, b) else f"{a} to {b}"
+                for a, b in zip(low, high, strict=True)
+            ],
+            "p-value": [p_value(p) for p in rows.p_value],
+        }
+    )
+    if rows[["n_best", "n_rest"]].drop_duplicates().shape[0] > 1:
+        out["Customers compared"] = [
+            f"{b:,.0f} best, {r:,.0f} others" for b, r in zip(rows.n_best, rows.n_rest, strict=True)
+        ]
+    if "note" in rows and rows.note.fillna("").astype(bool).any():
+        out["Note"] = rows.note.fillna("").tolist()
+    return out
+
+
+def _measure(metric: str) -> str:
+    """``first channel: organic_search`` -> ``First channel: organic search``."""
+    head, sep, value = str(metric).partition(": ")
+    text = f"{head}{sep}{step_label(value)}" if sep else head
+    return text[:1].upper() + text[1:]
+
+
+def profile_table(profile: pd.DataFrame, group: int):
+    """:func:`profile_rows` as a titled page table: the group's question, and how many best
+    and other customers are compared when every row compares the same."""
+    rows = profile[profile.group == group]
+    caption = str(rows.question.iloc[0]) if len(rows) else f"Question group {group}"
+    counts = rows[["n_best", "n_rest"]].drop_duplicates()
+    if len(counts) == 1:
+        b, r = counts.iloc[0]
+        caption += f" ({b:,.0f} best customers, {r:,.0f} others)"
+    return tables.styled(profile_rows(profile, group), caption=caption)
+
+
+def path_to_replicate(profile: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:
+    """The touchpoints to push at each stage, read off where best customers differ.
+
+    Returns ``stage``, ``push`` (the touchpoint), ``evidence`` (best vs rest, in words). A
+    stage is left out when best customers show no significant (p < 0.05) over-indexing there.
+    """
+    rows = []
+
+    def add(stage: str, push: str, r: pd.Series) -> None:
+        evidence = f"{_pct(r.best)} of best customers vs {_pct(r.rest)} of the rest"
+        rows.append((stage, push, evidence))
+
+    if (r := _strongest(profile, "first channel: ")) is not None:
+        add("Awareness", f"acquire through {r.metric.split(': ', 1)[1]}", r)
+    good = patterns[patterns.productive] if not patterns.empty else patterns
+    if not good.empty:
+        top = good.iloc[0]
+        rows.append((
+            "Consideration",
+            f"early on, lead visitors to: {step_label(top.pattern)}",
+            f"{_pct(top.p_best)} of customers with it became best vs "
+            f"{_pct(top.p_best_without)} without (lift {top.lift:.1f})",
+        ))  # fmt: skip
+    if (r := _strongest(profile, "viewed before first order: ")) is not None:
+        add("Consideration", f"before the first order, show the {r.metric.split(': ')[1]} page", r)
+    if (r := _strongest(profile, "first category bought: ")) is not None:
+        add("Conversion", f"first order in {r.metric.split(': ')[1]}", r)
+    if (r := _strongest(profile, "email-driven share")) is not None:
+        add("Retention", "repeat orders through email", r)
+    if (r := _strongest(profile, "channel of the next visit: ")) is not None:
+        add("Retention", f"bring them back via {r.metric.split(': ')[1]}", r)
+    for metric, push in (("wrote a review", "ask for a review"), ("referred", "invite referrals")):
+        if (r := _strongest(profile, metric)) is not None:
+            add("Advocacy", push, r)
+    out = pd.DataFrame(rows, columns=["stage", "push", "evidence"])
+    out["stage"] = pd.Categorical(out.stage, STAGE_ORDER, ordered=True)
+    return out.sort_values("stage", kind="stable", ignore_index=True)
+
+
+def best_findings(
+    who: pd.DataFrame,
+    channels: pd.DataFrame,
+    patterns: pd.DataFrame,
+    on_path: pd.DataFrame,
+    *,
+    definition: str,
+    ties: str | None = None,
+    notes: Sequence[str] = (),
+) -> list[str]:
+    """3-6 sentences: who the best are, the loyal channel, the early pattern, who is on the path.
+
+    ``ties``: :func:`journeylib.best.ties_note` of the best customers, said second when the
+    ties at the threshold had to be broken. ``notes``: what the log could not support
+    (:attr:`journeylib.best.start.BestStart.notes`: ranked by orders instead of revenue, no
+    predicted CLV), said next.
+    """
+    w = who.set_index("metric")
+    out = [
+        f"The {int(w.loc['customers', 'best']):,} best customers ({definition}) are "
+        f"{_pct(w.loc['customers', 'share'])} of customers and bring "
+        f"{_pct(w.loc['net revenue', 'share'])} of net revenue and "
+        f"{_pct(w.loc['orders', 'share'])} of orders."
+    ]
+    if ties:
+        out.append(ties[0].upper() + ties[1:])
+    out += list(notes)
+    if len(channels) > 1:
+        top, rest = channels.iloc[0], channels.iloc[1:]
+        rate = rest.repeat_customers.sum() / max(rest.customers.sum(), 1)
+        out.append(
+            f"Customers first acquired through {top.channel} repeat most: {_pct(top.repeat_rate)} "
+            f"buy again (95% CI {_pct(top.ci_low)}-{_pct(top.ci_high)}, {int(top.customers):,} "
+            f"customers) against {_pct(rate)} for the other channels."
+        )
+    good = patterns[patterns.productive]
+    if not good.empty:
+        p = good.iloc[0]
+        out.append(
+            f"The strongest early sign is {step_label(p.pattern)}: {_pct(p.p_best)} of the "
+            f"{int(p.users):,} customers showing it became best against {_pct(p.p_best_without)} "
+            f"of the others (lift {p.lift:.1f}); {len(good)} early pattern(s) are significant."
+        )
+    else:
+        out.append("No early-journey pattern raises the best-customer share significantly.")
+    seg = on_path.segment.value_counts()
+    parts = ", ".join(f"{n:,} {s}" for s, n in seg.items())
+    out.append(f"{len(on_path):,} users are on the best customers' path now ({parts or 'none'}).")
+    return out
+
+
+def planted_check(
+    data_path: str | Path, channels: pd.DataFrame, patterns: pd.DataFrame
+) -> list[str]:
+    """What the synthetic shop planted (truth.json beside the data) against what was found.
+
+    Returns an empty list when there is no ``truth.json`` next to ``data_path``.
+    """
+    truth_file = Path(data_path).with_name("truth.json")
+    if not truth_file.exists():
+        return []
+    truths = json.loads(truth_file.read_text())["truths"]
+    ref = truths["referral_repeat_rate"]["realised"]
+    pat = truths["early_pattern_best_customers"]["realised"]["among_buyers"]
+    found = channels.set_index("channel")
+    top = patterns.iloc[0] if not patterns.empty else None
+    return [
+        f"Planted: referral customers repeat at {_pct(ref['referral'])} vs {_pct(ref['others'])}. "
+        f"Found: referral repeat rate {_pct(found.repeat_rate.get('referral'))}, ranked "
+        f"{list(found.index).index('referral') + 1 if 'referral' in found.index else 'n/a'} "
+        f"of {len(found)} channels.",
+        f"Planted: reviews + size_guide in the first session, {_pct(pat['pattern'])} of those "
+        f"customers best vs {_pct(pat['no_pattern'])} (ratio {pat['ratio']:.2f}). Found at rank 1: "
+        + ("nothing" if top is None else f"{top.pattern}, lift {top.lift:.2f}."),
+    ]

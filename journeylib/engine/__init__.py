@@ -1,0 +1,1 @@
+"""The event log: reading, validating, sessions, stages, periods, the backend."""

@@ -1,0 +1,1 @@
+"""Reading a shop's export onto the engine: files, mappings, types, cleaning."""

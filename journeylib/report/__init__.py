@@ -1,0 +1,58 @@
+"""The weekly run: every notebook for an ISO week to HTML, the index and its KPIs.
+
+The names of ``journeylib.report`` before it became a folder are handed on from
+:mod:`journeylib.report.runner`."""
+
+from .runner import (
+    CELL_TIMEOUT,
+    DEFAULT_DATA,
+    KERNEL,
+    NOTEBOOK_GLOB,
+    PACKAGED_NOTEBOOKS,
+    PARAMETERS,
+    PREPARED,
+    WARM_KERNELS,
+    CellError,
+    NotebookResult,
+    ReportResult,
+    compute_kpis,
+    copy_notebooks,
+    default_jobs,
+    default_week,
+    find_notebooks,
+    load_columns,
+    notebooks_folder,
+    run_notebook,
+    run_report,
+    run_reports,
+    start_kernel,
+    validate_week,
+    week_range,
+)
+
+__all__ = [
+    "CELL_TIMEOUT",
+    "CellError",
+    "DEFAULT_DATA",
+    "KERNEL",
+    "NOTEBOOK_GLOB",
+    "NotebookResult",
+    "PACKAGED_NOTEBOOKS",
+    "PARAMETERS",
+    "PREPARED",
+    "ReportResult",
+    "WARM_KERNELS",
+    "compute_kpis",
+    "copy_notebooks",
+    "default_jobs",
+    "default_week",
+    "find_notebooks",
+    "load_columns",
+    "notebooks_folder",
+    "run_notebook",
+    "run_report",
+    "run_reports",
+    "start_kernel",
+    "validate_week",
+    "week_range",
+]

@@ -1,0 +1,1 @@
+"""What no analysis owns: tables, number formats, sentences, widgets, alt text."""
