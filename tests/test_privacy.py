@@ -5,7 +5,7 @@ import pytest
 
 from journeylib.engine import privacy
 from journeylib.overview import findings
-from journeylib.report.runner import _id_salt
+from journeylib.report.salt import id_salt as _id_salt
 from journeylib.show import tables
 
 

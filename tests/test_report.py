@@ -470,18 +470,20 @@ def test_notebooks_run_side_by_side_leave_the_environment_as_it_was(monkeypatch)
     import os
     import threading
 
+    from journeylib.report import papermill_run
+
     monkeypatch.delenv("JOURNEYLIB_REPORT", raising=False)
     first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
 
     def first() -> None:
-        with report._quiet():
+        with papermill_run._quiet():
             first_in.set()
             second_in.wait(5)
         first_out.set()
 
     def second() -> None:
         first_in.wait(5)
-        with report._quiet():
+        with papermill_run._quiet():
             second_in.set()
             first_out.wait(5)
             assert os.environ.get("JOURNEYLIB_REPORT") == "1"  # still quiet for this one

@@ -1,34 +1,30 @@
 """The weekly run: every notebook for an ISO week to HTML, the index and its KPIs.
 
-The names of ``journeylib.report`` before it became a folder are handed on from
-:mod:`journeylib.report.runner`."""
+The names of ``journeylib.report`` before it became a folder are handed on from the modules
+that hold them (:mod:`journeylib.report.runner` runs the weeks)."""
 
-from .runner import (
-    CELL_TIMEOUT,
-    DEFAULT_DATA,
-    KERNEL,
+from .index_kpis import compute_kpis
+from .kernel_life import KERNEL, start_kernel
+from .mapping_file import load_columns
+from .notebook_files import (
     NOTEBOOK_GLOB,
     PACKAGED_NOTEBOOKS,
+    copy_notebooks,
+    find_notebooks,
+    notebooks_folder,
+)
+from .papermill_run import CELL_TIMEOUT, run_notebook
+from .results import CellError, NotebookResult, ReportResult
+from .runner import (
+    DEFAULT_DATA,
     PARAMETERS,
     PREPARED,
     WARM_KERNELS,
-    CellError,
-    NotebookResult,
-    ReportResult,
-    compute_kpis,
-    copy_notebooks,
     default_jobs,
-    default_week,
-    find_notebooks,
-    load_columns,
-    notebooks_folder,
-    run_notebook,
     run_report,
     run_reports,
-    start_kernel,
-    validate_week,
-    week_range,
 )
+from .weeks import default_week, validate_week, week_range
 
 __all__ = [
     "CELL_TIMEOUT",
