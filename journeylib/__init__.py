@@ -25,9 +25,10 @@ import sys
 
 from . import _old_paths
 from .best.crosssell import bought_together, communication_preference, first_purchases
-from .best.customers import best_customers, channel_quality, customer_facts, profile, who_they_are
+from .best.customers import channel_quality, customer_facts, profile, who_they_are
 from .best.on_the_path import on_the_path
 from .best.patterns import early_patterns
+from .best.ranking import best_customers
 from .clv.models import rfm_summary
 from .clv.value import customer_value
 from .engine.backend import connect

@@ -14,7 +14,7 @@ import pytest
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 import journeylib as jl
-from journeylib.best.patterns import horizon_events
+from journeylib.best.early_journeys import horizon_events
 from journeylib.clv import value as clv_value
 from journeylib.engine.backend import use_bigquery_rules
 from journeylib.engine.stages import unknown_events

@@ -66,7 +66,7 @@ def test_a_funnel_window_of_3_asks_for_a_unit():
 def test_every_other_duration_parameter_asks_for_a_unit():
     with pytest.raises(ValueError, match="gap='30' has no unit"):
         jl.sessionize(LOG, gap="30")
-    from journeylib.best.patterns import early_items
+    from journeylib.best.early_journeys import early_items
 
     with pytest.raises(ValueError, match=r"horizon='10' has no unit: .* or an int \(10\)"):
         early_items(jl.sessionize(LOG), horizon="10")

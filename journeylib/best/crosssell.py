@@ -19,7 +19,7 @@ from ..engine.eventlog import EventLog
 from ..engine.ordered import first_in_order
 from ..engine.read.events import as_eventlog
 from ..engine.schema import PURCHASE, ROW_ID
-from .patterns import best_ids
+from .early_journeys import best_ids
 
 EMAIL_CLICK = "email_click"
 

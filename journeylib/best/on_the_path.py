@@ -19,8 +19,10 @@ from ..engine.eventlog import EventLog
 from ..engine.privacy import pseudonymous
 from ..engine.schema import PURCHASE
 from ..show.exports import write_csv
-from .customers import best_customers, customer_facts
-from .patterns import EarlyItems, best_ids, matches, prepared_journeys
+from .customers import customer_facts
+from .early_journeys import EarlyItems, best_ids, prepared_journeys
+from .patterns import matches
+from .ranking import best_customers
 
 SEGMENTS = {0: "visitor, no order yet", 1: "one-time customer", 2: "repeat customer, not best"}
 
@@ -62,7 +64,7 @@ def on_the_path(
     facts
         :func:`~journeylib.best.customer_facts` of the same events, when already computed.
     items
-        :func:`~journeylib.best.patterns.early_items` of the same events, at the horizon the
+        :func:`~journeylib.best.early_journeys.early_items` of the same events, at the horizon the
         patterns were found with, when already computed.
 
     Returns

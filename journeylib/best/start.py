@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..engine.eventlog import EventLog
 from ..engine.read.events import as_eventlog
-from .customers import best_customers, customer_facts
+from .customers import customer_facts
+from .ranking import best_customers
 
 __all__ = ["BestStart", "choose", "fit_notes", "measure_for"]
 

@@ -1,7 +1,8 @@
 """Notebook 01: how people travel through stages, touchpoints and channels.
 
 The names of ``journeylib.journey`` before it became a folder are handed on from
-:mod:`journeylib.journey.journey_map`."""
+:mod:`journeylib.journey.journey_map`, :mod:`journeylib.journey.stage_view` and
+:mod:`journeylib.journey.way_to_purchase`."""
 
 from ..engine.sequences import (
     END,
@@ -16,13 +17,12 @@ from .attribution import (
 )
 from .journey_map import (
     STAGED_ABOVE,
-    purchase_paths,
-    stage_view,
     step_matrix,
-    time_to_first_purchase,
     transition_table,
     transitions,
 )
+from .stage_view import stage_view
+from .way_to_purchase import purchase_paths, time_to_first_purchase
 
 __all__ = [
     "END",

@@ -5,9 +5,11 @@ journey is not a straight line) and "behaviour on site" (each session is a touch
 
 * :func:`transitions`: which step follows which (the transition matrix of path analytics);
 * :func:`step_matrix`: where users are at their 1st, 2nd, ... step;
-* :func:`stage_view`: per stage, reach, conversion onward, time to the next stage, top
-  touchpoints and channels, overall or by monthly acquisition cohort;
-* :func:`purchase_paths` and :func:`time_to_first_purchase`: the way to the first order.
+* :func:`~journeylib.journey.stage_view.stage_view`: per stage, reach, conversion onward, time
+  to the next stage, top touchpoints and channels, overall or by monthly acquisition cohort;
+* :func:`~journeylib.journey.way_to_purchase.purchase_paths` and
+  :func:`~journeylib.journey.way_to_purchase.time_to_first_purchase`: the way to the first order
+  (both handed on from here, with :func:`steps`, as the names of the flat layout's module).
 
 Steps (the convention, since path-analytics tools differ): at ``level="event"`` every event is
 a step; at ``"page_type"`` every page view (events with a ``page_type``); at ``"stage"`` and
@@ -26,21 +28,20 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from ..engine.backend import engine_guard
 from ..engine.eventlog import EventLog
 from ..engine.schema import ROW_ID
 from ..engine.sequences import (
     END,
     ENDED,
     ENDED_APART,
-    RUN_LEVELS,
     START,
     journey_window,
     level_log,
     steps,
     user_key_of,
 )
-from ..engine.stages import STAGES, first_purchases, user_stage_table
+from .stage_view import stage_view
+from .way_to_purchase import purchase_paths, time_to_first_purchase
 
 #: Logs with more events than this are counted in stages (:func:`_staged_table`).
 STAGED_ABOVE = 20_000_000
@@ -266,215 +267,6 @@ def step_matrix(
     out["users"] = out.users.astype("int64")
     out["share"] = out.users / total if total else float("nan")
     return out.sort_values(["step", "users"], ascending=[True, False]).reset_index(drop=True)
-
-
-def _cohorts(log: EventLog, by_cohort: bool) -> ir.Table | None:
-    """Each user's acquisition month (the user key, ``cohort``); None for one cohort, "all"."""
-    if not by_cohort:
-        return None
-    t = log.table
-    key = user_key_of(t)
-    first = t.group_by(key).aggregate(_first=t.event_time.min())
-    return first.select(key, cohort=first._first.strftime("%Y-%m"))
-
-
-def _stage_numbers(log: EventLog, cohorts: ir.Table | None) -> pd.DataFrame:
-    key = user_key_of(log.table)
-    users = user_stage_table(log, by=key)
-    if cohorts is None:
-        u = users.filter(users[key].notnull()).mutate(cohort=ibis.literal("all"))
-    else:
-        u = users.join(cohorts, key)
-    rank = u.stage_reached.substitute({s: i for i, s in enumerate(STAGES)}, else_=-1)
-    aggs: dict[str, ir.Value] = {}
-    for i, s in enumerate(STAGES):
-        aggs[f"reached_{i}"] = (rank >= i).sum()
-        if i + 1 < len(STAGES):
-            here, nxt = u[f"entered_{s.lower()}"], u[f"entered_{STAGES[i + 1].lower()}"]
-            aggs[f"days_{i}"] = (nxt.delta(here, unit="second") / 86400).median()
-    wide = u.group_by("cohort").aggregate(**aggs).to_pandas()
-    rows = []
-    for i, s in enumerate(STAGES):
-        part = wide[["cohort", f"reached_{i}"]].rename(columns={f"reached_{i}": "reached"})
-        part = part.assign(stage=s, order=i)
-        part["median_days_to_next"] = wide.get(f"days_{i}", float("nan"))
-        rows.append(part)
-    out = pd.concat(rows, ignore_index=True).sort_values(["cohort", "order"])
-    nxt = out.groupby("cohort").reached.shift(-1)
-    out["conversion_to_next"] = (nxt / out.reached.where(out.reached > 0)).astype("float64")
-    return out
-
-
-def _top(frame: pd.DataFrame, what: str, top: int) -> pd.DataFrame:
-    frame = frame.sort_values(["cohort", "stage", "n", what], ascending=[True, True, False, True])
-    frame["share"] = frame.n / frame.groupby(["cohort", "stage"]).n.transform("sum")
-    head = frame.groupby(["cohort", "stage"]).head(top)
-    text = head[what].astype(str) + " (" + (100 * head.share).round().astype(int).astype(str)
-    label = (text + "%)").groupby([head.cohort, head.stage]).agg(", ".join)
-    return label.rename(f"top_{what}s").reset_index()
-
-
-def _touch_counts(log: EventLog, cohorts: ir.Table | None) -> pd.DataFrame:
-    """Events per (``cohort``, ``stage``, ``touchpoint``, ``channel``) in one pass over the log
-    (small: the touchpoint and channel tallies of :func:`stage_view` are its sums).
-
-    ``cohorts`` None: one cohort, ``"all"`` (every event of a user, as the join would keep).
-    """
-    t = log.table
-    if cohorts is None:
-        t = t.filter(t.user_id.notnull()).mutate(cohort=ibis.literal("all"))
-    else:
-        t = t.join(cohorts, user_key_of(t))
-    t = t.filter(t.stage.notnull())
-    touch = t.event
-    if log.has("page_type"):
-        touch = ibis.ifelse(t.page_type.notnull(), "page:" + t.page_type, t.event)
-    channel = t.channel if log.has("channel") else ibis.null("string")
-    keys = ["cohort", "stage", touch.name("touchpoint"), channel.name("channel")]
-    return t.group_by(keys).aggregate(n=t.count()).to_pandas()
-
-
-def stage_view(
-    events: EventLog | pd.DataFrame, *, by_cohort: bool = False, top: int = 3
-) -> pd.DataFrame:
-    """The journey map: one row per stage (per monthly acquisition cohort when asked).
-
-    Parameters
-    ----------
-    events
-        The event log.
-    by_cohort
-        Split by acquisition cohort: the UTC month (``"2024-03"``) of the user's first event.
-    top
-        How many touchpoints and channels to list per stage.
-
-    Returns
-    -------
-    DataFrame: ``cohort`` (``"all"`` unless ``by_cohort``), ``stage``, ``reached`` (users
-    whose furthest stage is this one or later), ``share_reached`` (of the cohort's users),
-    ``conversion_to_next`` (``reached`` of the next stage / ``reached``),
-    ``median_days_to_next`` (median over users with both stages of the days from first
-    entering this stage to first entering the next), ``top_touchpoints`` (events in the stage
-    by count, page views named ``page:<page_type>``, with their share of the stage's events)
-    and ``top_channels`` (the same for the events' channel).
-    """
-    log = level_log(events, "stage")
-    cohorts = _cohorts(log, by_cohort)
-    out = _stage_numbers(log, cohorts)
-    users = out[out.order == 0].set_index("cohort").reached
-    out["share_reached"] = out.reached / out.cohort.map(users).where(lambda x: x > 0)
-    counts = _touch_counts(log, cohorts)
-    keys = ["cohort", "stage", "touchpoint"]
-    tp = counts.groupby(keys, dropna=False, sort=False).n.sum().reset_index()
-    merged = out.merge(_top(tp, "touchpoint", top), on=["cohort", "stage"], how="left")
-    if log.has("channel"):
-        ch = counts[counts.channel.notna()]
-        chan = ch.groupby(["cohort", "stage", "channel"], sort=False).n.sum().reset_index()
-        merged = merged.merge(_top(chan, "channel", top), on=["cohort", "stage"], how="left")
-    cols = ["cohort", "stage", "reached", "share_reached", "conversion_to_next"]
-    cols += ["median_days_to_next", "top_touchpoints", "top_channels"]
-    merged["reached"] = merged.reached.astype("int64")
-    return merged.reindex(columns=cols).reset_index(drop=True)
-
-
-def _before_first_purchase(s: ir.Table, log: EventLog) -> ir.Table:
-    fp = first_purchases(log.table)
-    j = s.join(fp, "user_id")
-    keep = (j.event_time < j._fp_time) | ((j.event_time == j._fp_time) & (j[ROW_ID] <= j._fp_row))
-    return j.filter(keep)
-
-
-def _buyers_way(log: EventLog) -> EventLog:
-    """The buyers' events up to and including their first purchase (with ``_fp_time`` and
-    ``_fp_row``), as a log.
-
-    Steps computed on it are the steps of the whole log cut at the first purchase: a step's
-    previous step comes before it, so it is in the same prefix. The prefix is a small part of
-    a real log, so the window that finds the steps sorts far fewer rows.
-    """
-    return log.replace(table=_before_first_purchase(log.table, log))
-
-
-@engine_guard
-def purchase_paths(
-    events: EventLog | pd.DataFrame, *, level: str = "stage", top: int = 10
-) -> pd.DataFrame:
-    """The most common paths up to (and including the step of) each buyer's first purchase.
-
-    A path is the buyer's sequence of steps at ``level`` (``"stage"`` or ``"channel"``; runs
-    of equal values are one step) from the first event to the first purchase, across
-    sessions and off-site events.
-
-    Returns
-    -------
-    DataFrame of the ``top`` paths: ``path`` (steps joined by ``" > "``), ``buyers``,
-    ``share`` (of all buyers), ``steps`` (path length).
-    """
-    if level not in RUN_LEVELS:
-        raise ValueError(f"level must be one of {RUN_LEVELS}, got {level!r}")
-    from ..engine.ordered import concat_in_order  # (Spark has no ordered group_concat)
-
-    log = level_log(events, level)
-    s = steps(_buyers_way(log), level=level, within="user")
-    key = user_key_of(s)
-    per_buyer = s.group_by(key).aggregate(
-        path=concat_in_order(s.state, [s.event_time, s[ROW_ID]], " > "),
-        steps=s.count(),
-    )
-    agg = per_buyer.group_by(["path", "steps"]).aggregate(buyers=per_buyer.count())
-    out = agg.to_pandas()
-    out["buyers"] = out.buyers.astype("int64")
-    out["share"] = out.buyers / out.buyers.sum() if len(out) else float("nan")
-    out = out.sort_values(["buyers", "path"], ascending=[False, True]).head(top)
-    return out[["path", "buyers", "share", "steps"]].reset_index(drop=True)
-
-
-def time_to_first_purchase(events: EventLog | pd.DataFrame) -> pd.DataFrame:
-    """How long the way to the first order is: steps, events, sessions and days, per buyer.
-
-    Returns
-    -------
-    DataFrame, one row per measure: ``measure`` (``"stages passed"``, ``"channel steps"``
-    (runs of one channel: one more than the changes of channel), ``"events"``,
-    ``"sessions"`` (visits up to and including the purchase visit), ``"days"`` (first event
-    to first purchase)), ``buyers``, ``mean``, ``median``, ``p90``. All counts run up to and
-    include the first purchase.
-    """
-    log = level_log(events, "stage")
-    way = _buyers_way(log)
-    t = way.table
-    key = user_key_of(t)
-    per = t.group_by(key).aggregate(
-        events=t.count(),
-        sessions=t.session_id.nunique() if log.has("session_id") else t.count(),
-        days=(t._fp_time.max().delta(t.event_time.min(), unit="second") / 86400),
-    )
-    measures = {"events": "events", "sessions": "sessions", "days": "days"}
-    names = {"stage": "stages passed", "channel": "channel steps"}
-    for level, name in names.items():
-        if level == "stage" or log.has(level):
-            s = steps(way, level=level, within="user")
-            n = s.group_by(key).aggregate(**{f"_{level}": s.count()})
-            per = per.left_join(n, per[key] == n[key]).select(per, n[f"_{level}"])
-            measures[name] = f"_{level}"
-    aggs = {}
-    for i, col in enumerate(measures.values()):
-        value = per[col].fill_null(0)
-        aggs |= {f"mean_{i}": value.mean(), f"median_{i}": value.median()}
-        aggs[f"p90_{i}"] = value.quantile(0.9)
-    row = per.aggregate(buyers=per.count(), **aggs).to_pandas().iloc[0]
-    order = ["stages passed", "channel steps", "events", "sessions", "days"]
-    frame = pd.DataFrame(
-        {
-            "measure": list(measures),
-            "buyers": int(row.buyers),
-            "mean": [row[f"mean_{i}"] for i in range(len(measures))],
-            "median": [row[f"median_{i}"] for i in range(len(measures))],
-            "p90": [row[f"p90_{i}"] for i in range(len(measures))],
-        }
-    )
-    frame["measure"] = pd.Categorical(frame.measure, [m for m in order if m in measures])
-    return frame.sort_values("measure").assign(measure=lambda f: f.measure.astype(str))
 
 
 __all__ = [

@@ -19,7 +19,8 @@ from ..engine.schema import PURCHASE
 from ..show.sections import Sections, needs_column, not_shown
 from .acquisition import first_touch
 from .attribution import channel_attribution
-from .journey_map import purchase_paths, stage_view, time_to_first_purchase
+from .stage_view import stage_view
+from .way_to_purchase import purchase_paths, time_to_first_purchase
 
 __all__ = ["JourneyPage", "analyze"]
 

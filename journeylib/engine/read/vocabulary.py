@@ -6,7 +6,7 @@ The analyses speak GA4's recommended event names (:data:`CANONICAL_EVENTS`: ``vi
 which source names to read as which canonical name; :func:`journeylib.read_events` applies
 the plan and writes one line of the cleaning report per renamed name.
 
-The rule of ``event_names="auto"`` (documented in the README's "Reading data"):
+The rule of ``event_names="auto"`` (documented in docs/data.md):
 
 1. Names are compared by their *key*: lower-cased, everything but letters and digits
    dropped, so ``"Add To Cart"``, ``"add-to-cart"``, ``"addToCart"`` and ``" ADD_TO_CART "``
