@@ -108,11 +108,12 @@ def _phases(log, repeat: int) -> dict[str, float]:
     """Median seconds to build the funnel's ibis expression, compile it, and run its SQL."""
     from journeylib.funnels import conversion as funnels
     from journeylib.funnels import match as funnel_match
+    from journeylib.funnels.spec import funnel_spec
 
     con = log.backend
 
     def build():
-        spec = funnels.funnel_spec(
+        spec = funnel_spec(
             log, list(STEPS), "ordered", "7D", None, "users", None, None, None, False
         )
         return funnels._summary_query(funnel_match.reach_rows(log, spec), spec)

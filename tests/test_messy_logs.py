@@ -18,7 +18,7 @@ from journeylib import clv
 from journeylib.clv import validation as clv_validation
 from journeylib.funnels import findings as findings_funnel
 from journeylib.funnels.abandonment import Recovery
-from journeylib.funnels.conversion import present_steps, usable_split
+from journeylib.funnels.fallbacks import present_steps, usable_split
 from journeylib.journey import findings as findings_journey
 from journeylib.overview import findings
 

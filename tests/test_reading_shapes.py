@@ -164,7 +164,7 @@ def test_pandas_default_zone_aware_parquet(tmp_path):
 
 def test_default_funnel_steps_follow_canonical_names():
     """02's default steps on a REES46-like log: view -> view_item, cart -> add_to_cart."""
-    from journeylib.funnels.conversion import present_steps
+    from journeylib.funnels.fallbacks import present_steps
 
     log = jl.read_events(rees46_like(), columns={"event": "event_type"})
     default = ["session_start", "view_item", "add_to_cart", "begin_checkout", "purchase"]

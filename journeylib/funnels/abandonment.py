@@ -20,8 +20,9 @@ from ..engine.eventlog import EventLog
 from ..engine.ordered import first_in_order
 from ..engine.read.events import as_eventlog
 from ..engine.schema import PURCHASE, REFUND, ROW_ID, USER_KEY
-from . import conversion as funnels
 from . import match as funnel_match
+from .derived import with_derived
+from .spec import funnel_defaults, funnel_spec
 from .steps import StepSpec, as_step
 
 #: The checkout path of GA4's recommended ecommerce events, in order.
@@ -40,7 +41,7 @@ LEFT = "(left the site)"
 
 def _dropped(log: EventLog, steps: Sequence[StepSpec], options: dict) -> ir.Table:
     """Attempts that reached step k but not k+1: ``a_id``, ``step_index``, ``t``, ``r``."""
-    spec = funnels.funnel_spec(log, steps, **funnels.funnel_defaults(options))
+    spec = funnel_spec(log, steps, **funnel_defaults(options))
     a = funnel_match.match_attempts(funnel_match.narrow_log(log, spec), spec, 1).cache()
     parts = [
         a.filter(a[f"T{k}"].notnull() & a[f"T{k + 1}"].isnull()).select(
@@ -155,7 +156,7 @@ def _cart_sessions(log: EventLog, by: str | None) -> ir.Table:
     aggs = {s: (t.event == s).any() for s in CHECKOUT}
     aggs |= {"bought": (t.event == PURCHASE).any(), "end": t.event_time.max()}
     if by:
-        t = funnel_match.with_derived(t, [by])
+        t = with_derived(t, [by])
         aggs["segment"] = first_in_order(t[by], [t.event_time, t[ROW_ID]], include_null=False)
     s = t.group_by([USER_KEY, "session_id"]).aggregate(**aggs)
     return s.filter(s[CHECKOUT[0]])
@@ -333,7 +334,7 @@ def returns(events: EventLog | pd.DataFrame, *, by: str = "category") -> pd.Data
             raise NotComputable(
                 f"the log has no {col!r} column: refunds cannot be matched to orders"
             )
-    t = funnel_match.with_derived(log.table, [by])
+    t = with_derived(log.table, [by])
     buys = t.filter(t.event == PURCHASE)
     refunds = t.filter(t.event == REFUND)
     lost = refunds.group_by(oid=refunds.order_id).aggregate(lost=-refunds.revenue.sum())

@@ -8,7 +8,7 @@ over users, and only the small result comes back as pandas.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import ibis.expr.types as ir
@@ -16,18 +16,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..engine.cleaning import NotComputable
-from ..engine.durations import parse_duration
 from ..engine.eventlog import EventLog
 from ..engine.read.events import as_eventlog
 from ..engine.schema import ROW_ID, USER_KEY
-from .match import DERIVED, Exclusion, FunnelSpec, reach_rows, reached_steps
+from .match import reach_rows, reached_steps
+from .spec import FunnelSpec, Window, funnel_defaults, funnel_spec
 from .step_names import warn_unknown_steps
-from .steps import StepSpec, as_step, as_steps
-
-ORDERS = ("ordered", "strict", "any")
-COUNTS = ("users", "sessions", "totals")
-Window = str | pd.Timedelta | None
+from .steps import StepSpec
 
 
 def funnel(
@@ -194,79 +189,6 @@ def attempt_table(
     return r.select(*dict.fromkeys(cols))
 
 
-def funnel_defaults(options: Mapping[str, Any]) -> dict[str, Any]:
-    base = dict.fromkeys(("window", "step_windows", "by", "exclude", "hold_constant"))
-    base |= {"order": "ordered", "count": "users", "open_funnel": False}
-    unknown = set(options) - set(base)
-    if unknown:
-        raise TypeError(f"unknown funnel options {sorted(unknown)}")
-    return base | dict(options)
-
-
-# --------------------------------------------------------------------------- specification
-
-
-def _us(value: Window, name: str = "window") -> int | None:
-    if value is None:
-        return None
-    return int(parse_duration(value, name=name).total_seconds() * 1_000_000)
-
-
-def funnel_spec(
-    log,
-    steps,
-    order,
-    window,
-    step_windows,
-    count,
-    by,
-    exclude,
-    hold_constant,
-    open_funnel,
-) -> FunnelSpec:
-    parsed = as_steps(steps)
-    if order not in ORDERS:
-        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
-    if count not in COUNTS:
-        raise ValueError(f"count must be one of {COUNTS}, got {count!r}")
-    if count == "sessions" and not log.has("session_id"):
-        raise ValueError("count='sessions' needs a session_id column: run sessionize first")
-    sw = [None] * (len(parsed) - 1) if step_windows is None else list(step_windows)
-    if len(sw) != len(parsed) - 1:
-        raise ValueError(f"step_windows needs {len(parsed) - 1} values, one per step after 1")
-    if order == "any" and any(w is not None for w in sw):
-        raise ValueError("step_windows measure from the previous step: not with order='any'")
-    by_cols = [by] if isinstance(by, str) else list(by or [])
-    for col in [*by_cols, *([hold_constant] if hold_constant else [])]:
-        if (missing := _split_source(log, col)) is not None:
-            raise NotComputable(f"the log has no {missing!r} column to split the funnel by")
-    return FunnelSpec(
-        parsed,
-        order,
-        _us(window),
-        [_us(w, "step_windows") for w in sw],
-        count,
-        by_cols,
-        [_exclusion(x, len(parsed)) for x in exclude or []],
-        hold_constant,
-        bool(open_funnel),
-    )
-
-
-def _exclusion(x: Any, n_steps: int) -> Exclusion:
-    if isinstance(x, Exclusion):
-        ex = x
-    else:
-        step, after, before = x
-        ex = Exclusion(as_step(step), int(after), int(before))
-    if not 1 <= ex.after < ex.before <= n_steps:
-        raise ValueError(
-            f"exclusion between steps {ex.after} and {ex.before}: need "
-            f"1 <= after < before <= {n_steps}"
-        )
-    return ex
-
-
 # --------------------------------------------------------------------------- summary
 
 
@@ -343,73 +265,3 @@ def _chi2(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         chi2, p = stats.chi2_contingency(table)[:2] if ok else (np.nan, np.nan)
         rows.append({"step_index": k, "chi2": float(chi2), "p_value": float(p)})
     return pd.DataFrame(rows, columns=["step_index", "chi2", "p_value"])
-
-
-def _split_source(log: EventLog, col: str) -> str | None:
-    """The column a split by ``col`` needs and the log lacks (None: it can split)."""
-    if col in log.table.columns or col == "cohort":
-        return None
-    # a derived split reads its source column: first_device reads device
-    source = col.removeprefix("first_") if col in DERIVED else col
-    return None if source in log.table.columns else source
-
-
-def can_split(events: EventLog | pd.DataFrame, by: str) -> bool:
-    """Whether the log has what a split by ``by`` reads (``first_device`` reads ``device``)."""
-    return _split_source(as_eventlog(events), by) is None
-
-
-def usable_split(
-    events: EventLog | pd.DataFrame, by: str, *, fallbacks: Sequence[str] = ("first_channel",)
-) -> tuple[str, str]:
-    """``by`` if the log can split a funnel by it, else the first of ``fallbacks`` it can
-    (``"cohort"`` always can), and a sentence saying so (``""`` when ``by`` is used).
-
-    For notebooks whose default split (``device``) a third-party log may not have.
-    """
-    log = as_eventlog(events)
-    missing = _split_source(log, by)
-    if missing is None:
-        return by, ""
-    chosen = next(c for c in [*fallbacks, "cohort"] if _split_source(log, c) is None)
-    return chosen, f"The log has no {missing!r} column: the funnel is split by {chosen} instead."
-
-
-def present_steps(
-    events: EventLog | pd.DataFrame, steps: Sequence[StepSpec]
-) -> tuple[list[StepSpec], str]:
-    """The ``steps`` that match at least one event of the log, and a sentence naming the
-    others (``""`` when every step matches).
-
-    A third-party log rarely has every event of a default funnel (no ``session_start``
-    outside GA4, no ``begin_checkout`` in a one-page checkout): a step no event matches makes
-    every later step 0 and its drop 100 %, a finding about the log's vocabulary, not about
-    customers. Steps whose property columns the log lacks match nothing.
-
-    Raises
-    ------
-    NotComputable
-        When fewer than two steps match: there is no funnel to show.
-    """
-    log = as_eventlog(events)
-    t = log.table
-    parsed = as_steps(steps)
-    names = {}
-    for i, step in enumerate(parsed):
-        if all(c in t.columns for c in step.where):
-            names[f"s{i}"] = step.matches(t).sum()
-    counts = t.aggregate(**names).to_pandas().iloc[0].fillna(0) if names else pd.Series()
-    keep = [i for i in range(len(parsed)) if counts.get(f"s{i}", 0) > 0]
-    absent = [parsed[i].name for i in range(len(parsed)) if i not in keep]
-    if len(keep) < 2:
-        raise NotComputable(
-            f"the log has events for {len(keep)} of the funnel steps "
-            f"({', '.join(p.name for p in parsed)}): a funnel needs two"
-        )
-    if not absent:
-        return list(steps), ""
-    note = (
-        f"The log has no {', '.join(absent)} events: the funnel runs through "
-        f"{', '.join(parsed[i].name for i in keep)}."
-    )
-    return [steps[i] for i in keep], note

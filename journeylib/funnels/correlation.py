@@ -24,7 +24,8 @@ from ..engine.exact_tests import bh_adjust, fisher_two_sided
 from ..engine.ordered import epoch_us
 from ..engine.read.events import as_eventlog
 from ..engine.schema import ROW_ID, USER_KEY
-from .conversion import ORDERS, Window, attempt_table
+from .conversion import attempt_table
+from .spec import ORDERS, Window
 from .steps import Step, StepSpec, as_step, as_steps
 
 #: Properties of the visit or the user: read from the user's step-1 event. Any other column

@@ -8,64 +8,17 @@ Private machinery behind :func:`journeylib.funnel` and the drop-off analyses; se
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
 
 from ..engine.backend import backend_of
-from ..engine.cleaning import NotComputable
 from ..engine.eventlog import EventLog
 from ..engine.ordered import epoch_us, first_in_order
 from ..engine.schema import ROW_ID, USER_KEY
+from .derived import with_derived
+from .spec import FunnelSpec
 from .steps import Step
-
-
-@dataclass(frozen=True)
-class Exclusion:
-    """Attempts with a ``step`` event strictly between steps ``after`` and ``before`` (1-based)
-    never reach step ``before``."""
-
-    step: Step
-    after: int
-    before: int
-
-
-@dataclass(frozen=True)
-class FunnelSpec:
-    steps: list[Step]
-    order: str
-    window_us: int | None
-    step_windows_us: list[int | None]
-    count: str
-    by: list[str]
-    exclude: list[Exclusion]
-    hold: str | None
-    open_funnel: bool
-
-
-# --------------------------------------------------------------------------- matching
-
-DERIVED = ("first_channel", "first_device", "cohort")
-
-
-def with_derived(t: ir.Table, cols: Sequence[str]) -> ir.Table:
-    """Add per-user ``first_channel``/``first_device`` (first non-null) and ``cohort``."""
-    wanted = [c for c in cols if c in DERIVED and c not in t.columns]
-    if not wanted:
-        return t
-    order = [t.event_time, t[ROW_ID]]
-    aggs = {}
-    for c in wanted:
-        if c != "cohort" and c.removeprefix("first_") not in t.columns:
-            raise NotComputable(f"the log has no {c.removeprefix('first_')!r} column for {c}")
-        if c == "cohort":
-            aggs[c] = t.event_time.min().strftime("%Y-%m")
-        else:
-            aggs[c] = first_in_order(t[c.removeprefix("first_")], order, include_null=False)
-    per_user = t.group_by(USER_KEY).aggregate(**aggs)
-    return t.join(per_user, USER_KEY)
-
 
 #: Internal columns of the narrowed log: the time (a timestamp, or integer microseconds with
 #: ``epoch=True``), the event's code (its index among the names the funnel uses), for

@@ -21,7 +21,8 @@ from ..engine.intervals import wilson
 from ..engine.ordered import first_in_order
 from ..engine.read.events import as_eventlog
 from ..engine.schema import ROW_ID, USER_KEY
-from .conversion import Window, attempt_table
+from .conversion import attempt_table
+from .spec import Window
 from .steps import Step, StepSpec, as_steps
 
 #: Period names and their pandas frequency (weeks are ISO weeks: Monday 00:00 UTC).
