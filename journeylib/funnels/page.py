@@ -1,0 +1,121 @@
+"""What notebook 02 decides before it computes anything: the funnel's steps, options, split and
+contact, with the fallbacks a log that lacks an event or a column needs, and the splits of
+its returns section.
+
+:func:`choose` turns the notebook's parameters into a :class:`FunnelChoices` (one sentence
+per fallback taken, in ``notes``); :func:`returns_splits` says which splits the returns
+section shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ..engine.eventlog import EventLog
+from ..engine.read.events import as_eventlog
+from .fallbacks import can_split, present_steps, usable_split
+from .steps import StepSpec
+
+__all__ = ["FunnelChoices", "choose", "returns_splits"]
+
+#: What counts as contacting the owner of an abandoned cart.
+CONTACT_EVENT = "email_click"
+
+
+@dataclass(frozen=True)
+class FunnelChoices:
+    """The decisions of :func:`choose` (see there)."""
+
+    #: the steps the log has events for, in the funnel's order
+    steps: list[StepSpec]
+    #: ``order``, ``window`` and ``count``: the same for every funnel of the page
+    options: dict[str, Any]
+    #: the step that counts as contacting an abandoned cart's owner
+    contact: StepSpec
+    #: the column the funnel is split by
+    segment: str
+    #: one sentence per fallback taken (a step or column the log lacks), in plain words
+    notes: tuple[str, ...] = ()
+
+    def show_notes(self) -> None:
+        """Print the notes, one line each."""
+        for note in self.notes:
+            print(note)
+
+
+def choose(
+    events: EventLog | pd.DataFrame,
+    *,
+    steps: str | Sequence[StepSpec],
+    order: str = "ordered",
+    window: str | None = None,
+    count: str = "users",
+    segment: str = "device",
+    contact_campaign: str = "",
+) -> FunnelChoices:
+    """The funnel notebook 02 shows, fitted to what the log has.
+
+    Parameters
+    ----------
+    events
+        The period's event log.
+    steps
+        The funnel's steps, or their names separated by commas.
+    order, window, count
+        As in :func:`journeylib.funnel` (an empty ``window`` is none).
+    segment
+        The column to split by; when the log cannot split by it, the first channel (or, without
+        a channel, the cohort) is used instead.
+    contact_campaign
+        The e-mail campaign whose clicks count as contacts (empty: any ``email_click``); a log
+        without a ``campaign`` column counts every ``email_click``.
+
+    Returns
+    -------
+    FunnelChoices
+        The steps (those the log has events for), options, contact and split, and a note for
+        each fallback taken, in this order: steps, campaign, split.
+
+    Raises
+    ------
+    NotComputable
+        When fewer than two steps have events in the log.
+
+    Examples
+    --------
+    >>> choices = choose(events, steps="view_item,purchase", segment="device")  # doctest: +SKIP
+    """
+    log = as_eventlog(events)
+    wanted = [s.strip() for s in steps.split(",")] if isinstance(steps, str) else list(steps)
+    found, steps_note = present_steps(log, wanted)
+    notes = [steps_note] if steps_note else []
+    if contact_campaign and not log.has("campaign"):
+        notes.append("The log has no campaign column: every email_click counts as a contact.")
+        contact_campaign = ""
+    contact = (CONTACT_EVENT, {"campaign": contact_campaign}) if contact_campaign else CONTACT_EVENT
+    split, split_note = usable_split(log, segment)
+    notes += [split_note] if split_note else []
+    options = {"order": order, "window": window or None, "count": count}
+    return FunnelChoices(found, options, contact, split, tuple(notes))
+
+
+def returns_splits(events: EventLog | pd.DataFrame) -> tuple[str, ...]:
+    """The splits of the returns section, the main one first.
+
+    Returns
+    -------
+    tuple of str
+        Empty when the log cannot link refunds to orders (no ``order_id`` or ``revenue``
+        column). Else the main split (``category``; without it ``first_device``; without a
+        device the cohort), then ``channel`` and ``first_device`` where the log can split by
+        them.
+    """
+    log = as_eventlog(events)
+    if not (log.has("order_id") and log.has("revenue")):
+        return ()
+    main, _ = usable_split(log, "category", fallbacks=("first_device",))
+    return (main, *(by for by in ("channel", "first_device") if can_split(log, by)))
