@@ -20,8 +20,6 @@ the truth on synthetic shops with planted parameters: docs/clv_intervals.md.
 from __future__ import annotations
 
 import copy
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +28,14 @@ import pandas as pd
 from scipy.special import expit, logit
 from scipy.stats import norm
 
-from .models import MODELS
+from .likelihood import (
+    PURCHASE_COLUMNS,
+    STEP,
+    covariance,
+    log_likelihood_function,
+    log_scale_covariance,
+    model_key,
+)
 from .value import clv_table
 
 __all__ = [
@@ -45,10 +50,6 @@ __all__ = [
 ]
 
 LEVEL = 0.95
-#: Step of the central differences, on the log scale of each parameter (0.1 %).
-STEP = 1e-3
-_COLUMNS = {"gamma_gamma": ["frequency", "monetary_value"]}
-_PURCHASE_COLUMNS = ["frequency", "recency", "T"]
 #: Per-buyer quantities of :func:`journeylib.clv.value.clv_table` carried to intervals, and the
 #: scale their mean's interval is built on.
 VALUES = {"clv": "log", "p_alive": "logit", "expected_orders": "log"}
@@ -79,94 +80,6 @@ class ClvIntervals:
     values: pd.DataFrame
     segments: pd.DataFrame
     level: float = LEVEL
-
-
-# ----------------------------------------------------------------------------- the likelihood
-def log_likelihood_function(fitted: Any) -> Callable[[np.ndarray], float]:
-    """The total log-likelihood of the rows ``fitted`` was fitted on, in its log-parameters.
-
-    Parameters
-    ----------
-    fitted
-        A model from :func:`journeylib.clv.fit` (or ``fit_weighted``): its ``data_weights_``
-        holds the distinct rows and their counts.
-
-    Returns
-    -------
-    callable
-        ``f(log_params) -> float``: sum over customers of the log-likelihood, penalty excluded,
-        with the parameters in the order of ``fitted.params_``.
-    """
-    from . import _lifetimes
-
-    model = _key(fitted)
-    grouped = fitted.data_weights_
-    w = grouped["_w"].to_numpy(dtype=float)
-    args = [grouped[c].to_numpy(dtype=float) for c in _COLUMNS.get(model, _PURCHASE_COLUMNS)]
-    nll = type(fitted)._negative_log_likelihood
-
-    def total(log_params: np.ndarray) -> float:
-        log_params = np.asarray(log_params, dtype=float)
-        with _lifetimes.preserved_warnings():  # lifetimes' likelihoods reset the filters
-            warnings.simplefilter("ignore", RuntimeWarning)
-            if model == "pareto_nbd":  # parameters as they are, mean-normalised weights
-                return float(-nll(np.exp(log_params), *args, w, 0.0) * w.mean())
-            return float(-nll(log_params, *args, w, 0.0) * w.sum())
-
-    return total
-
-
-def log_scale_covariance(
-    loglik: Callable[[np.ndarray], float], log_params: np.ndarray, *, step: float = STEP
-) -> np.ndarray:
-    """Covariance of maximum-likelihood estimates on the log scale, from the curvature.
-
-    Parameters
-    ----------
-    loglik
-        Total log-likelihood as a function of the log-parameters.
-    log_params
-        The optimum (the fitted parameters' logs).
-    step
-        Step of the central differences.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``inv(-H)``, ``H`` the Hessian of ``loglik`` at ``log_params`` (k x k). All NaN when
-        ``-H`` is not positive definite: the likelihood is flat or the point is no maximum,
-        and no interval can be read off it.
-
-    Examples
-    --------
-    Exponential waiting times, 100 of them summing to 50: the rate's estimate is 2 and the
-    log-likelihood in ``x = log(rate)`` is ``100 x - 50 exp(x)``, whose curvature at the
-    optimum is -100, so the log-rate's standard error is 0.1.
-
-    >>> cov = log_scale_covariance(lambda x: 100 * x[0] - 50 * np.exp(x[0]), np.log([2.0]))
-    >>> round(float(np.sqrt(cov[0, 0])), 4)
-    0.1
-    """
-    x0 = np.asarray(log_params, dtype=float)
-    k = x0.size
-    f0 = loglik(x0)
-    eye = np.eye(k) * step
-    h = np.empty((k, k))
-    for i in range(k):  # k(k+1)/2 pairs of a 3-7 parameter model: 2k + 2k(k-1) calls
-        h[i, i] = (loglik(x0 + eye[i]) - 2 * f0 + loglik(x0 - eye[i])) / step**2
-        for j in range(i):
-            pp, pm = loglik(x0 + eye[i] + eye[j]), loglik(x0 + eye[i] - eye[j])
-            mp, mm = loglik(x0 - eye[i] + eye[j]), loglik(x0 - eye[i] - eye[j])
-            h[i, j] = h[j, i] = (pp - pm - mp + mm) / (4 * step**2)
-    info = -h
-    if not np.all(np.isfinite(info)) or np.linalg.eigvalsh(info).min() <= 0:
-        return np.full((k, k), np.nan)
-    return np.linalg.inv(info)
-
-
-def _covariance(fitted: Any) -> np.ndarray:
-    log_params = np.log(fitted.params_.to_numpy(dtype=float))
-    return log_scale_covariance(log_likelihood_function(fitted), log_params)
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -224,7 +137,7 @@ def parameter_intervals(fitted: Any, *, level: float = LEVEL) -> pd.DataFrame:
         flat at the optimum.
     """
     z = norm.ppf(0.5 + level / 2)
-    cov = _covariance(fitted)
+    cov = covariance(fitted)
     params = fitted.params_.astype(float)
     k = len(params)
     rows = [
@@ -233,7 +146,7 @@ def parameter_intervals(fitted: Any, *, level: float = LEVEL) -> pd.DataFrame:
     ]
     rows += [_row(n, est, g, cov, scale, z) for n, est, g, scale in _derived(params)]
     out = pd.DataFrame(rows, columns=["parameter", "estimate", "lower", "upper", "scale", "se"])
-    out.insert(0, "model", _key(fitted))
+    out.insert(0, "model", model_key(fitted))
     return out
 
 
@@ -266,7 +179,7 @@ def with_parameters(fitted: Any, params: Any) -> Any:
 def _per_buyer(purchases: Any, spend: Any, summary: pd.DataFrame, opts: dict) -> pd.DataFrame:
     if spend is not None:
         return clv_table(purchases, spend, summary, **opts)[list(VALUES)]
-    f, r, t = (summary[c].to_numpy(dtype=float) for c in _PURCHASE_COLUMNS)
+    f, r, t = (summary[c].to_numpy(dtype=float) for c in PURCHASE_COLUMNS)
     alive = np.asarray(purchases.conditional_probability_alive(f, r, t), dtype=float)
     months = opts["horizon_months"] * opts.get("units_per_month", 365.25 / 12 / 7)
     orders = purchases.conditional_expected_number_of_purchases_up_to_time(months, f, r, t)
@@ -355,7 +268,7 @@ def value_intervals(
     z = norm.ppf(0.5 + level / 2)
     opts = {"horizon_months": horizon_months, "discount_rate": discount_rate}
     base, jac = _jacobian(purchases, spend, summary, opts)
-    blocks = [_covariance(purchases)] + ([_covariance(spend)] if spend is not None else [])
+    blocks = [covariance(purchases)] + ([covariance(spend)] if spend is not None else [])
     cov = _block_diagonal(blocks)
     rows = []
     for name, scale in VALUES.items():
@@ -376,11 +289,6 @@ def value_intervals(
                 seg_rows.append((col, label, m, lower, upper))
     seg_df = pd.DataFrame(seg_rows, columns=["by", "segment", "mean_clv", "lower", "upper"])
     return values, seg_df
-
-
-def _key(fitted: Any) -> str:
-    """The journeylib key of a lifetimes fitter (``"bgnbd"`` for a ``BetaGeoFitter``)."""
-    return {cls: key for key, cls in MODELS.items()}[type(fitted).__name__]
 
 
 def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:

@@ -28,11 +28,12 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .labels import LABELS, MISSING, is_missing, step_label
+from .page_settings import Settings, configure, settings
 
 __all__ = [
     "LABELS",
@@ -54,193 +55,22 @@ __all__ = [
     "step_label",
 ]
 
-MISSING = "–"
 #: Widest table a page holds (px), and the estimated width of one character and a cell's padding.
 PAGE_WIDTH = 1_100
 CHAR_PX = 7.4
 CELL_PADDING_PX = 18
-
-#: Plain label and kind of the columns journeylib's analyses return.
-LABELS: dict[str, tuple[str, str]] = {
-    # counts
-    "users": ("Users", "count"),
-    "sessions": ("Sessions", "count"),
-    "orders": ("Orders", "count"),
-    "buyers": ("Buyers", "count"),
-    "customers": ("Customers", "count"),
-    "events": ("Events", "count"),
-    "rows": ("Rows", "count"),
-    "count": ("Count", "count"),
-    "n": ("Assigned users", "count"),
-    "converted": ("Converted", "count"),
-    "drop_off": ("Lost since previous step", "count"),
-    "dropped": ("Dropped out", "count"),
-    "abandoned": ("Abandoned", "count"),
-    "recovered": ("Recovered", "count"),
-    "refunded": ("Refunded orders", "count"),
-    "left_here": ("Last step reached here", "count"),
-    "users_in_stage": ("Users in stage", "count"),
-    "reached": ("Users who reached it", "count"),
-    "frequency": ("Repeat purchases", "count"),
-    # shares
-    "share": ("Share", "share"),
-    "conversion": ("Conversion", "share"),
-    "step_conversion": ("Conversion from previous step", "share"),
-    "share_reached": ("Share of users", "share"),
-    "conversion_to_next": ("Went on to the next stage", "share"),
-    "abandonment_rate": ("Abandonment rate", "share"),
-    "share_of_abandoned": ("Share of abandoned carts", "share"),
-    "recovery_rate": ("Recovery rate", "share"),
-    "refund_rate": ("Refund rate", "share"),
-    "share_of_revenue_lost": ("Share of the group's revenue refunded", "share"),
-    "share_left_at_once": ("Left at once", "share"),
-    "ci_low": ("95% interval from", "share"),
-    "ci_high": ("95% interval to", "share"),
-    "repeat_rate": ("Repeat rate", "share"),
-    "buyer_rate": ("Buyer rate", "share"),
-    "p_alive": ("Chance still active", "share"),
-    "lift": ("Difference", "points"),
-    "lift_low": ("Difference, 95% from", "points"),
-    "lift_high": ("Difference, 95% to", "points"),
-    "relative_lift": ("Relative change", "share"),
-    "relative_low": ("Relative change, 95% from", "share"),
-    "relative_high": ("Relative change, 95% to", "share"),
-    "mde": ("Smallest detectable difference", "points"),
-    "mde_relative": ("Smallest detectable change", "share"),
-    # money
-    "revenue": ("Revenue", "money"),
-    "revenue_lost": ("Revenue refunded", "money"),
-    "monetary_value": ("Average order value", "money"),
-    "average_order_value": ("Average order value", "money"),
-    "aov": ("Average order value", "money"),
-    "clv": ("CLV", "money"),
-    "mean_clv": ("Mean CLV", "money"),
-    "revenue_per_user": ("Revenue per user", "money"),
-    # durations
-    "median_seconds": ("Median time", "seconds"),
-    "mean_seconds": ("Mean time", "seconds"),
-    "p90_seconds": ("90% within", "seconds"),
-    "median_hours_to_recover": ("Median time to recover", "hours"),
-    "recency": ("Weeks from first to last order", "number"),
-    "T": ("Weeks since first order", "number"),
-    "total_clv": ("Total CLV", "money"),
-    "order_value": ("Average order value", "money"),
-    "repeat_spend": ("Average repeat order", "money"),
-    # model checks
-    "log_likelihood": ("Log-likelihood", "number"),
-    "aic": ("AIC", "number"),
-    "bic": ("BIC", "number"),
-    "mae": ("Mean absolute error (purchases)", "number"),
-    "rmse": ("Root mean square error (purchases)", "number"),
-    "bias": ("Bias (purchases)", "number"),
-    "predicted_total": ("Predicted purchases", "number"),
-    "actual_total": ("Actual purchases", "count"),
-    # tests
-    "p_value": ("p-value", "p_value"),
-    "p": ("p-value", "p_value"),
-    "chi2": ("Chi-square", "number"),
-    "z": ("z", "number"),
-    "significant": ("Significant", "yes_no"),
-}
-
-#: Plain words for the event names of the GA4 vocabulary (what a step or touchpoint is).
-STEP_LABELS: dict[str, str] = {
-    "session_start": "visit started",
-    "first_visit": "first visit",
-    "page_view": "page viewed",
-    "view_item": "product viewed",
-    "view_item_list": "product list viewed",
-    "search": "searched",
-    "add_to_cart": "added to cart",
-    "remove_from_cart": "removed from cart",
-    "view_cart": "cart viewed",
-    "begin_checkout": "checkout started",
-    "add_shipping_info": "shipping details added",
-    "add_payment_info": "payment details added",
-    "purchase": "purchase",
-    "refund": "refund",
-    "sign_up": "signed up",
-    "login": "logged in",
-    "email_open": "e-mail opened",
-    "email_click": "e-mail clicked",
-    "ad_click": "ad clicked",
-    "write_review": "review written",
-    "share": "shared",
-    "refer_friend": "friend referred",
-}
-_STEP_JOINERS = re.compile(r"( \+ | → | -> )")
 _P_NAME = re.compile(r"^(p|pvalue|p_value|p_.*|.*_p)$", re.IGNORECASE)
 _MONEY_NAME = re.compile(r"(revenue|clv|order_value|monetary|spend|money|price|amount)")
 _SHARE_NAME = re.compile(r"(share|rate|conversion|percent|proportion)")
 _DURATION_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3_600.0, "days": 86_400.0}
 
 
-@dataclass
-class Settings:
-    """Page-wide display settings.
-
-    Attributes
-    ----------
-    currency : str or None
-        Symbol put before money (``"€"``, ``"$"``, ``"EUR "``); None shows plain amounts.
-    csv_dir : Path or None
-        Folder where a table too wide for the page is written in full as CSV; None: nowhere.
-    page : str
-        Prefix of those CSV files (the page's name).
-    """
-
-    currency: str | None = None
-    csv_dir: Path | None = None
-    page: str = "table"
-
-
-_SETTINGS = Settings()
-
-
-def settings() -> Settings:
-    """The current page-wide :class:`Settings`."""
-    return _SETTINGS
-
-
-def configure(
-    *, currency: str | None = None, csv_dir: str | Path | None = None, page: str | None = None
-) -> Settings:
-    """Set the page-wide currency symbol and the folder for full tables as CSV.
-
-    Parameters
-    ----------
-    currency : str, optional
-        Symbol for money (empty or None: none).
-    csv_dir : path, optional
-        Folder for the full CSV of tables too wide for the page (empty or None: none).
-    page : str, optional
-        Prefix of those CSV files, e.g. ``"02_funnel_dropoff"``.
-
-    Returns
-    -------
-    Settings
-        The settings now in force.
-    """
-    _SETTINGS.currency = currency or None
-    _SETTINGS.csv_dir = Path(csv_dir) if csv_dir else None
-    if page:
-        _SETTINGS.page = page
-    return _SETTINGS
-
-
 # --- one value ---------------------------------------------------------------------------
-
-
-def _missing(value: object) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):  # arrays, lists
-        return False
 
 
 def number(value: float) -> str:
     """A number without scientific notation: ``1,234``, ``12.3``, ``1.23``, ``0.042``."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     value = float(value)
     if math.isinf(value):
@@ -257,7 +87,7 @@ def number(value: float) -> str:
 
 def percent(value: float, *, signed: bool = False) -> str:
     """A share as a percent: ``12.3%``; below 10 % with two decimals (``3.67%``, ``0.35%``)."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     value = float(value)
     digits = 2 if abs(value) < 0.1 else 1
@@ -267,7 +97,7 @@ def percent(value: float, *, signed: bool = False) -> str:
 
 def points(value: float) -> str:
     """A difference of two shares in percentage points: ``+1.2 pts``, ``-0.01 pts``."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     pts = 100 * float(value)
     return f"{pts:+.{2 if abs(pts) < 1 else 1}f} pts"
@@ -275,17 +105,17 @@ def points(value: float) -> str:
 
 def money(value: float, *, currency: str | None = None) -> str:
     """An amount with the currency symbol: ``€1,234.50``; 10,000 and more without cents."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     value = float(value)
-    symbol = _SETTINGS.currency if currency is None else currency
+    symbol = settings().currency if currency is None else currency
     body = f"{abs(value):,.0f}" if abs(value) >= 10_000 else f"{abs(value):,.2f}"
     return f"{'-' if value < 0 else ''}{symbol or ''}{body}"
 
 
 def duration(seconds: float) -> str:
     """A duration in human units: ``45 s``, ``11 min``, ``5.2 h``, ``3.2 days``."""
-    if _missing(seconds):
+    if is_missing(seconds):
         return MISSING
     if isinstance(seconds, pd.Timedelta | np.timedelta64 | dt.timedelta):
         seconds = pd.Timedelta(seconds).total_seconds()
@@ -302,7 +132,7 @@ def duration(seconds: float) -> str:
 
 def p_value(value: float) -> str:
     """A p-value: ``< 0.001`` or three decimals (``0.023``)."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
 
@@ -312,7 +142,7 @@ def _text(value: object) -> str:
         return "yes" if value else "no"
     if isinstance(value, list | tuple | np.ndarray):
         return " → ".join(_text(v) for v in value)
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     if isinstance(value, pd.Timestamp):
         return (
@@ -329,7 +159,7 @@ def format_value(value: object, kind: str, *, currency: str | None = None) -> st
     """``value`` as text for a column of ``kind`` (see the module's table of kinds)."""
     if kind == "text" or isinstance(value, str):
         return _text(value)
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     if kind == "yes_no" or isinstance(value, bool | np.bool_):
         return "yes" if bool(value) else "no"
@@ -346,44 +176,6 @@ def format_value(value: object, kind: str, *, currency: str | None = None) -> st
         "number": number,
     }
     return formats.get(kind, _text)(value)
-
-
-def step_label(name: object) -> str:
-    """An event or step name in plain words, for sentences and table cells.
-
-    Known GA4 names read as what happened (``begin_checkout`` -> ``checkout started``,
-    :data:`STEP_LABELS`); other names lose their underscores (``size_guide`` -> ``size
-    guide``). Page steps read as pages (``page: size_guide`` or ``page:size_guide`` -> ``size
-    guide page``, ``landing page: home`` -> ``landed on the home page``), ``event: x`` as the
-    plain ``x``; patterns joined by `` + `` or `` → `` are translated part by part.
-
-    Examples
-    --------
-    >>> step_label("page: reviews + event: add_to_cart")
-    'reviews page + added to cart'
-    """
-    if _missing(name):
-        return MISSING
-    text = str(name)
-    if _STEP_JOINERS.search(text):
-        return "".join(
-            part if _STEP_JOINERS.fullmatch(part) else step_label(part)
-            for part in _STEP_JOINERS.split(text)
-        )
-    key = text.strip()
-    kind, _, rest = key.partition(":")
-    rest = rest.strip()
-    if rest and kind.strip() == "landing page":
-        return f"landed on the {_plain(rest)} page"
-    if rest and kind.strip() == "page":
-        return f"{_plain(rest)} page"
-    if rest and kind.strip() == "event":
-        key = rest
-    return STEP_LABELS.get(key, _plain(key))
-
-
-def _plain(name: str) -> str:
-    return STEP_LABELS.get(name, name.replace("_", " ").strip())
 
 
 #: Kinds of the ``unit`` words long tables carry per row (one row per metric).
@@ -403,7 +195,7 @@ def by_unit(value: float, unit: str, *, change: bool = False) -> str:
     >>> by_unit(0.3716, "share"), by_unit(0.1949, "share", change=True)
     ('37.2%', '+19.5 pts')
     """
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     kind = UNIT_KINDS.get(str(unit), "number")
     if change and kind == "share":

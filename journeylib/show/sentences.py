@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
 from IPython.display import Markdown
 
 from ..engine.privacy import redact
@@ -20,3 +21,9 @@ def as_markdown(sentences: Sequence[str], *, title: str = "Findings") -> Markdow
     """
     items = "\n".join(f"- {markdown_text(redact(s))}" for s in sentences)
     return Markdown(f"**{markdown_text(redact(title))}**\n\n{items}")
+
+
+def pct(x: float) -> str:
+    """A share as findings sentences quote it: one decimal (``0.1234`` -> ``12.3%``), ``n/a``
+    when missing. Tables format shares with :func:`journeylib.show.display.percent` instead."""
+    return "n/a" if pd.isna(x) else f"{x:.1%}"

@@ -23,12 +23,19 @@ from ..eventlog import EventLog
 from ..schema import REFUND, REQUIRED, ROW_ID, USER_KEY
 from . import derived, file_times, formats, localtime, sources, vocabulary
 from . import files as opening
-from .coerce import is_placeholder, parse_time, text_absent
+from .coerce import parse_time, text_absent
 from .controls import strip_controls
 from .duplicates import duplicate_purchases, duplicate_rows
 from .duplicates import release as _release
 from .flags import Note, dst_notes, naive_note, typed_values
 from .mapping import rename_to_canonical, resolve_mapping
+from .removals import (
+    kept_user_keys,
+    malformed_lines,
+    per_user_counts,
+    removal_counts,
+    removal_findings,
+)
 from .timerange import MAX_AHEAD, MIN_TIME, Bound, TimeRange
 
 if TYPE_CHECKING:
@@ -36,20 +43,9 @@ if TYPE_CHECKING:
 
 Source = str | os.PathLike | pd.DataFrame | ir.Table
 
-#: The removal checks, in the order a row is assigned to one (a row counts once): check,
-#: column, action, and the column whose source value the examples show. A placeholder user
-#: id is found on the distinct user ids instead (:func:`_per_user_counts`), after these.
-_REASONS: dict[int, tuple[str, str, str, str | None]] = {
-    1: ("missing user id", "user_id", "removed", None),
-    2: ("missing event name", "event", "removed", None),
-    3: ("missing event time", "event_time", "removed", None),
-    4: ("unparseable event time", "event_time", "removed", "_time_source"),
-    7: ("event time outside plausible range", "event_time", "removed", "_time_source"),
-    5: ("exact duplicate row", "(all)", "removed", None),
-    6: ("duplicate purchase", "order_id", "removed", "order_id"),
-}
+#: Removal reason of a repeated purchase (the codes and their checks:
+#: :data:`journeylib.engine.read.removals.REASONS`).
 _DUPLICATE_PURCHASE = 6
-_PLACEHOLDER = ("placeholder user id", "user_id", "removed")
 
 
 #: Flag of refund rows whose revenue was positive (made negative by :func:`_flag`).
@@ -218,9 +214,9 @@ def _read_source(
     )
     flags += [control] if control else []
     flagged, purchases = _flag_duplicate_purchases(flagged)
-    per_user = _per_user_counts(flagged, flags, placeholders=not allow_missing_user).cache()
-    counts = _counts(per_user, flags)
-    findings = [_malformed_lines(raw), *_findings(flagged, raw, counts, flags), *time_notes]
+    per_user = per_user_counts(flagged, flags, placeholders=not allow_missing_user).cache()
+    counts = removal_counts(per_user, flags)
+    findings = [malformed_lines(raw), *removal_findings(flagged, raw, counts, flags), *time_notes]
     findings += formats.number_formats(flagged)
     if int(counts["r7"]) > 0:  # say which range, when it removed rows
         findings.append(Finding("plausible time range", "event_time", 0, "noted", times.describe()))
@@ -237,7 +233,7 @@ def _read_source(
     raise_if_strict(raw.label, findings, strict=strict)
     _raise_if_nothing_kept(raw.label, findings, read=int(counts["rows"]), kept=int(counts["kept"]))
     cleaned = flagged.filter(flagged._reason == 0).drop(*_helper_columns(flagged))
-    keys = _user_keys(per_user).cache()
+    keys = kept_user_keys(per_user).cache()
     # every kept row with a user id has a key: an inner join, unless user ids may be missing
     how = "left" if allow_missing_user else "inner"
     cleaned = cleaned.join(keys, "user_id", how=how).select(*cleaned.columns, USER_KEY).cache()
@@ -374,88 +370,3 @@ def _reason(t: ir.Table, allow_missing_user: bool) -> ir.IntegerValue:
         (t._duplicate, 5),
         else_=0,
     ).cast("int8")
-
-
-def _per_user_counts(t: ir.Table, notes: list[Note], *, placeholders: bool) -> ir.Table:
-    """How many rows each ``user_id`` has per removal reason (``_reason``) and noted flags:
-    ``_n``, in one pass over the flagged rows (one group per user and reason, nearly
-    always one per user; a single count, so the groups stay narrow), and whether the user
-    id is a placeholder (``_placeholder``, tested once per user, not once per row; always
-    False unless ``placeholders``). Summed, the report's counts (:func:`_counts`); its users
-    with kept rows, the users :func:`_user_keys` numbers, so that reading does not group the
-    rows by user a second time."""
-    p = t.group_by(["user_id", "_reason", *(n.flag for n in notes)]).aggregate(_n=t.count())
-    return p.mutate(_placeholder=is_placeholder(p.user_id) if placeholders else False)
-
-
-def _counts(per_user: ir.Table, notes: list[Note]) -> pd.Series:
-    """The report's counts (``rows``, ``kept``, ``r<k>``, ``placeholder`` and each noted flag
-    among the kept rows): :func:`_per_user_counts` summed. A row of a placeholder user id
-    is not kept."""
-    p = per_user
-    kept = (p._reason == 0) & ~p._placeholder
-    sums = {f"r{k}": p._n.sum(where=p._reason == k) for k in _REASONS}
-    sums |= {n.flag: p._n.sum(where=p[n.flag] & kept) for n in notes}
-    sums |= {"placeholder": p._n.sum(where=(p._reason == 0) & p._placeholder)}
-    sums |= {"rows": p._n.sum(), "kept": p._n.sum(where=kept)}
-    return p.aggregate(**sums).to_pandas().iloc[0].fillna(0).astype(int)
-
-
-def _user_keys(per_user: ir.Table) -> ir.Table:
-    """``user_id`` -> ``user_key`` (0, 1, ... in user_id order) for the users with kept rows,
-    as :func:`with_user_key` numbers them."""
-    p = per_user
-    kept = (p._reason == 0) & p.user_id.notnull() & ~p._placeholder
-    users = p.filter(kept).select("user_id").distinct()
-    number = ibis.row_number().over(order_by=users.user_id).cast("int64")
-    return users.mutate(**{USER_KEY: number})
-
-
-def _findings(
-    t: ir.Table, raw: sources.RawSource, counts: pd.Series, notes: list[Note]
-) -> list[Finding]:
-    findings = []
-    for k, (check, column, action, value) in _REASONS.items():
-        if column in ("event", "order_id") and column not in t.columns:
-            continue
-        n = int(counts[f"r{k}"])
-        examples = _examples(t, t._reason == k, raw, n, value=value)
-        findings.append(Finding(check, column, n, action, examples))
-        if k == 1:
-            findings.append(_placeholder_finding(t, raw, int(counts["placeholder"])))
-    kept = t._reason == 0
-    if int(counts["placeholder"]) > 0:  # examples of kept rows only (a row-wise test)
-        kept = kept & ~is_placeholder(t.user_id)
-    for note in notes:
-        n = int(counts[note.flag])
-        if note.optional and n == 0:
-            continue
-        ex = _examples(t, t[note.flag] & kept, raw, n, value=note.value)
-        findings.append(Finding(note.check, note.column, n, note.action, ex))
-    return findings
-
-
-def _placeholder_finding(t: ir.Table, raw: sources.RawSource, n: int) -> Finding:
-    cond = (t._reason == 0) & is_placeholder(t.user_id)
-    check, column, action = _PLACEHOLDER
-    return Finding(check, column, n, action, _examples(t, cond, raw, n, value="_user_source"))
-
-
-def _examples(
-    t: ir.Table, cond: ir.BooleanValue, raw: sources.RawSource, n: int, *, value: str | None = None
-) -> str:
-    """Up to five rows where ``cond`` holds, by position; with ``value`` (a column) also the
-    source value each row had, e.g. ``"events.csv line 7 ('03/04/2024 10:00')"``."""
-    if n == 0:
-        return ""
-    cols = [ROW_ID, *([value] if value else [])]
-    rows = t.filter(cond).order_by(ROW_ID).limit(5).select(*cols).to_pandas()
-    where = [raw.describe_rows([rid]) for rid in rows[ROW_ID]]
-    if value:
-        where = [f"{w} ({v!r})" for w, v in zip(where, rows[value], strict=True)]
-    return ", ".join(where)
-
-
-def _malformed_lines(raw: sources.RawSource) -> Finding:
-    shown = [f"{os.path.basename(f)} line {n}: {text!r}" for f, n, text in raw.bad_lines[:5]]
-    return Finding("malformed CSV line", "(all)", raw.bad_count, "removed", "; ".join(shown))
