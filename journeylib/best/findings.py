@@ -11,12 +11,9 @@ import pandas as pd
 
 from ..show import tables
 from ..show.display import MISSING, by_unit, p_value, step_label
+from ..show.sentences import pct
 
 STAGE_ORDER = ("Awareness", "Consideration", "Conversion", "Retention", "Advocacy")
-
-
-def _pct(x: float) -> str:
-    return "n/a" if pd.isna(x) else f"{x:.1%}"
 
 
 def _strongest(profile: pd.DataFrame, prefix: str, groups=None) -> pd.Series | None:
@@ -105,7 +102,7 @@ def path_to_replicate(profile: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataF
     rows = []
 
     def add(stage: str, push: str, r: pd.Series) -> None:
-        evidence = f"{_pct(r.best)} of best customers vs {_pct(r.rest)} of the rest"
+        evidence = f"{pct(r.best)} of best customers vs {pct(r.rest)} of the rest"
         rows.append((stage, push, evidence))
 
     if (r := _strongest(profile, "first channel: ")) is not None:
@@ -116,8 +113,8 @@ def path_to_replicate(profile: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataF
         rows.append((
             "Consideration",
             f"early on, lead visitors to: {step_label(top.pattern)}",
-            f"{_pct(top.p_best)} of customers with it became best vs "
-            f"{_pct(top.p_best_without)} without (lift {top.lift:.1f})",
+            f"{pct(top.p_best)} of customers with it became best vs "
+            f"{pct(top.p_best_without)} without (lift {top.lift:.1f})",
         ))  # fmt: skip
     if (r := _strongest(profile, "viewed before first order: ")) is not None:
         add("Consideration", f"before the first order, show the {r.metric.split(': ')[1]} page", r)
@@ -155,9 +152,9 @@ def best_findings(
     w = who.set_index("metric")
     out = [
         f"The {int(w.loc['customers', 'best']):,} best customers ({definition}) are "
-        f"{_pct(w.loc['customers', 'share'])} of customers and bring "
-        f"{_pct(w.loc['net revenue', 'share'])} of net revenue and "
-        f"{_pct(w.loc['orders', 'share'])} of orders."
+        f"{pct(w.loc['customers', 'share'])} of customers and bring "
+        f"{pct(w.loc['net revenue', 'share'])} of net revenue and "
+        f"{pct(w.loc['orders', 'share'])} of orders."
     ]
     if ties:
         out.append(ties[0].upper() + ties[1:])
@@ -166,16 +163,16 @@ def best_findings(
         top, rest = channels.iloc[0], channels.iloc[1:]
         rate = rest.repeat_customers.sum() / max(rest.customers.sum(), 1)
         out.append(
-            f"Customers first acquired through {top.channel} repeat most: {_pct(top.repeat_rate)} "
-            f"buy again (95% CI {_pct(top.ci_low)}-{_pct(top.ci_high)}, {int(top.customers):,} "
-            f"customers) against {_pct(rate)} for the other channels."
+            f"Customers first acquired through {top.channel} repeat most: {pct(top.repeat_rate)} "
+            f"buy again (95% CI {pct(top.ci_low)}-{pct(top.ci_high)}, {int(top.customers):,} "
+            f"customers) against {pct(rate)} for the other channels."
         )
     good = patterns[patterns.productive]
     if not good.empty:
         p = good.iloc[0]
         out.append(
-            f"The strongest early sign is {step_label(p.pattern)}: {_pct(p.p_best)} of the "
-            f"{int(p.users):,} customers showing it became best against {_pct(p.p_best_without)} "
+            f"The strongest early sign is {step_label(p.pattern)}: {pct(p.p_best)} of the "
+            f"{int(p.users):,} customers showing it became best against {pct(p.p_best_without)} "
             f"of the others (lift {p.lift:.1f}); {len(good)} early pattern(s) are significant."
         )
     else:
@@ -202,11 +199,11 @@ def planted_check(
     found = channels.set_index("channel")
     top = patterns.iloc[0] if not patterns.empty else None
     return [
-        f"Planted: referral customers repeat at {_pct(ref['referral'])} vs {_pct(ref['others'])}. "
-        f"Found: referral repeat rate {_pct(found.repeat_rate.get('referral'))}, ranked "
+        f"Planted: referral customers repeat at {pct(ref['referral'])} vs {pct(ref['others'])}. "
+        f"Found: referral repeat rate {pct(found.repeat_rate.get('referral'))}, ranked "
         f"{list(found.index).index('referral') + 1 if 'referral' in found.index else 'n/a'} "
         f"of {len(found)} channels.",
-        f"Planted: reviews + size_guide in the first session, {_pct(pat['pattern'])} of those "
-        f"customers best vs {_pct(pat['no_pattern'])} (ratio {pat['ratio']:.2f}). Found at rank 1: "
+        f"Planted: reviews + size_guide in the first session, {pct(pat['pattern'])} of those "
+        f"customers best vs {pct(pat['no_pattern'])} (ratio {pat['ratio']:.2f}). Found at rank 1: "
         + ("nothing" if top is None else f"{top.pattern}, lift {top.lift:.2f}."),
     ]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-
-def _pct(x: float) -> str:
-    return "n/a" if pd.isna(x) else f"{x:.1%}"
+from ..show.sentences import pct
 
 
 def _p(p: float) -> str:
@@ -29,8 +27,8 @@ def _extreme(
     of = "buyers" if metric == "repeat_rate" else "users"
     return (
         f"Users whose first {by} is {row[by]} have the {word} share who {what}: "
-        f"{_pct(row[metric])} of {int(row[nobs]):,} {of} (95% CI {_pct(row[f'{metric}_low'])}"
-        f"–{_pct(row[f'{metric}_high'])}) against {_pct(rest_rate)} for the other {by}s "
+        f"{pct(row[metric])} of {int(row[nobs]):,} {of} (95% CI {pct(row[f'{metric}_low'])}"
+        f"–{pct(row[f'{metric}_high'])}) against {pct(rest_rate)} for the other {by}s "
         f"({_p(p)}, {verdict})."
     )
 
@@ -54,10 +52,10 @@ def journey_findings(
     v = view[view.cohort == view.cohort.iloc[0]].set_index("stage")
     share = v.share_reached
     out = [
-        f"Of {int(v.loc['Awareness', 'reached']):,} users, {_pct(share['Consideration'])}"
-        f" went on to Consideration, {_pct(v.loc['Conversion', 'share_reached'])} reached "
-        f"Conversion (a cart or an order), {_pct(v.loc['Retention', 'share_reached'])} Retention "
-        f"and {_pct(v.loc['Advocacy', 'share_reached'])} Advocacy."
+        f"Of {int(v.loc['Awareness', 'reached']):,} users, {pct(share['Consideration'])}"
+        f" went on to Consideration, {pct(v.loc['Conversion', 'share_reached'])} reached "
+        f"Conversion (a cart or an order), {pct(v.loc['Retention', 'share_reached'])} Retention "
+        f"and {pct(v.loc['Advocacy', 'share_reached'])} Advocacy."
     ]
     if channels is not None:
         out.append(
@@ -87,7 +85,7 @@ def journey_findings(
         t = timing.set_index("measure")
         top = paths.iloc[0]
         out.append(
-            f"The most common way to a first order is {top.path} ({_pct(top.share)} of buyers); "
+            f"The most common way to a first order is {top.path} ({pct(top.share)} of buyers); "
             f"buyers need a median of {t.loc['sessions', 'median']:.0f} visits and "
             f"{t.loc['days', 'median']:.1f} days from first contact to first purchase."
         )
@@ -104,11 +102,11 @@ def _attribution(credit: pd.DataFrame) -> list[str]:
     closer, opener = gap.index[-1], gap.index[0]
     return [
         f"{closer} closes more than it opens: last touch gives it "
-        f"{_pct(wide.loc[closer, 'last_touch'])} of purchases, first touch "
-        f"{_pct(wide.loc[closer, 'first_touch'])} and the Markov "
-        f"removal effect {_pct(wide.loc[closer, 'markov'])}; {opener} is the reverse "
-        f"({_pct(wide.loc[opener, 'first_touch'])} first touch, "
-        f"{_pct(wide.loc[opener, 'last_touch'])} last touch)."
+        f"{pct(wide.loc[closer, 'last_touch'])} of purchases, first touch "
+        f"{pct(wide.loc[closer, 'first_touch'])} and the Markov "
+        f"removal effect {pct(wide.loc[closer, 'markov'])}; {opener} is the reverse "
+        f"({pct(wide.loc[opener, 'first_touch'])} first touch, "
+        f"{pct(wide.loc[opener, 'last_touch'])} last touch)."
     ]
 
 

@@ -6,12 +6,11 @@ import pandas as pd
 
 from ..engine.schema import PURCHASE
 from ..engine.stages import DEFAULT_STAGE_MAP
-from ..show.sentences import as_markdown  # noqa: F401  (notebooks call findings.as_markdown)
+from ..show.sentences import (
+    as_markdown,  # noqa: F401  (notebooks call findings.as_markdown)
+    pct,
+)
 from .summary import Overview
-
-
-def _pct(x: float) -> str:
-    return "n/a" if pd.isna(x) else f"{x:.1%}"
 
 
 def overview_findings(ov: Overview) -> list[str]:
@@ -34,16 +33,16 @@ def overview_findings(ov: Overview) -> list[str]:
         top = channels.iloc[0]
         best = channels.sort_values("conversion", ascending=False).iloc[0]
         converts = (
-            f"{best.value} sessions convert best ({_pct(best.conversion)} end in an order)"
+            f"{best.value} sessions convert best ({pct(best.conversion)} end in an order)"
             if best.conversion > 0  # 0 everywhere: no channel converts best
             else "no session of any channel ended in an order"
         )
-        out.append(f"{top.value} brings the most sessions ({_pct(top.share)}); {converts}.")
+        out.append(f"{top.value} brings the most sessions ({pct(top.share)}); {converts}.")
     out += _vocabulary(ov.event_names)
     reach = ov.reach.set_index("stage")
     out.append(
-        f"{_pct(reach.loc['Conversion', 'share_reached'])} of users reached the Conversion stage "
-        f"(a cart, checkout or first order) and {_pct(reach.loc['Retention', 'share_reached'])} "
+        f"{pct(reach.loc['Conversion', 'share_reached'])} of users reached the Conversion stage "
+        f"(a cart, checkout or first order) and {pct(reach.loc['Retention', 'share_reached'])} "
         f"went on to Retention (activity after a first order)."
     )
     if not ov.kpis.empty and not ov.kpis.set_index("kpi").loc["sessions", "this_week"] > 0:
@@ -52,13 +51,13 @@ def overview_findings(ov: Overview) -> list[str]:
         k = ov.kpis.set_index("kpi")
         conv = k.loc["conversion rate"]
         before = (
-            f"against {_pct(conv.previous_week)} the week before ({100 * conv.change:+.2f} points)"
+            f"against {pct(conv.previous_week)} the week before ({100 * conv.change:+.2f} points)"
             if pd.notna(conv.previous_week)
             else "(the week before has no sessions to compare with)"
         )
         out.append(
             f"In {ov.week}, {k.loc['sessions', 'this_week']:,.0f} sessions converted at "
-            f"{_pct(conv.this_week)} {before}."
+            f"{pct(conv.this_week)} {before}."
         )
     return out
 
