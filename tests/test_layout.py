@@ -8,7 +8,7 @@
 - ``report`` imports ``engine`` and the folders it runs, never the top-level package.
 - Private means private to its module: no ``from .x import _y`` of another module's name, and a
   ``_module.py`` is imported only from its own folder.
-- No import circle between modules.
+- No import circle between modules, and no module longer than 400 lines.
 - The flat layout's import paths (``journeylib.io``, ``journeylib.funnel_match``, ...) still work.
 """
 
@@ -203,3 +203,10 @@ FOLDERS_NAMED_AS_OLD_MODULES = [
 def test_old_modules_that_became_folders_hand_on_their_names(old):
     face = importlib.import_module(f"journeylib.{old}")
     assert face.__all__ and all(hasattr(face, name) for name in face.__all__)
+
+
+def test_no_module_is_longer_than_400_lines():
+    long = {
+        name: n for name, path in MODULES.items() if (n := len(path.read_text().splitlines())) > 400
+    }
+    assert long == {}
