@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..show.display import step_label
+from ..show.display import p_value, step_label
 from . import abreadout, abtest
 from .abandonment import Recovery
 
@@ -64,7 +64,17 @@ def _weakest_segment(seg: pd.DataFrame, by: str) -> str:
     return (
         f"{low[by]} ({by}) converts least: {low.conversion:.2%} reach {step_label(low.step)} "
         "against "
-        f"{rest:.2%} for the other {by} values (smallest chi-square p across steps {p:.2g})."
+        f"{rest:.2%} for the other {by} values ({_test_note(p)})."
+    )
+
+
+def _test_note(p: float) -> str:
+    """The segment comparison's chi-square test in words: p as the pages show it."""
+    if pd.isna(p):
+        return "no chi-square test: too few entrants"
+    shown = p_value(p)
+    return "chi-square test, smallest p across steps " + (
+        shown if shown.startswith("<") else f"= {shown}"
     )
 
 

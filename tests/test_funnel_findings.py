@@ -1,0 +1,31 @@
+"""The funnel page's segment sentence quotes its test as the pages show p-values."""
+
+import pandas as pd
+
+from journeylib.funnels.findings import _weakest_segment
+
+
+def _segments(p_at_step_2: float) -> pd.DataFrame:
+    # mobile: 100 enter, 10 reach purchase; desktop: 100 enter, 30 reach purchase
+    return pd.DataFrame(
+        {
+            "device": ["mobile", "desktop", "mobile", "desktop"],
+            "step_index": [1, 1, 2, 2],
+            "step": ["view_item", "view_item", "purchase", "purchase"],
+            "count": [100, 100, 10, 30],
+            "conversion": [1.0, 1.0, 0.10, 0.30],
+            "p_value": [float("nan"), float("nan"), p_at_step_2, p_at_step_2],
+        }
+    )
+
+
+def test_a_tiny_p_value_reads_below_one_in_a_thousand_not_in_scientific_notation():
+    sentence = _weakest_segment(_segments(1.6e-9), "device")
+    assert sentence == (
+        "mobile (device) converts least: 10.00% reach purchase against 30.00% for the other "
+        "device values (chi-square test, smallest p across steps < 0.001)."
+    )
+
+
+def test_a_larger_p_value_has_three_decimals():
+    assert _weakest_segment(_segments(0.0234), "device").endswith("steps = 0.023).")
