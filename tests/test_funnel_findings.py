@@ -29,3 +29,15 @@ def test_a_tiny_p_value_reads_below_one_in_a_thousand_not_in_scientific_notation
 
 def test_a_larger_p_value_has_three_decimals():
     assert _weakest_segment(_segments(0.0234), "device").endswith("steps = 0.023).")
+
+
+def test_why_people_drop_quotes_events_and_paths_in_plain_words():
+    from journeylib.funnels.findings_why import paths_sentence, who
+
+    row = pd.Series({"kind": "event", "value": "sign_up", "column": "event"})
+    assert who(row) == "users with \u201csigned up\u201d among their events"
+    paths = pd.DataFrame({"path": ["view_item > search > (end)"], "journeys": [40], "share": [0.4]})
+    assert paths_sentence(paths, left="view_item", lost="add_to_cart") == (
+        "Of the 40 who reached \u201cproduct viewed\u201d and not \u201cadded to cart\u201d, "
+        "the most common way on is product viewed, then searched, then left (40%)."
+    )

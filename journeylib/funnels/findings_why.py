@@ -8,6 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..engine.sequences import END
+from ..show.display import step_label
+from .paths import SEP
 from .why_drop import WhyDrop
 
 #: Features whose Benjamini-Hochberg q-value is below this are told as findings.
@@ -15,10 +18,10 @@ Q_LEVEL = 0.05
 
 
 def who(row) -> str:
-    """The users a feature describes, in words: "users who did search", "users whose device
-    was tablet", "users with a page_type size_guide event"."""
+    """The users a feature describes, in words: 'users with "searched" among their events',
+    "users whose device was tablet", "users with a page_type size_guide event"."""
     if row.kind == "event":
-        return f"users who did {row.value}"
+        return f"users with “{step_label(row.value)}” among their events"
     if row.kind == "user property":
         return f"users whose {row.column} was {row.value}"
     return f"users with a {row.column} {row.value} event"
@@ -66,13 +69,21 @@ def correlation_sentences(table: pd.DataFrame, *, most: int = 2) -> list[str]:
 def paths_sentence(table: pd.DataFrame, *, left: str, lost: str) -> str:
     """Where drop-outs go, from a :func:`journeylib.paths` table of their paths: how many
     there are and their most common path. ``left`` and ``lost`` name the steps."""
+    left, lost = f"“{step_label(left)}”", f"“{step_label(lost)}”"
     if table.empty:
         return f"No one reached {left} without going on to {lost}."
     top = table.iloc[0]
     return (
         f"Of the {table.journeys.sum():,} who reached {left} and not {lost}, the most common "
-        f"way on is {top.path} ({top.share:.0%})."
+        f"way on is {path_words(top.path)} ({top.share:.0%})."
     )
+
+
+def path_words(path: str) -> str:
+    """A path of :func:`journeylib.paths` in words: ``view_item > search > (end)`` ->
+    ``product viewed, then searched, then left``."""
+    steps = str(path).split(SEP)
+    return ", then ".join("left" if s == END else step_label(s) for s in steps)
 
 
 def trend_sentence(c: dict | None, *, every: str = "week") -> str:
