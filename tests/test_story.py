@@ -142,3 +142,16 @@ def test_this_week_leaves_money_out_without_revenue():
     assert "Buyers: 3 against 4" in text and "Revenue" not in text and "0.00" not in text
     with_money = story.this_week(jl.read_events(_buyers_log()), "2024-W11", metrics=["revenue"])
     assert "Revenue was 30.00 against 40.00" in with_money.data  # 3 and 4 orders of 10
+
+
+def test_a_rate_the_log_cannot_give_is_left_out_of_the_story():
+    # the log has checkouts only in W11 (c), so checkout completion is told; cart abandonment
+    # too (b, d); a log without any begin_checkout has no checkout completion sentence
+    log = _log()
+    said = story.week_story(log, "2024-W11", metrics=["checkout completion", "sessions"])
+    assert said[0].startswith("Checkout completion was 100.0% against")
+    no_checkout = log.table.filter(log.table.event != "begin_checkout")
+    said = story.week_story(
+        log.replace(table=no_checkout), "2024-W11", metrics=["checkout completion", "sessions"]
+    )
+    assert len(said) == 1 and said[0].startswith("Sessions: 3 against 2")

@@ -236,7 +236,9 @@ def week_story(
     Returns
     -------
     list of str
-        One sentence per metric (:func:`week_heading` names the week).
+        One sentence per metric (:func:`week_heading` names the week); none for a rate whose
+        denominator is zero in all 5 weeks (a log without checkout steps has no checkout
+        completion).
     """
     nums = numbers if numbers is not None else weekly_numbers(events, week, weeks=5)
     nums = nums.reset_index(drop=True)
@@ -248,6 +250,8 @@ def week_story(
               "checkout completion": ("completed", "checkouts"),
               "cart abandonment": ("abandoned", "carts")}  # fmt: skip
     for name in metrics:
+        if name in counts and not nums[counts[name][1]].sum():
+            continue  # no checkouts (or carts, sessions) in any of the 5 weeks: nothing to tell
         if name in counts:
             avg4 = (
                 base[counts[name][0]].sum() / base[counts[name][1]].sum()
