@@ -88,9 +88,10 @@ def test_week_story_sentences():
         "Sessions: 3 against 2 the week before (+50.0%, a large change) and 0.5 a week on "
         "average over the 4 weeks before."
     )
+    # one pair of brackets per week, never one inside another
     assert story.week_heading(numbers) == (
-        "This week, 2024-W11 (a partial week (data on 3 of 7 days)), against 2024-W10 "
-        "(a partial week (data on 1 of 7 days)) and the 4 weeks before"
+        "This week, 2024-W11 (a partial week with data on 3 of its 7 days), against 2024-W10 "
+        "(a partial week with data on 1 of its 7 days) and the 4 weeks before"
     )
 
 
@@ -155,3 +156,20 @@ def test_a_rate_the_log_cannot_give_is_left_out_of_the_story():
         log.replace(table=no_checkout), "2024-W11", metrics=["checkout completion", "sessions"]
     )
     assert len(said) == 1 and said[0].startswith("Sessions: 3 against 2")
+
+
+def test_a_partial_holiday_week_reads_in_one_pair_of_brackets():
+    # the log ends on Tuesday 2024-12-24: two days of the Christmas week (Monday 23rd)
+    numbers = pd.DataFrame(
+        {
+            "week": ["2024-W51", "2024-W52"],
+            "start": pd.to_datetime(["2024-12-16", "2024-12-23"], utc=True),
+            "days": [7, 2],
+        }
+    )
+    heading = story.week_heading(numbers)
+    assert heading == (
+        "This week, 2024-W52 (a Christmas week, a partial week with data on 2 of its 7 days), "
+        "against 2024-W51 and the 4 weeks before"
+    )
+    assert heading.count("(") == heading.count(")") == 1

@@ -161,7 +161,7 @@ def _week_name(row: pd.Series) -> str:
     if name := holiday(row.start):
         notes.append(f"a {name} week")
     if 0 < row.days < 7:
-        notes.append(f"a partial week (data on {int(row.days)} of 7 days)")
+        notes.append(f"a partial week with data on {int(row.days)} of its 7 days")
     return f"{row.week}" + (f" ({', '.join(notes)})" if notes else "")
 
 
