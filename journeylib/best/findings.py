@@ -12,6 +12,7 @@ import pandas as pd
 from ..show import tables
 from ..show.display import MISSING, by_unit, p_value, step_label
 from ..show.sentences import pct
+from .on_the_path import nobody_on_the_path
 
 STAGE_ORDER = ("Awareness", "Consideration", "Conversion", "Retention", "Advocacy")
 
@@ -177,9 +178,13 @@ def best_findings(
         )
     else:
         out.append("No early-journey pattern raises the best-customer share significantly.")
+    if on_path.empty:
+        out.append(f"No user is on the best customers' path now: {nobody_on_the_path(patterns)}.")
+        return out
     seg = on_path.segment.value_counts()
     parts = ", ".join(f"{n:,} {s}" for s, n in seg.items())
-    out.append(f"{len(on_path):,} users are on the best customers' path now ({parts or 'none'}).")
+    users = "1 user is" if len(on_path) == 1 else f"{len(on_path):,} users are"
+    out.append(f"{users} on the best customers' path now ({parts}).")
     return out
 
 

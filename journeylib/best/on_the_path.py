@@ -109,6 +109,19 @@ def on_the_path(
     return lst
 
 
+def nobody_on_the_path(patterns: pd.DataFrame, *, active_within: str = "90D") -> str:
+    """Why :func:`on_the_path` lists nobody, in plain words for a page: no early pattern is
+    more common among best customers (so there is no path to match), or nobody else active
+    within ``active_within`` before the end of the data matches the patterns."""
+    if patterns.empty or _top_patterns(patterns, 1).empty:
+        return "no early pattern is more common among best customers than among the others"
+    days = parse_duration(active_within, name="active_within") / pd.Timedelta(days=1)
+    return (
+        f"no user active in the last {days:,.0f} days, other than the best customers, "
+        "shows their early patterns"
+    )
+
+
 def _top_patterns(patterns: pd.DataFrame, n: int) -> pd.DataFrame:
     good = patterns[patterns.productive]
     if good.empty:
