@@ -39,8 +39,8 @@ def test_steps_missing_from_the_log_are_dropped_and_named():
     choice = choose(tiny_log(device=["mobile"] * 6), steps=DEFAULT_STEPS, segment="device")
     assert choice.steps == ["view_item", "add_to_cart", "purchase"]
     assert choice.notes == (
-        "The log has no session_start, begin_checkout events: the funnel runs through "
-        "view_item, add_to_cart, purchase.",
+        'The log has no "visit started" or "checkout started" events: the funnel runs '
+        "through product viewed, added to cart and purchase.",
     )
     # the chosen steps give the funnel worked out by hand: 3 view, 2 add, 1 buys
     f = jl.funnel(tiny_log(), choice.steps, **choice.options)
@@ -70,7 +70,7 @@ def test_a_segment_column_that_cannot_split_falls_back_to_the_first_channel():
     choice = choose(tiny_log(channel=CHANNELS), steps="view_item,purchase", segment="device")
     assert choice.segment == "first_channel"
     assert choice.notes == (
-        "The log has no 'device' column: the funnel is split by first_channel instead.",
+        "The log has no device column: the funnel is split by first channel instead.",
     )
     # the fallback splits: email (a) 1 of 1 buys, cpc (b, c) 0 of 2
     seg = jl.funnel(tiny_log(channel=CHANNELS), choice.steps, by=choice.segment)
@@ -81,7 +81,8 @@ def test_without_device_or_channel_the_split_is_the_cohort():
     choice = choose(tiny_log(), steps="view_item,purchase", segment="first_device")
     assert choice.segment == "cohort"
     assert choice.notes == (
-        "The log has no 'device' column: the funnel is split by cohort instead.",
+        "The log has no device column: the funnel is split by cohort (the month of the first "
+        "visit) instead.",
     )
 
 
@@ -95,7 +96,7 @@ def test_the_contact_counts_every_email_click_without_a_campaign_column():
     choice = choose(log, steps="view_item,purchase", contact_campaign="abandoned_cart")
     assert choice.contact == "email_click"
     assert choice.notes == (
-        "The log has no campaign column: every email_click counts as a contact.",
+        "The log has no campaign column: every e-mail click counts as a contact.",
     )
     with_campaign = tiny_log(device=["mobile"] * 6, campaign=["abandoned_cart"] * 6)
     choice = choose(with_campaign, steps="view_item,purchase", contact_campaign="abandoned_cart")
@@ -104,17 +105,34 @@ def test_the_contact_counts_every_email_click_without_a_campaign_column():
     assert choose(log, steps="view_item,purchase", contact_campaign="").contact == "email_click"
 
 
-def test_notes_come_in_the_order_steps_campaign_split(capsys):
+def test_notes_come_in_the_order_steps_campaign_split(capsys, monkeypatch):
     choice = choose(
         tiny_log(channel=CHANNELS),
         steps=DEFAULT_STEPS,
         segment="device",
         contact_campaign="abandoned_cart",
     )
-    assert [n.split(" ")[4] for n in choice.notes] == ["session_start,", "campaign", "'device'"]
+    assert [n.split(" ")[4] for n in choice.notes] == ['"visit', "campaign", "device"]
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
     choice.show_notes()
-    assert capsys.readouterr().out.splitlines() == list(choice.notes)
+    # one paragraph of page text (Markdown, not printed into a monospaced block)
+    assert capsys.readouterr().out == ""
+    assert len(shown) == 1 and type(shown[0]).__name__ == "Markdown"
+    assert shown[0].data == (
+        'The log has no "visit started" or "checkout started" events: the funnel runs through '
+        "product viewed, added to cart and purchase. The log has no campaign column: every "
+        "e-mail click counts as a contact. The log has no device column: the funnel is split "
+        "by first channel instead."
+    )
     assert isinstance(choice, FunnelChoices)
+
+
+def test_no_notes_show_nothing(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    choose(tiny_log(device=["mobile"] * 6), steps="view_item,purchase").show_notes()
+    assert shown == []
 
 
 def test_returns_need_order_ids_and_revenue():

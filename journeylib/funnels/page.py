@@ -17,13 +17,18 @@ import pandas as pd
 
 from ..engine.eventlog import EventLog
 from ..engine.read.events import as_eventlog
-from .fallbacks import can_split, present_steps, usable_split
-from .steps import StepSpec
+from ..show.labels import step_label
+from .fallbacks import can_split, present_steps, split_source, usable_split
+from .steps import StepSpec, as_steps
 
 __all__ = ["FunnelChoices", "choose", "returns_splits"]
 
 #: What counts as contacting the owner of an abandoned cart.
 CONTACT_EVENT = "email_click"
+
+#: The splits a funnel falls back to, in words.
+SPLIT_WORDS = {"first_channel": "first channel", "first_device": "first device",
+               "cohort": "cohort (the month of the first visit)"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,16 @@ class FunnelChoices:
     notes: tuple[str, ...] = ()
 
     def show_notes(self) -> None:
-        """Print the notes, one line each."""
-        for note in self.notes:
-            print(note)
+        """In a notebook: the notes as one paragraph of page text (escaped), nothing without
+        notes."""
+        if not self.notes:
+            return
+        from IPython.display import Markdown, display
+
+        from ..engine.privacy import redact
+        from ..show.inert import markdown_text
+
+        display(Markdown(" ".join(markdown_text(redact(note)) for note in self.notes)))
 
 
 def choose(
@@ -92,15 +104,38 @@ def choose(
     log = as_eventlog(events)
     wanted = [s.strip() for s in steps.split(",")] if isinstance(steps, str) else list(steps)
     found, steps_note = present_steps(log, wanted)
-    notes = [steps_note] if steps_note else []
+    notes = [_steps_note(wanted, found)] if steps_note else []
     if contact_campaign and not log.has("campaign"):
-        notes.append("The log has no campaign column: every email_click counts as a contact.")
+        notes.append("The log has no campaign column: every e-mail click counts as a contact.")
         contact_campaign = ""
     contact = (CONTACT_EVENT, {"campaign": contact_campaign}) if contact_campaign else CONTACT_EVENT
     split, split_note = usable_split(log, segment)
-    notes += [split_note] if split_note else []
+    if split_note:
+        missing = split_source(log, segment)
+        words = SPLIT_WORDS.get(split, split.replace("_", " "))
+        notes.append(f"The log has no {missing} column: the funnel is split by {words} instead.")
     options = {"order": order, "window": window or None, "count": count}
     return FunnelChoices(found, options, contact, split, tuple(notes))
+
+
+def _steps_note(wanted: Sequence[StepSpec], found: Sequence[StepSpec]) -> str:
+    """``The log has no "visit started" or "checkout started" events: the funnel runs through
+    product viewed, added to cart and purchase.`` (steps in words, :func:`step_label`)."""
+    kept = [step_label(s.name) for s in as_steps(found)]
+    names = [s.name for s in as_steps(wanted)]
+    for s in as_steps(found):
+        names.remove(s.name)
+    absent = [f'"{step_label(n)}"' for n in names]
+    return (
+        f"The log has no {_listed(absent, 'or')} events: the funnel runs through "
+        f"{_listed(kept, 'and')}."
+    )
+
+
+def _listed(words: Sequence[str], last: str) -> str:
+    """``a``, ``a and b``, ``a, b and c`` (``last`` is the word before the last item)."""
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
 def returns_splits(events: EventLog | pd.DataFrame) -> tuple[str, ...]:
