@@ -273,8 +273,8 @@ def test_the_report_runs_every_notebook_on_a_small_third_party_export(tmp_path):
     )
     assert result.ok, result.message()
     funnel_page = (result.folder / "02_funnel_dropoff.html").read_text(encoding="utf-8")
-    assert "The log has no session_start events" in funnel_page
-    assert "split by first_channel instead" in funnel_page
+    assert 'The log has no "visit started" events' in funnel_page
+    assert "split by first channel instead" in funnel_page
     for page in result.folder.glob("*.html"):
         assert "@example.com" not in page.read_text(encoding="utf-8"), page.name
 

@@ -18,10 +18,11 @@ import pandas as pd
 from ..engine.eventlog import EventLog
 from ..engine.read.events import as_eventlog
 from ..show.labels import step_label
+from ..show.sections import Sections, not_shown
 from .fallbacks import can_split, present_steps, split_source, usable_split
 from .steps import StepSpec, as_steps
 
-__all__ = ["FunnelChoices", "choose", "returns_splits"]
+__all__ = ["FunnelChoices", "choose", "returns_shown", "returns_splits"]
 
 #: What counts as contacting the owner of an abandoned cart.
 CONTACT_EVENT = "email_click"
@@ -154,3 +155,14 @@ def returns_splits(events: EventLog | pd.DataFrame) -> tuple[str, ...]:
         return ()
     main, _ = usable_split(log, "category", fallbacks=("first_device",))
     return (main, *(by for by in ("channel", "first_device") if can_split(log, by)))
+
+
+def returns_shown(splits: Sequence[str]) -> bool:
+    """In a notebook: True when the returns section can be drawn (``splits`` from
+    :func:`returns_splits` is not empty); else show one plain line saying why and return
+    False."""
+    s = Sections()
+    if not splits:
+        why = "the log has no order id or revenue column, so refunds cannot be linked to orders"
+        s.missing("returns", not_shown("Refunds by order", why))
+    return s.shows("returns")

@@ -12,6 +12,15 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from ..show.figures import axes_for, label_bars, thousands_ticks
+from ..show.labels import step_label
+
+
+def _steps_in_words(ax: Axes, axis: str) -> None:
+    """The step names on ``axis`` (``x`` or ``y``) of ``ax`` in words (:func:`step_label`)."""
+    ticks = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
+    words = [step_label(t.get_text()) for t in ticks]
+    positions = ax.get_xticks() if axis == "x" else ax.get_yticks()
+    (ax.set_xticks if axis == "x" else ax.set_yticks)(positions, words)
 
 
 def _funnel_label(r, unit: str = "people") -> str:
@@ -25,7 +34,8 @@ def funnel_chart(
     f: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, unit: str = "users"
 ) -> Axes:
     """Horizontal bars per step (from :func:`journeylib.funnel` without ``by``), each labelled
-    with its count and conversion, and the drop from the previous step in ``unit`` and percent.
+    with its count and conversion, and the drop from the previous step in ``unit`` and percent;
+    the steps read in words (``begin_checkout`` as ``checkout started``).
 
     ``unit`` names what the funnel counts: ``users``, ``sessions``, or ``totals`` (shown as
     attempts), as the funnel's ``count`` option.
@@ -34,6 +44,7 @@ def funnel_chart(
     ax = axes_for(ax, (9, 0.7 * len(f) + 1.5))
     sns.barplot(data=f, y="step", x="count", ax=ax, color="steelblue", orient="h")
     label_bars(ax, [_funnel_label(r, unit) for r in f.itertuples()])
+    _steps_in_words(ax, "y")
     thousands_ticks(ax, "x")
     ax.set_xlim(0, max(f["count"].max() * 1.9, 1))
     ax.set(
@@ -57,7 +68,7 @@ def segment_funnels(f: pd.DataFrame, *, by: str, ax: Axes | None = None) -> Axes
     ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="everyone")
     steps = f.drop_duplicates("step_index").sort_values("step_index")
     labels = [
-        f"{s}*" if pd.notna(p) and p < 0.05 else s
+        f"{step_label(s)}*" if pd.notna(p) and p < 0.05 else step_label(s)
         for s, p in zip(steps.step, steps.get("p_value", [None] * len(steps)), strict=False)
     ]
     ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
@@ -110,6 +121,7 @@ def abandonment(a: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = axes_for(ax, (8, 3.5))
     by = [c for c in a.columns if c not in _CART_COLS]
     sns.barplot(data=a, x="step", y="abandonment_rate", hue=by[0] if by else None, ax=ax)
+    _steps_in_words(ax, "x")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(
         title="Cart sessions that end without a purchase, by furthest checkout step reached",

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .labels import LABELS, MISSING, is_missing, step_label
+from .labels import LABELS, MISSING, is_missing, step_label, steps_in_words
 from .page_settings import Settings, configure, settings
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "percent",
     "settings",
     "step_label",
+    "steps_in_words",
 ]
 
 #: Widest table a page holds (px), and the estimated width of one character and a cell's padding.

@@ -165,5 +165,24 @@ def step_label(name: object) -> str:
     return STEP_LABELS.get(key, _plain(key))
 
 
+def steps_in_words(frame: pd.DataFrame, columns: tuple[str, ...] = ("step",)) -> pd.DataFrame:
+    """A copy of ``frame`` whose step or event name ``columns`` (those it has) read in words
+    (:func:`step_label`: ``begin_checkout`` -> ``checkout started``), for a page's table.
+
+    The analyses keep the event names (an analyst filters on them); only what a page shows is
+    translated, so a table says what its sentences say.
+
+    Examples
+    --------
+    >>> steps_in_words(pd.DataFrame({"step": ["view_item", "begin_checkout"]})).step.tolist()
+    ['product viewed', 'checkout started']
+    """
+    out = frame.copy()
+    for col in columns:
+        if col in out.columns:
+            out[col] = out[col].map(step_label)
+    return out
+
+
 def _plain(name: str) -> str:
     return STEP_LABELS.get(name, name.replace("_", " ").strip())
