@@ -9,9 +9,9 @@ slowest cells (papermill's cell durations) and the headline KPI computation.
 Target: the full suite on 10M events in under 90 s on 2 cores.
 
 Usage: ``python -m benchmarks.report [--sizes default,10000000] [--repeat 1] [--jobs 2]
-[--cells 3] [--without 05] [--keep-reports]``: ``--without`` leaves notebooks out, so that a
-notebook's cost can be measured as the suite with it against the suite without it, run in
-turn (paired) on the same machine.
+[--cells 3] [--without 05] [--keep-reports]``: ``--without`` leaves notebooks out (or, as
+``02:explain_drops``, turns one section of a notebook off), so that its cost can be measured
+as the suite with it against the suite without it, run in turn (paired) on the same machine.
 """
 
 from __future__ import annotations
@@ -64,18 +64,46 @@ def slowest_cells(executed: Path, n: int) -> list[tuple[int, float, str]]:
 
 def notebooks_without(stems: list[str]) -> Path | None:
     """A folder of links to the report notebooks except ``stems`` (None when none is left out),
-    so that the suite can be timed with and without a notebook in the same session."""
+    so that the suite can be timed with and without a notebook in the same session.
+
+    An entry ``"02:explain_drops"`` keeps notebook 02 but turns its boolean parameter
+    ``explain_drops`` off (a copy with that default set to False): the suite with and
+    without one section."""
     if not stems:
         return None
     from journeylib.report.runner import find_notebooks, notebooks_folder
 
-    folder = bench_dir() / ("notebooks_without_" + "_".join(sorted(stems)))
+    name = "_".join(sorted(s.replace(":", "-") for s in stems))
+    folder = bench_dir() / ("notebooks_without_" + name)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    off = dict(s.split(":", 1) for s in stems if ":" in s)
     for path in find_notebooks(notebooks_folder()):
-        if path.stem not in stems and path.stem.split("_")[0] not in stems:
+        number = path.stem.split("_")[0]
+        if path.stem in stems or number in stems:
+            continue
+        if number in off:
+            _switched_off(path, off[number], folder / path.name)
+        else:
             (folder / path.name).symlink_to(path.resolve())
     return folder
+
+
+def _switched_off(notebook: Path, parameter: str, out: Path) -> None:
+    """Write ``notebook`` to ``out`` with the boolean ``parameter`` of its parameters cell
+    set to False; fail if the notebook has no such parameter."""
+    import re
+
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    pattern = rf"^{re.escape(parameter)}(: *bool)? *= *True\b"
+    source, found = re.subn(pattern, f"{parameter}: bool = False", cell.source, flags=re.M)
+    if not found:
+        raise SystemExit(f"{notebook.name} has no boolean parameter {parameter!r} set to True")
+    cell.source = source
+    nbformat.write(nb, out)
 
 
 def run_suite(
@@ -99,7 +127,7 @@ def run_suite(
     data, n = _data(size)
     if not data.exists():
         raise FileNotFoundError(f"{data} is missing: run `make data` first")
-    suffix = "_without_" + "_".join(sorted(without)) if without else ""
+    suffix = "_without_" + "_".join(sorted(w.replace(":", "-") for w in without)) if without else ""
     out = bench_dir() / f"reports_{n or 'default'}{suffix}"
     notebooks = notebooks_without(without or [])
     times, result = [], None
@@ -161,8 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--without",
         default="",
-        help="comma-separated notebooks to leave out (stems or numbers, e.g. 05), to time the "
-        "suite with and without them",
+        help="comma-separated notebooks to leave out (stems or numbers, e.g. 05), or a "
+        "notebook's boolean parameter to turn off (02:explain_drops), to time the suite with "
+        "and without them",
     )
     parser.add_argument(
         "--keep-reports",

@@ -98,3 +98,24 @@ def test_no_feature_done_by_enough_entrants_shows_no_chart():
     assert findings_why.correlation_sentences(found.correlation) == [
         "No event or property was done by enough of the entrants to be compared."
     ]
+
+
+@pytest.mark.parametrize("count, within", [("sessions", "session"), ("users", "user")])
+def test_drop_outs_found_once_give_the_same_paths(shop, count, within):
+    """The funnel page finds the drop-outs once; paths from them equal paths found anew."""
+    from journeylib.funnels import abandonment
+
+    events = jl.sessionize(shop)
+    options = {"window": "7D", "count": count}
+    drops = abandonment.dropouts(events, STEPS, **options)
+    for k in (1, 2):
+        anew = jl.paths(events, drop_offs_of=(STEPS, k, options), within=within)
+        reused = jl.paths(events, drop_offs_of=(STEPS, k, options), within=within, dropouts=drops)
+        pd.testing.assert_frame_equal(reused, anew)
+        assert reused.journeys.sum() > 0
+
+
+def test_a_report_can_leave_the_part_out():
+    left = why_drop.left_out()
+    assert not left.compared and left.dropouts is None and left.trend is None
+    assert findings_why.why_findings(left) == [why_drop.LEFT_OUT]

@@ -19,7 +19,7 @@ from ..engine.cleaning import NotComputable
 from ..engine.eventlog import EventLog
 from ..engine.ordered import first_in_order
 from ..engine.read.events import as_eventlog
-from ..engine.schema import PURCHASE, REFUND, ROW_ID, USER_KEY
+from ..engine.schema import PURCHASE, REFUND, ROW_ID, SESSION_KEY, USER_KEY
 from . import match as funnel_match
 from .derived import with_derived
 from .spec import funnel_defaults, funnel_spec
@@ -56,7 +56,8 @@ def _after_drop(log: EventLog, steps: Sequence[StepSpec], options: dict) -> ir.T
     """Each drop-out with the next event in the same session and the session's end."""
     ev = log.table
     d = _dropped(log, steps, options)
-    anchor = ev.select(_r=ev[ROW_ID], uk=ev[USER_KEY], sid=ev.session_id)
+    session = ev[SESSION_KEY] if SESSION_KEY in ev.columns else ev.session_id
+    anchor = ev.select(_r=ev[ROW_ID], uk=ev[USER_KEY], sid=ev.session_id, part=session)
     d = d.join(anchor, d.r == anchor._r)
     on_site = ev.filter(ev.session_id.notnull())
     later = on_site.select(USER_KEY, "session_id", "event", "event_time", ROW_ID)
@@ -72,6 +73,10 @@ def _after_drop(log: EventLog, steps: Sequence[StepSpec], options: dict) -> ir.T
         d.step_index,
         next_event=out.next_event.fill_null(LEFT),
         seconds=out.end.delta(d.t, unit="second").fill_null(0),
+        user_key=d.uk,
+        session=d.part,
+        step_time=d.t,
+        step_row=d.r,
     )
 
 
@@ -82,9 +87,11 @@ def dropouts(
 
     Funnel options as in :func:`journeylib.funnel`. Pass the result as ``dropouts`` to
     :func:`drop_off_next` and :func:`time_before_leaving` (with the same ``steps``), which
-    then only count it. Columns: ``a_id`` (attempt), ``step_index`` (the last step reached),
-    ``next_event`` (next event of the session, ``"(left the site)"`` when none), ``seconds``
-    (from the step to the end of the session).
+    then only count it, and to :func:`journeylib.paths` to follow the drop-outs further.
+    Columns: ``a_id`` (attempt), ``step_index`` (the last step reached), ``next_event`` (next
+    event of the session, ``"(left the site)"`` when none), ``seconds`` (from the step to the
+    end of the session), and the step's event: ``user_key``, ``session`` (``session_key``
+    when the log has it, else ``session_id``), ``step_time``, ``step_row`` (its ``row_id``).
     """
     return _after_drop(as_eventlog(events), steps, options).cache()
 

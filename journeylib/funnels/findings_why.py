@@ -102,8 +102,8 @@ def trend_sentence(c: dict | None, *, every: str = "week") -> str:
 
 def why_findings(why: WhyDrop) -> list[str]:
     """The findings of the "Why people drop" part: what goes with finishing and dropping,
-    where drop-outs go, this week against the ones before (parts not computed say nothing:
-    their notes say why)."""
+    where drop-outs go, this week against the ones before, then the notes (one line per
+    part not computed, saying why)."""
     out = []
     if why.correlation is not None:
         out += correlation_sentences(why.correlation)
@@ -111,7 +111,7 @@ def why_findings(why: WhyDrop) -> list[str]:
         out.append(paths_sentence(why.dropouts, left=why.drop_step[0], lost=why.drop_step[1]))
     if why.trend is not None:
         out.append(trend_sentence(why.comparison))
-    return out
+    return out + list(why.notes)
 
 
 def correlation_table(why: WhyDrop) -> dict[str, Any]:

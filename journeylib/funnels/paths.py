@@ -45,6 +45,7 @@ def paths(
     drop_offs_of: tuple | None = None,
     clean: Mapping[str, str] | None = None,
     collapse_repeats: bool = True,
+    dropouts: ir.Table | None = None,
 ) -> pd.DataFrame:
     """The most common paths of up to ``steps`` nodes after ``start``, before ``end``, or
     between both.
@@ -75,6 +76,10 @@ def paths(
         (a regular expression, so a plain name matches only itself) becomes ``group``.
     collapse_repeats
         One node for consecutive equal nodes (after cleaning).
+    dropouts
+        :func:`journeylib.funnels.abandonment.dropouts` of the same log and the funnel of
+        ``drop_offs_of``, when already found: the drop-outs are read from it instead of
+        matching the funnel again.
 
     Returns
     -------
@@ -101,7 +106,8 @@ def paths(
     s = cleaned_nodes(log, level=level, within=within, clean=clean)
     keys = _journey_keys(s, within)
     if drop_offs_of is not None:
-        s = _after(s, _drop_off_anchors(log, within, *drop_offs_of), keys)
+        anchors = _drop_off_anchors(log, within, *drop_offs_of, found=dropouts)
+        s = _after(s, anchors, keys)
     elif start is not None:
         s = _after(s, _first(s, s.state == start, keys), keys)
     if end is not None:
@@ -191,11 +197,18 @@ def _drop_off_anchors(
     steps: Sequence[StepSpec],
     k: int,
     options: Mapping[str, Any] | None = None,
+    *,
+    found: ir.Table | None = None,
 ) -> ir.Table:
     """The step-``k`` event of each attempt that reached step ``k`` and not ``k + 1``, with
-    its journey: ``user_key``, ``part``, ``_a_t``, ``_a_r``."""
+    its journey: ``user_key``, ``part``, ``_a_t``, ``_a_r``; read from ``found`` (the
+    funnel's :func:`journeylib.funnels.abandonment.dropouts`) when given."""
     if not 1 <= k < len(steps):
         raise ValueError(f"drop_offs_of: k must be between 1 and {len(steps) - 1}, got {k}")
+    if found is not None:
+        d = found.filter(found.step_index == k)
+        part = d.session if within == "session" else ibis.literal("")
+        return d.select(USER_KEY, part=part, _a_t=d.step_time, _a_r=d.step_row)
     a = attempt_table(log, steps, rows=True, **dict(options or {}))
     a = a.filter(a[f"T{k}"].notnull() & a[f"T{k + 1}"].isnull())
     t = log.table

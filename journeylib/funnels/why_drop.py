@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis.expr.types as ir
 import pandas as pd
 
 from ..engine.cleaning import NotComputable
@@ -30,6 +31,8 @@ from .trends import compare_last, funnel_trend
 PROPERTIES = ("device", "channel")
 #: Weeks the trend shows, and how many before this week it is compared with.
 WEEKS, BEFORE = 12, 4
+#: The one line of a report that leaves the part out.
+LEFT_OUT = "Why people drop is left out of this report."
 
 
 @dataclass
@@ -58,6 +61,7 @@ def analyze(
     order: str = "ordered",
     count: str = "users",
     funnel_table: pd.DataFrame | None = None,
+    dropouts: ir.Table | None = None,
     end: str | pd.Timestamp | None = None,
     path_steps: int = 5,
 ) -> WhyDrop:
@@ -73,6 +77,9 @@ def analyze(
     funnel_table
         :func:`journeylib.funnel` of the same steps and options, when already computed:
         the biggest drop is read from it.
+    dropouts
+        :func:`journeylib.funnels.abandonment.dropouts` of the same steps and options, when
+        already found: the drop-out paths start from it.
     end
         End of the report week (exclusive): the trend's last week is the one before it.
     path_steps
@@ -107,7 +114,9 @@ def analyze(
         out.notes.append("No one left the funnel part-way: there are no drop-outs to follow.")
     else:
         out.drop_step = (names[k - 1], names[k])
-        out.dropouts = paths(log, drop_offs_of=(steps, k, options), steps=path_steps)
+        out.dropouts = paths(
+            log, drop_offs_of=(steps, k, options), steps=path_steps, dropouts=dropouts
+        )
     first = _weeks_before(end) if end is not None else None
     trend = funnel_trend(log, steps, window=window, order=order, start=first, end=end)
     out.trend = trend.tail(WEEKS).reset_index(drop=True)
@@ -117,6 +126,11 @@ def analyze(
     else:
         out.comparison = compare_last(out.trend, before=BEFORE)
     return out
+
+
+def left_out() -> WhyDrop:
+    """A :class:`WhyDrop` with no part computed, for a report that leaves the part out."""
+    return WhyDrop(None, None, None, None, None, notes=[LEFT_OUT])
 
 
 def _weeks_before(end: str | pd.Timestamp) -> pd.Timestamp:
@@ -134,4 +148,4 @@ def _biggest_drop(f: pd.DataFrame) -> int | None:
     return int(later.loc[(1 - later.step_conversion).idxmax(), "step_index"]) - 1
 
 
-__all__ = ["BEFORE", "PROPERTIES", "WEEKS", "WhyDrop", "analyze"]
+__all__ = ["BEFORE", "LEFT_OUT", "PROPERTIES", "WEEKS", "WhyDrop", "analyze", "left_out"]
