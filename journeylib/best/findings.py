@@ -107,7 +107,7 @@ def path_to_replicate(profile: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataF
         rows.append((stage, push, evidence))
 
     if (r := _strongest(profile, "first channel: ")) is not None:
-        add("Awareness", f"acquire through {r.metric.split(': ', 1)[1]}", r)
+        add("Awareness", f"acquire through {step_label(r.metric.split(': ', 1)[1])}", r)
     good = patterns[patterns.productive] if not patterns.empty else patterns
     if not good.empty:
         top = good.iloc[0]
@@ -118,13 +118,14 @@ def path_to_replicate(profile: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataF
             f"{pct(top.p_best_without)} without (lift {top.lift:.1f})",
         ))  # fmt: skip
     if (r := _strongest(profile, "viewed before first order: ")) is not None:
-        add("Consideration", f"before the first order, show the {r.metric.split(': ')[1]} page", r)
+        page = step_label(r.metric.split(": ")[1])
+        add("Consideration", f"before the first order, show the {page} page", r)
     if (r := _strongest(profile, "first category bought: ")) is not None:
-        add("Conversion", f"first order in {r.metric.split(': ')[1]}", r)
+        add("Conversion", f"first order in {step_label(r.metric.split(': ')[1])}", r)
     if (r := _strongest(profile, "email-driven share")) is not None:
         add("Retention", "repeat orders through email", r)
     if (r := _strongest(profile, "channel of the next visit: ")) is not None:
-        add("Retention", f"bring them back via {r.metric.split(': ')[1]}", r)
+        add("Retention", f"bring them back via {step_label(r.metric.split(': ')[1])}", r)
     for metric, push in (("wrote a review", "ask for a review"), ("referred", "invite referrals")):
         if (r := _strongest(profile, metric)) is not None:
             add("Advocacy", push, r)

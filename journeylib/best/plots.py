@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
 from ..show.figures import axes_for
+from ..show.labels import step_label
 
 
 def profile_shares(profile: pd.DataFrame, *, prefix: str, ax: Axes | None = None) -> Axes:
@@ -54,8 +55,9 @@ def profile_numbers(profile: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def patterns_lift(patterns: pd.DataFrame, *, n: int = 12, ax: Axes | None = None) -> Axes:
-    """The top ``n`` early patterns: P(best | pattern) with its Wilson interval, labelled with
-    support and lift; the dashed line is P(best) among the population."""
+    """The top ``n`` early patterns (in words: ``page: reviews`` as ``reviews page``):
+    P(best | pattern) with its Wilson interval, labelled with support and lift; the dashed
+    line is P(best) among the population."""
     rows = patterns.head(n)
     ax = axes_for(ax, (9, 0.45 * len(rows) + 1.5))
     y = np.arange(len(rows))
@@ -70,7 +72,7 @@ def patterns_lift(patterns: pd.DataFrame, *, n: int = 12, ax: Axes | None = None
         r0 = rows.iloc[0]
         base = r0.p_best * r0.support + r0.p_best_without * (1 - r0.support)  # P(best)
         ax.axvline(base, color="black", linestyle="--", linewidth=1)
-    ax.set_yticks(y, rows.pattern)
+    ax.set_yticks(y, [step_label(p) for p in rows.pattern])  # "reviews page + size guide page"
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlim(0, max(float(rows.ci_high.max()) * 1.5, 0.05) if len(rows) else 1)
@@ -100,7 +102,8 @@ def on_path_sizes(sizes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     import seaborn as sns
 
     ax = axes_for(ax, (8, 3.5))
-    sns.barplot(data=sizes, y="segment", x="users", hue="pattern", ax=ax, orient="h")
+    shown = sizes.assign(pattern=sizes.pattern.map(step_label))  # the patterns in words
+    sns.barplot(data=shown, y="segment", x="users", hue="pattern", ax=ax, orient="h")
     ax.set(title="Users on the best customers' path now", xlabel="users (count)",
            ylabel="segment")  # fmt: skip
     ax.legend(title="pattern matched", fontsize=8)
