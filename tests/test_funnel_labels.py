@@ -1,6 +1,7 @@
 """The funnel page shows steps in words ("checkout started") in its tables and charts, as its
-sentences do; the analyses keep the event names. A log that cannot link refunds to orders gets
-one plain line where the returns chart would be."""
+sentences do; the analyses keep the event names. What a log cannot fill (refunds without order
+ids, channels of recovered carts without a channel, checkout steps no cart reached) gets one
+plain line instead of an empty chart or table."""
 
 from __future__ import annotations
 
@@ -90,3 +91,54 @@ def test_returns_without_order_ids_show_one_plain_line(monkeypatch):
         "cannot be linked to orders."
     ]
     assert funnel_page.returns_shown(("category",)) is True and len(shown) == 1
+
+
+def test_the_channels_of_recovered_carts_say_why_when_there_are_none(monkeypatch):
+    shown = []
+    monkeypatch.setattr("journeylib.show.sections._display_line", shown.append)
+    log = tiny_log()  # b and c abandon their carts, nobody comes back; no channel column
+    rec = jl.cart_recovery(log)
+    assert rec.by_contact.abandoned.sum() == 2 and rec.by_channel.empty
+    assert funnel_page.recovery_channels_shown(log, rec.by_channel) is False
+    assert shown == [
+        "Channel of the recovering purchase not shown: the log has no channel column (map one "
+        'as "channel" in the column mapping).'
+    ]
+    # with channels: c comes back two days later by e-mail and buys, b never does
+    rows = [
+        ("b", "add_to_cart", "2024-03-04 10:00:00", "b1", "cpc"),
+        ("c", "add_to_cart", "2024-03-04 11:00:00", "c1", "cpc"),
+        ("c", "purchase", "2024-03-06 11:00:00", "c2", "email"),
+    ]
+    cols = ["user_id", "event", "event_time", "session_id", "channel"]
+    back = jl.read_events(pd.DataFrame(rows, columns=cols))
+    rec = jl.cart_recovery(back)
+    assert rec.by_channel[["channel", "recovered"]].values.tolist() == [["email", 1]]
+    assert funnel_page.recovery_channels_shown(back, rec.by_channel) is True
+    never = jl.read_events(pd.DataFrame(rows[:2], columns=cols))
+    assert funnel_page.recovery_channels_shown(never, jl.cart_recovery(never).by_channel) is False
+    assert (
+        shown[-1]
+        == "Channel of the recovering purchase not shown: no abandoned cart was recovered."
+    )
+
+
+def test_checkout_steps_no_cart_reached_are_left_out_with_one_line(monkeypatch):
+    shown = []
+    monkeypatch.setattr("journeylib.show.sections._display_line", shown.append)
+    cart = jl.cart_abandonment(tiny_log())
+    assert len(cart) == 5  # every checkout step, zeros where nobody got there
+    kept = funnel_page.reached_cart_steps(cart)
+    # a, b, c put something in the cart and b, c left without buying; a and b began the
+    # checkout and b left: no one viewed the cart page or added shipping or payment details
+    assert kept[["step", "sessions", "abandoned"]].values.tolist() == [
+        ["add_to_cart", 3, 2],
+        ["begin_checkout", 2, 1],
+    ]
+    assert shown == [
+        'Checkout steps not shown: no cart session reached "cart viewed", "shipping details '
+        'added" or "payment details added" (the log may have no such events).'
+    ]
+    # a log reaching every step keeps every row and says nothing
+    full = cart.assign(sessions=[3, 1, 2, 1, 1])
+    assert len(funnel_page.reached_cart_steps(full)) == 5 and len(shown) == 1

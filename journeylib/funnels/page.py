@@ -18,11 +18,18 @@ import pandas as pd
 from ..engine.eventlog import EventLog
 from ..engine.read.events import as_eventlog
 from ..show.labels import step_label
-from ..show.sections import Sections, not_shown
+from ..show.sections import Sections, needs_column, not_shown
 from .fallbacks import can_split, present_steps, split_source, usable_split
 from .steps import StepSpec, as_steps
 
-__all__ = ["FunnelChoices", "choose", "returns_shown", "returns_splits"]
+__all__ = [
+    "FunnelChoices",
+    "choose",
+    "reached_cart_steps",
+    "recovery_channels_shown",
+    "returns_shown",
+    "returns_splits",
+]
 
 #: What counts as contacting the owner of an abandoned cart.
 CONTACT_EVENT = "email_click"
@@ -166,3 +173,33 @@ def returns_shown(splits: Sequence[str]) -> bool:
         why = "the log has no order id or revenue column, so refunds cannot be linked to orders"
         s.missing("returns", not_shown("Refunds by order", why))
     return s.shows("returns")
+
+
+def recovery_channels_shown(events: EventLog | pd.DataFrame, by_channel: pd.DataFrame) -> bool:
+    """In a notebook: True when the channels of the recovering purchases can be shown
+    (``by_channel`` of :func:`journeylib.cart_recovery` has rows); else show one plain line
+    saying why (the log has no ``channel`` column, or no abandoned cart was recovered) and
+    return False."""
+    what = "Channel of the recovering purchase"
+    s = Sections()
+    if not as_eventlog(events).has("channel"):
+        s.missing("channels", needs_column("channel", what))
+    elif by_channel.empty:
+        s.missing("channels", not_shown(what, "no abandoned cart was recovered"))
+    return s.shows("channels")
+
+
+def reached_cart_steps(cart: pd.DataFrame) -> pd.DataFrame:
+    """In a notebook: the rows of :func:`journeylib.cart_abandonment` for the add to cart and
+    the checkout steps some cart session reached. A log without ``view_cart`` or
+    ``begin_checkout`` events would show those steps as empty bars and rows of zeros: they are
+    left out, and one plain line names them."""
+    reached = cart.groupby("step", sort=False)["sessions"].transform("sum") > 0
+    keep = reached | (cart.step == cart.step.iloc[0]) if len(cart) else reached
+    absent = [f'"{step_label(s)}"' for s in dict.fromkeys(cart.step[~keep])]
+    if absent:
+        s = Sections()
+        why = f"no cart session reached {_listed(absent, 'or')} (the log may have no such events)"
+        s.missing("steps", not_shown("Checkout steps", why))
+        s.shows("steps")
+    return cart[keep].reset_index(drop=True)
