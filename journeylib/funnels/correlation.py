@@ -21,7 +21,7 @@ import pandas as pd
 from ..engine.cleaning import NotComputable
 from ..engine.eventlog import EventLog
 from ..engine.exact_tests import bh_adjust, fisher_two_sided
-from ..engine.ordered import epoch_us
+from ..engine.ordered import epoch_us, first_in_order
 from ..engine.read.events import as_eventlog
 from ..engine.schema import ROW_ID, USER_KEY
 from .conversion import attempt_table
@@ -142,20 +142,19 @@ def funnel_correlation(
 def with_entry_values(
     log: EventLog, entrants: ir.Table, first: Step, columns: Sequence[str]
 ) -> ir.Table:
-    """``entrants`` (one row per user, ``T1`` their first step-1 time) with the values of
-    ``columns`` on that step-1 event, the first in the log's order among events at the
-    same time: what ``attempt_table(..., by=columns)`` gives, without an ordered aggregate
-    over every step-1 event."""
+    """``entrants`` (one row per user) with the values of ``columns`` on the user's first
+    step-1 event (the first in the log's order among events at the same time): what
+    ``attempt_table(..., by=columns)`` gives, in one aggregate per user that takes the values
+    together (a struct) instead of one ordered aggregate per column."""
     if not columns:
         return entrants
     t = log.table
     c = t.filter(first.matches(t))
-    c = c.select(USER_KEY, ROW_ID, *columns, _t=epoch_us(c.event_time))
-    starts = entrants.select(_u=entrants[USER_KEY], _t1=entrants.T1)
-    c = c.join(starts, [c[USER_KEY] == starts._u, c._t == starts._t1])
-    first_row = c.group_by(_v=c[USER_KEY]).aggregate(_r=c[ROW_ID].min())
-    c = c.join(first_row, c[ROW_ID] == first_row._r).select(USER_KEY, *columns)
-    return entrants.join(c, USER_KEY)
+    values = ibis.struct({name: c[name] for name in columns})
+    first_row = first_in_order(values, [epoch_us(c.event_time), c[ROW_ID]])
+    v = c.group_by(_u=c[USER_KEY]).aggregate(_v=first_row)
+    v = v.select("_u", **{name: v._v[name] for name in columns})
+    return entrants.join(v, entrants[USER_KEY] == v._u).drop("_u")
 
 
 def feature_counts(
