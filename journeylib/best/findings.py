@@ -10,11 +10,19 @@ from pathlib import Path
 import pandas as pd
 
 from ..show import tables
+from ..show.counts import counted, plural
 from ..show.display import MISSING, by_unit, p_value, step_label
 from ..show.sentences import pct
-from .on_the_path import nobody_on_the_path
+from .on_the_path import SEGMENTS, nobody_on_the_path
 
 STAGE_ORDER = ("Awareness", "Consideration", "Conversion", "Retention", "Advocacy")
+
+#: How a sentence says several users of an on-the-path segment.
+SEGMENT_PLURALS = {
+    SEGMENTS[0]: "visitors, no order yet",
+    SEGMENTS[1]: "one-time customers",
+    SEGMENTS[2]: "repeat customers, not best",
+}
 
 
 def _strongest(profile: pd.DataFrame, prefix: str, groups=None) -> pd.Series | None:
@@ -68,7 +76,8 @@ def profile_rows(profile: pd.DataFrame, group: int) -> pd.DataFrame:
     )
     if rows[["n_best", "n_rest"]].drop_duplicates().shape[0] > 1:
         out["Customers compared"] = [
-            f"{b:,.0f} best, {r:,.0f} others" for b, r in zip(rows.n_best, rows.n_rest, strict=True)
+            f"{b:,.0f} best, {counted(r, 'other')}"
+            for b, r in zip(rows.n_best, rows.n_rest, strict=True)
         ]
     if "note" in rows and rows.note.fillna("").astype(bool).any():
         out["Note"] = rows.note.fillna("").tolist()
@@ -90,7 +99,7 @@ def profile_table(profile: pd.DataFrame, group: int):
     counts = rows[["n_best", "n_rest"]].drop_duplicates()
     if len(counts) == 1:
         b, r = counts.iloc[0]
-        caption += f" ({b:,.0f} best customers, {r:,.0f} others)"
+        caption += f" ({counted(b, 'best customer')}, {counted(r, 'other')})"
     return tables.styled(profile_rows(profile, group), caption=caption)
 
 
@@ -152,9 +161,10 @@ def best_findings(
     predicted CLV), said next.
     """
     w = who.set_index("metric")
+    n = int(w.loc["customers", "best"])
     out = [
-        f"The {int(w.loc['customers', 'best']):,} best customers ({definition}) are "
-        f"{pct(w.loc['customers', 'share'])} of customers and bring "
+        f"The {counted(n, 'best customer')} ({definition}) {plural(n, 'is', 'are')} "
+        f"{pct(w.loc['customers', 'share'])} of customers and {plural(n, 'brings', 'bring')} "
         f"{pct(w.loc['net revenue', 'share'])} of net revenue and "
         f"{pct(w.loc['orders', 'share'])} of orders."
     ]
@@ -166,16 +176,17 @@ def best_findings(
         rate = rest.repeat_customers.sum() / max(rest.customers.sum(), 1)
         out.append(
             f"Customers first acquired through {top.channel} repeat most: {pct(top.repeat_rate)} "
-            f"buy again (95% CI {pct(top.ci_low)}-{pct(top.ci_high)}, {int(top.customers):,} "
-            f"customers) against {pct(rate)} for the other channels."
+            f"buy again (95% CI {pct(top.ci_low)}-{pct(top.ci_high)}, "
+            f"{counted(top.customers, 'customer')}) against {pct(rate)} for the other channels."
         )
     good = patterns[patterns.productive]
     if not good.empty:
         p = good.iloc[0]
         out.append(
             f"The strongest early sign is {step_label(p.pattern)}: {pct(p.p_best)} of the "
-            f"{int(p.users):,} customers showing it became best against {pct(p.p_best_without)} "
-            f"of the others (lift {p.lift:.1f}); {len(good)} early pattern(s) are significant."
+            f"{counted(p.users, 'customer')} showing it became best against "
+            f"{pct(p.p_best_without)} of the others (lift {p.lift:.1f}); "
+            f"{counted(len(good), 'early pattern')} {plural(len(good), 'is', 'are')} significant."
         )
     else:
         out.append("No early-journey pattern raises the best-customer share significantly.")
@@ -183,8 +194,8 @@ def best_findings(
         out.append(f"No user is on the best customers' path now: {nobody_on_the_path(patterns)}.")
         return out
     seg = on_path.segment.value_counts()
-    parts = ", ".join(f"{n:,} {s}" for s, n in seg.items())
-    users = "1 user is" if len(on_path) == 1 else f"{len(on_path):,} users are"
+    parts = ", ".join(counted(n, s, SEGMENT_PLURALS.get(s)) for s, n in seg.items())
+    users = f"{counted(len(on_path), 'user')} {plural(len(on_path), 'is', 'are')}"
     out.append(f"{users} on the best customers' path now ({parts}).")
     return out
 
@@ -208,7 +219,7 @@ def planted_check(
         f"Planted: referral customers repeat at {pct(ref['referral'])} vs {pct(ref['others'])}. "
         f"Found: referral repeat rate {pct(found.repeat_rate.get('referral'))}, ranked "
         f"{list(found.index).index('referral') + 1 if 'referral' in found.index else 'n/a'} "
-        f"of {len(found)} channels.",
+        f"of {counted(len(found), 'channel')}.",
         f"Planted: reviews + size_guide in the first session, {pct(pat['pattern'])} of those "
         f"customers best vs {pct(pat['no_pattern'])} (ratio {pat['ratio']:.2f}). Found at rank 1: "
         + ("nothing" if top is None else f"{top.pattern}, lift {top.lift:.2f}."),

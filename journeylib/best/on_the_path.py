@@ -18,6 +18,7 @@ from ..engine.durations import parse_duration
 from ..engine.eventlog import EventLog
 from ..engine.privacy import pseudonymous
 from ..engine.schema import PURCHASE
+from ..show.counts import counted
 from ..show.exports import write_csv
 from .customers import customer_facts
 from .early_journeys import EarlyItems, best_ids, prepared_journeys
@@ -117,7 +118,7 @@ def nobody_on_the_path(patterns: pd.DataFrame, *, active_within: str = "90D") ->
         return "no early pattern is more common among best customers than among the others"
     days = parse_duration(active_within, name="active_within") / pd.Timedelta(days=1)
     return (
-        f"no user active in the last {days:,.0f} days, other than the best customers, "
+        f"no user active in the last {counted(days, 'day')}, other than the best customers, "
         "shows their early patterns"
     )
 

@@ -14,6 +14,7 @@ from ..engine.cleaning import NotComputable
 from ..engine.eventlog import EventLog
 from ..engine.read.events import as_eventlog
 from ..engine.schema import PURCHASE
+from ..show.counts import counted
 from .early_journeys import column_or_null as _col
 from .early_journeys import prepared_journeys
 
@@ -143,7 +144,8 @@ def ties_note(best: pd.DataFrame) -> str | None:
         f"{ties['tied']:,} of {ties['customers']:,} customers tied at the threshold "
         f"({ties['threshold']:,.4g} by {measure}): so many that all of them would be best, "
         f"so ties were broken by {by}, keeping {ties['kept']:,} of them "
-        f"({ties['best']:,} best customers, {ties['best'] / ties['customers']:.0%} of all)."
+        f"({counted(ties['best'], 'best customer')}, "
+        f"{ties['best'] / ties['customers']:.0%} of all)."
     )
 
 
