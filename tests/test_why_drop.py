@@ -78,10 +78,39 @@ def test_page_tables_are_narrow_and_labelled(shop):
 
     found = why_drop.analyze(shop, STEPS, window="7D")
     html = tables.styled(**findings_why.correlation_table(found)).to_html()
-    assert "Odds ratio of finishing" in html and "device = tablet" in html
+    assert "Odds ratio of finishing" in html and "device: tablet" in html
+    assert "sign_up" not in html and "signed up" in html
     html = tables.styled(**findings_why.paths_table(found)).to_html()
-    assert "view_item &gt; (end)" in html and "Share of drop-outs" in html
-    assert "view_item" in findings_why.paths_title(found)
+    assert "product viewed → left" in html and "Share of drop-outs" in html
+    assert "&gt;" not in html and "view_item" not in html
+    assert findings_why.paths_title(found).startswith("After “product viewed”, without “added")
+
+
+def test_path_nodes_and_features_in_words():
+    assert findings_why.path_words("view_item > page_view: size_guide > (end)") == (
+        "product viewed, then size guide page, then left"
+    )
+    assert findings_why.path_words("(start) > search > … > purchase", joiner=" → ") == (
+        "visit began → searched → … → purchase"
+    )
+    table = pd.DataFrame(
+        {
+            "kind": ["event", "user property", "event property"],
+            "column": ["event", "first_channel", "page_type"],
+            "value": ["begin_checkout", "paid_search", "size_guide"],
+        }
+    )
+    assert findings_why.features_in_words(table).tolist() == [
+        "checkout started",
+        "first channel: paid search",
+        "page type: size guide",
+    ]
+    rows = list(table.itertuples())
+    assert [findings_why.who(r) for r in rows] == [
+        "users with “checkout started” among their events",
+        "users whose first channel was paid search",
+        "users who viewed a size guide page",
+    ]
 
 
 def test_no_feature_done_by_enough_entrants_shows_no_chart():

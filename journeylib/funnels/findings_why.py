@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..engine.sequences import END
+from ..engine.sequences import END, START
 from ..show.display import step_label
-from .paths import SEP
+from .paths import GAP, SEP
 from .why_drop import WhyDrop
 
 #: Features whose Benjamini-Hochberg q-value is below this are told as findings.
@@ -18,13 +18,17 @@ Q_LEVEL = 0.05
 
 
 def who(row) -> str:
-    """The users a feature describes, in words: 'users with "searched" among their events',
-    "users whose device was tablet", "users with a page_type size_guide event"."""
+    """The users a feature describes, in words: 'users with "signed up" among their events',
+    "users whose device was tablet", "users who viewed a size guide page", 'users with
+    category "shoes" on an event'."""
+    value = step_label(row.value)
     if row.kind == "event":
-        return f"users with “{step_label(row.value)}” among their events"
+        return f"users with “{value}” among their events"
     if row.kind == "user property":
-        return f"users whose {row.column} was {row.value}"
-    return f"users with a {row.column} {row.value} event"
+        return f"users whose {row.column.replace('_', ' ')} was {value}"
+    if row.column == "page_type":
+        return f"users who viewed a {value} page"
+    return f"users with {row.column.replace('_', ' ')} “{value}” on an event"
 
 
 def correlation_sentence(row, big_s: int, big_f: int) -> str:
@@ -79,11 +83,33 @@ def paths_sentence(table: pd.DataFrame, *, left: str, lost: str) -> str:
     )
 
 
-def path_words(path: str) -> str:
+def path_words(path: str, *, joiner: str = ", then ") -> str:
     """A path of :func:`journeylib.paths` in words: ``view_item > search > (end)`` ->
-    ``product viewed, then searched, then left``."""
-    steps = str(path).split(SEP)
-    return ", then ".join("left" if s == END else step_label(s) for s in steps)
+    ``product viewed, then searched, then left`` (``joiner=" → "`` for a table cell:
+    ``product viewed → searched → left``)."""
+    return joiner.join(node_words(s) for s in str(path).split(SEP))
+
+
+def features_in_words(table: pd.DataFrame) -> pd.Series:
+    """The ``feature`` column of a :func:`journeylib.funnel_correlation` table in words:
+    events as what happened (``sign_up`` -> ``signed up``), properties as ``column: value``
+    (``device = tablet`` -> ``device: tablet``, ``page_type = size_guide`` -> ``page type:
+    size guide``)."""
+    column = table.column.astype(str).str.replace("_", " ")
+    value = table.value.map(step_label)
+    return value.where(table.kind == "event", column + ": " + value)
+
+
+def node_words(node: str) -> str:
+    """One node of a path in words: an event or page (:func:`step_label`), ``"left"`` for
+    the end of the visit, ``"visit began"`` for its start; other markers as they are."""
+    if node == END:
+        return "left"
+    if node == START:
+        return "visit began"
+    if node.startswith("(") or node == GAP:
+        return node
+    return step_label(node)
 
 
 def trend_sentence(c: dict | None, *, every: str = "week") -> str:
@@ -120,7 +146,7 @@ def correlation_table(why: WhyDrop) -> dict[str, Any]:
     cols = ["feature", "side", "successes", "failures", "success_share", "odds_ratio"]
     cols += ["ci_low", "ci_high", "q_value"]
     return {
-        "frame": why.correlation[cols],
+        "frame": why.correlation[cols].assign(feature=features_in_words(why.correlation)),
         "labels": {
             "feature": "Did or had",
             "side": "Goes with",
@@ -142,16 +168,17 @@ def correlation_table(why: WhyDrop) -> dict[str, Any]:
 
 def paths_title(why: WhyDrop) -> str:
     """The title of the drop-outs' flow chart."""
-    left, lost = why.drop_step or ("a step", "the next")
+    left, lost = _step_pair(why)
     return f"After {left}, without {lost}: what drop-outs did next (share of drop-outs)"
 
 
 def paths_table(why: WhyDrop, *, top: int = 10) -> dict[str, Any]:
     """The drop-outs' ``top`` paths as the page shows them (arguments of
     :func:`journeylib.show.tables.styled`)."""
-    left, lost = why.drop_step or ("the step", "the next")
+    left, lost = _step_pair(why)
+    frame = why.dropouts.head(top)[["path", "journeys", "share"]]
     return {
-        "frame": why.dropouts.head(top)[["path", "journeys", "share"]],
+        "frame": frame.assign(path=frame.path.map(lambda p: path_words(p, joiner=" → "))),
         "labels": {"path": "Path", "journeys": "Drop-outs", "share": "Share of drop-outs"},
         "integer": ["journeys"],
         "percent": ["share"],
@@ -159,10 +186,21 @@ def paths_table(why: WhyDrop, *, top: int = 10) -> dict[str, Any]:
     }
 
 
+def _step_pair(why: WhyDrop) -> tuple[str, str]:
+    """The two steps of the biggest drop in words and quotes, for titles and captions."""
+    if why.drop_step is None:
+        return "the step", "the next"
+    left, lost = why.drop_step
+    return f"“{step_label(left)}”", f"“{step_label(lost)}”"
+
+
 __all__ = [
     "correlation_sentence",
     "correlation_sentences",
     "correlation_table",
+    "features_in_words",
+    "node_words",
+    "path_words",
     "paths_sentence",
     "paths_table",
     "paths_title",

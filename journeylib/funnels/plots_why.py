@@ -13,6 +13,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..engine.sequences import END, START
 from ..show.figures import axes_for
+from .findings_why import features_in_words, node_words
 from .paths import SEP
 
 _SIDE_COLOURS = {"finishing": "seagreen", "dropping": "indianred"}
@@ -44,7 +45,7 @@ def correlation_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.set_xlim(low, high)
-    ax.set_yticks(y, t.feature)
+    ax.set_yticks(y, features_in_words(t))
     ax.set(
         title="What goes with finishing (right) and with dropping out (left)",
         xlabel="odds ratio of finishing, with its 95 % interval (log scale)",
@@ -91,7 +92,8 @@ def flow_chart(
             colour = "lightgrey" if node in (*_MARKERS, _OTHER) else "steelblue"
             ax.add_patch(mpatches.Rectangle((i, top - w), 0.12, w, color=colour))
             if w > 0.03:
-                ax.annotate(f"{node} ({w:.0%})", (i + 0.15, top - w / 2), va="center", fontsize=8)
+                label = f"{node_words(node)} ({w:.0%})"
+                ax.annotate(label, (i + 0.15, top - w / 2), va="center", fontsize=8)
             top -= w + gap
         boxes.append(placed)
     for i in range(len(cols) - 1):

@@ -136,9 +136,10 @@ def step_label(name: object) -> str:
 
     Known GA4 names read as what happened (``begin_checkout`` -> ``checkout started``,
     :data:`STEP_LABELS`); other names lose their underscores (``size_guide`` -> ``size
-    guide``). Page steps read as pages (``page: size_guide`` or ``page:size_guide`` -> ``size
-    guide page``, ``landing page: home`` -> ``landed on the home page``), ``event: x`` as the
-    plain ``x``; patterns joined by `` + `` or `` → `` are translated part by part.
+    guide``). Page steps read as pages (``page: size_guide``, ``page:size_guide`` or a path's
+    ``page_view: size_guide`` -> ``size guide page``, ``landing page: home`` -> ``landed on
+    the home page``), ``event: x`` as the plain ``x``; patterns joined by `` + `` or `` → ``
+    are translated part by part.
 
     Examples
     --------
@@ -158,7 +159,7 @@ def step_label(name: object) -> str:
     rest = rest.strip()
     if rest and kind.strip() == "landing page":
         return f"landed on the {_plain(rest)} page"
-    if rest and kind.strip() == "page":
+    if rest and kind.strip() in ("page", "page_view"):
         return f"{_plain(rest)} page"
     if rest and kind.strip() == "event":
         key = rest
