@@ -1,9 +1,12 @@
-"""Findings for the funnel notebook: plain sentences from the computed numbers."""
+"""Findings for the funnel notebook: plain sentences from the computed numbers, and the A/B
+readout's tables as the page shows them (steps in words)."""
 
 from __future__ import annotations
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
+from ..show import tables
 from ..show.display import p_value, step_label
 from . import abreadout, abtest
 from .abandonment import Recovery
@@ -119,3 +122,57 @@ def _returns(ref: pd.DataFrame) -> str:
         f"against {rest_rate:.1%} elsewhere, {top.share_of_revenue_lost:.0%} of revenue lost to "
         f"refunds ({top.revenue_lost:,.0f})."
     )
+
+
+def ab_step_rows(ab: abreadout.ABReadout) -> pd.DataFrame:
+    """The A/B readout's secondary step rates with steps in words, for the page's table.
+
+    ``ab.steps`` keeps event names (``step`` ``begin_checkout``, ``base`` ``"reached
+    begin_checkout"``); here ``step`` reads ``checkout started`` and ``base`` (what the rate
+    is out of) ``"assigned users"`` or ``"assigned users with checkout started"``. Returns
+    ``step``, ``base``, ``variant``, ``n``, ``reached``, ``rate``, ``p_value``.
+    """
+    out = ab.steps.drop(columns="conditional")
+    out["base"] = [
+        "assigned users"
+        if not cond
+        else f"assigned users with {step_label(base.removeprefix('reached '))}"
+        for base, cond in zip(ab.steps.base, ab.steps.conditional, strict=True)
+    ]
+    out["step"] = out.step.map(step_label)
+    return out
+
+
+def ab_tables(ab: abreadout.ABReadout) -> list[Styler]:
+    """The A/B readout section's three titled tables: per assigned user (the headline), the
+    difference from the control, and the secondary step rates (:func:`ab_step_rows`)."""
+    headline = tables.styled(
+        ab.primary.drop(columns="revenue"),
+        labels={
+            "converted": f"Bought ({step_label(ab.goal)}) after exposure",
+            "conversion": "Buyer rate",
+        },
+        caption="A/B test per assigned user (the headline)",
+    )
+    difference = tables.styled(
+        ab.comparison[
+            ["variant", "control", "lift", "lift_low", "lift_high", "p_value", "significant"]
+            + ["revenue_diff", "revenue_low", "revenue_high", "revenue_p"]
+        ],
+        labels={
+            "lift": "Buyer rate difference",
+            "revenue_diff": "Revenue per user, difference",
+            "revenue_low": "95% from",
+            "revenue_high": "95% to",
+            "revenue_p": "p-value (revenue)",
+        },
+        caption="A/B test: difference from the control",
+        keep=["variant", "lift", "p_value", "significant", "revenue_diff"],
+    )
+    steps = tables.styled(
+        ab_step_rows(ab),
+        labels={"base": "Out of", "n": "Users", "reached": "Reached the step", "rate": "Rate"},
+        percent=["rate"],
+        caption="Secondary: each step per assigned user, and conditional on the step before",
+    )
+    return [headline, difference, steps]
