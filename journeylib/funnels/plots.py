@@ -9,8 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from ..show.display import duration
+from ..show.duration_axis import duration_ticks
 from ..show.figures import axes_for, label_bars, thousands_ticks
 from ..show.labels import step_label
 
@@ -92,25 +94,22 @@ def relative_conversion(f: pd.DataFrame, *, by: str) -> pd.DataFrame:
 
 
 def time_to_convert(times: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Histogram of time to convert (log scale, in minutes, hours or days, whichever fits the
-    median) from :func:`journeylib.funnel_times`."""
+    """Histogram of time to convert from :func:`journeylib.funnel_times`, on a log scale whose
+    ticks are round durations with their units (``30 s``, ``5 min``, ``2 h``, ``3 days``) picked
+    from the times' range; times under a second count as one second. The dashed line is the
+    median, named in the legend."""
     ax = axes_for(ax, (8, 3.5))
-    seconds = times.time_to_convert.dropna().dt.total_seconds()
-    typical = seconds.median() if len(seconds) else 3600.0
-    unit, size = ("minutes", 60) if typical < 3600 else ("hours", 3600)
-    if typical >= 2 * 86_400:
-        unit, size = "days", 86_400
-    values = (seconds / size).clip(lower=1 / size)
-    sns.histplot(x=values, ax=ax, log_scale=True, bins=40, color="slateblue")
-    if len(values):
-        ax.axvline(values.median(), color="black", linestyle="--", label="median")
+    seconds = times.time_to_convert.dropna().dt.total_seconds().clip(lower=1.0)
+    sns.histplot(x=seconds, ax=ax, log_scale=True, bins=40, color="slateblue")
+    if len(seconds):
+        median = seconds.median()
+        ax.axvline(median, color="black", linestyle="--", label=f"median: {duration(median)}")
         ax.legend()
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    duration_ticks(ax, "x")
     ax.set(
         title="Time from step 1 to the last step",
-        xlabel=f"{unit} (log scale)",
-        ylabel="count",
+        xlabel="time to convert (log scale)",
+        ylabel="conversions (count)",
     )
     return ax
 
