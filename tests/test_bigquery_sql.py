@@ -18,8 +18,11 @@ from journeylib.best.early_journeys import horizon_events
 from journeylib.clv import value as clv_value
 from journeylib.engine.backend import use_bigquery_rules
 from journeylib.engine.stages import unknown_events
+from journeylib.funnels import correlation
 from journeylib.funnels.abandonment import time_before_leaving
+from journeylib.funnels.conversion import attempt_table
 from journeylib.funnels.step_names import event_names
+from journeylib.funnels.steps import as_step
 from journeylib.journey.acquisition import user_table
 from journeylib.overview import summary as overview
 
@@ -105,6 +108,12 @@ ANALYSES = {
     "funnel_correlation": lambda log: jl.funnel_correlation(
         log, ["view_item", "add_to_cart", "purchase"], properties=["device", "page_type"]
     ),
+    "correlation_entrants": lambda log: correlation.with_entry_values(
+        log,
+        attempt_table(log, ["view_item", "purchase"]),
+        as_step("view_item"),
+        ["device", "channel"],
+    ).execute(),
     "paths_between": lambda log: jl.paths(log, start="view_item", end="purchase"),
     "paths_cleaned": lambda log: jl.paths(log, end="purchase", clean={"view_.*": "views"}),
     "paths_drop_offs": lambda log: jl.paths(log, drop_offs_of=(["view_item", "purchase"], 1)),

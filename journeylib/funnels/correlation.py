@@ -4,9 +4,10 @@ PostHog's "correlation analysis" and Amplitude's "Compass" answer the question a
 leaves open: *why* do some people finish and others drop? Every user who entered the funnel is
 a success (reached the last step) or a failure; for each event they did on the way, and each
 property value they had, a 2 x 2 table of successes and failures with and without it gives a
-smoothed odds ratio, its interval and Fisher's exact test. The counting runs as one ibis
-query (the funnel's own matching, then one join of the log with the entrants); only the small
-table of counts per event and property value comes back as pandas.
+smoothed odds ratio, its interval and Fisher's exact test. The counting runs as two ibis
+queries (the entrants: the funnel's own matching with their step-1 values, held by the
+engine; then one join of the log with them); only the small table of counts per event and
+property value comes back as pandas.
 """
 
 from __future__ import annotations
@@ -135,8 +136,14 @@ def funnel_correlation(
         entrants = with_entry_values(log, entrants, parsed[0], on_entry)
     else:  # derived columns (first_channel, cohort...) and the missing ones' message
         entrants = attempt_table(log, parsed, window=window, order=order, by=on_entry)
-    query = feature_counts(log, entrants, len(parsed), window, skip, on_entry, on_events)
-    return _table(query.to_pandas(), min_users, top)
+    # every kind of feature reads the entrants: found once, not once per kind
+    entrants = entrants.cache()
+    try:
+        query = feature_counts(log, entrants, len(parsed), window, skip, on_entry, on_events)
+        counts = query.to_pandas()
+    finally:
+        entrants.release()
+    return _table(counts, min_users, top)
 
 
 def with_entry_values(
