@@ -148,3 +148,21 @@ def test_a_report_can_leave_the_part_out():
     left = why_drop.left_out()
     assert not left.compared and left.dropouts is None and left.trend is None
     assert findings_why.why_findings(left) == [why_drop.LEFT_OUT]
+
+
+def test_the_page_table_shows_q_values_as_the_pages_show_p():
+    from journeylib.show import tables
+
+    t0 = pd.Timestamp("2024-03-04 10:00", tz="UTC")
+    rows = []
+    for k in range(60):  # 30 who sign up and all finish, 30 who do not and never finish
+        rows += [(f"u{k}", "view_item", 0)]
+        rows += [(f"u{k}", "sign_up", 1), (f"u{k}", "add_to_cart", 2), (f"u{k}", "purchase", 3)][
+            : 3 if k < 30 else 0
+        ]
+    frame = pd.DataFrame(rows, columns=["user_id", "event", "minute"])
+    frame["event_time"] = t0 + pd.to_timedelta(frame.pop("minute"), unit="min")
+    found = why_drop.analyze(jl.read_events(frame), STEPS)
+    assert found.correlation.q_value.iloc[0] < 0.001
+    html = tables.styled(**findings_why.correlation_table(found)).to_html()
+    assert "&lt; 0.001" in html and "0.000" not in html

@@ -90,6 +90,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # tests
     "p_value": ("p-value", "p_value"),
     "p": ("p-value", "p_value"),
+    "q_value": ("q-value", "p_value"),
     "chi2": ("Chi-square", "number"),
     "z": ("z", "number"),
     "significant": ("Significant", "yes_no"),
