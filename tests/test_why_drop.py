@@ -166,3 +166,20 @@ def test_the_page_table_shows_q_values_as_the_pages_show_p():
     assert found.correlation.q_value.iloc[0] < 0.001
     html = tables.styled(**findings_why.correlation_table(found)).to_html()
     assert "&lt; 0.001" in html and "0.000" not in html
+
+
+def test_drop_outs_on_one_path_are_told_in_one_sentence_without_a_chart():
+    """Three view a product and leave, one buys: every drop-out took the same path."""
+    t0 = pd.Timestamp("2024-03-04 10:00", tz="UTC")
+    rows = [("u1", "view_item", 0), ("u1", "add_to_cart", 1), ("u1", "purchase", 2)]
+    rows += [(f"u{k}", "view_item", 10 * k) for k in (2, 3, 4)]
+    rows += [("u2", "view_item", 21)]  # a repeat collapses into the same path
+    frame = pd.DataFrame(rows, columns=["user_id", "event", "minute"])
+    frame["event_time"] = t0 + pd.to_timedelta(frame.pop("minute"), unit="min")
+    found = why_drop.analyze(jl.read_events(frame), STEPS)
+    assert found.dropouts.path.tolist() == ["view_item > (end)"]
+    assert not found.paths_differ
+    assert (
+        "All 3 who reached “product viewed” and not “added to cart” did the same: "
+        "product viewed, then left." in findings_why.why_findings(found)
+    )

@@ -77,6 +77,11 @@ def paths_sentence(table: pd.DataFrame, *, left: str, lost: str) -> str:
     if table.empty:
         return f"No one reached {left} without going on to {lost}."
     top = table.iloc[0]
+    if len(table) == 1:
+        return (
+            f"All {table.journeys.sum():,} who reached {left} and not {lost} did the same: "
+            f"{path_words(top.path)}."
+        )
     return (
         f"Of the {table.journeys.sum():,} who reached {left} and not {lost}, the most common "
         f"way on is {path_words(top.path)} ({top.share:.0%})."

@@ -52,6 +52,12 @@ class WhyDrop:
         """Whether any event or property was compared: the chart and table have rows."""
         return self.correlation is not None and len(self.correlation) > 0
 
+    @property
+    def paths_differ(self) -> bool:
+        """Whether the drop-outs took more than one path: a chart and a table of them say
+        more than the one sentence of the findings."""
+        return self.dropouts is not None and len(self.dropouts) > 1
+
 
 def analyze(
     events: EventLog | pd.DataFrame,
