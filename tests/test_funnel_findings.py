@@ -36,8 +36,17 @@ def test_why_people_drop_quotes_events_and_paths_in_plain_words():
 
     row = pd.Series({"kind": "event", "value": "sign_up", "column": "event"})
     assert who(row) == "users with \u201csigned up\u201d among their events"
-    paths = pd.DataFrame({"path": ["view_item > search > (end)"], "journeys": [40], "share": [0.4]})
+    paths = pd.DataFrame(
+        {"path": ["view_item > search > (end)", "view_item > (end)"], "journeys": [40, 60]}
+    ).assign(share=lambda t: t.journeys / t.journeys.sum())
+    # the table is sorted by journeys: the first row is the most common, 60 of 100
+    paths = paths.sort_values("journeys", ascending=False, ignore_index=True)
     assert paths_sentence(paths, left="view_item", lost="add_to_cart") == (
-        "Of the 40 who reached \u201cproduct viewed\u201d and not \u201cadded to cart\u201d, "
-        "the most common way on is product viewed, then searched, then left (40%)."
+        "Of the 100 who reached \u201cproduct viewed\u201d and not \u201cadded to cart\u201d, "
+        "the most common way on is product viewed, then left (60%)."
+    )
+    one = paths.tail(1).assign(share=1.0)
+    assert paths_sentence(one, left="view_item", lost="add_to_cart") == (
+        "All 40 who reached \u201cproduct viewed\u201d and not \u201cadded to cart\u201d "
+        "did the same: product viewed, then searched, then left."
     )
