@@ -13,6 +13,7 @@ import pytest
 import journeylib as jl
 from journeylib.engine.periods import filter_period, iso_week_bounds
 from journeylib.funnels import findings_why, plots_why, why_drop
+from journeylib.show.labels import step_label
 
 STEPS = ["view_item", "add_to_cart", "purchase"]
 
@@ -183,3 +184,37 @@ def test_drop_outs_on_one_path_are_told_in_one_sentence_without_a_chart():
         "All 3 who reached “product viewed” and not “added to cart” did the same: "
         "product viewed, then left." in findings_why.why_findings(found)
     )
+
+
+# --- the widget ----------------------------------------------------------------------------------
+
+
+def test_the_why_widget_draws_each_view_and_a_bad_step_is_one_line(
+    shop_events_df, monkeypatch, capsys
+):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from journeylib.funnels.plots_why import explore_why
+
+    matplotlib.use("Agg")
+    monkeypatch.delenv("JOURNEYLIB_REPORT", raising=False)
+    steps = ["view_item", "add_to_cart", "purchase"]
+    widget = explore_why(shop_events_df, steps)
+    plt.close("all")
+    for view in ("finishing", "drop-out paths", "weekly trend"):
+        widget.redraw(steps=", ".join(steps), window="7D", view=view)
+        assert plt.get_fignums(), f"{view}: nothing drawn"
+        plt.close("all")
+    # the drop-out paths are of the biggest drop, told in a sentence above the chart
+    f = jl.funnel(shop_events_df, steps, window="7D", count="sessions")
+    k = int((1 - f.step_conversion).iloc[1:].to_numpy().argmax()) + 1
+    out = capsys.readouterr().out
+    assert f"reached \u201c{step_label(steps[k - 1])}\u201d and not" in out
+    widget.redraw(steps="view_item, purchse", window="7D", view="finishing")
+    lines = [x for x in capsys.readouterr().out.splitlines() if "purchse" in x]
+    assert len(lines) == 1 and "purchase" in lines[0].replace("purchse", "")
+    assert not plt.get_fignums()
+    assert explore_why(shop_events_df, steps) is not None
+    monkeypatch.setenv("JOURNEYLIB_REPORT", "1")
+    assert explore_why(shop_events_df, steps) is None

@@ -156,32 +156,72 @@ def trend_chart(
 
 
 def explore_why(events, steps: list, *, window: str = "7D", count: str = "sessions"):
-    """A widget: pick the steps, the window and a view (what goes with finishing, where
-    drop-outs go, the weekly trend); the chart redraws. None in a report run."""
+    """A widget: the steps (typed, or picked from the log's event names), the window and a
+    view (what goes with finishing, where drop-outs go, the weekly trend); the chart redraws.
+    A blank box, a step no event has, a window without a unit or a funnel no one finished
+    shows one line. None in a report run."""
+    from ..engine.read.events import as_eventlog
+    from ..show.widgets import explore, in_report, step_picker
+    from .step_names import event_names
+
+    if in_report():
+        return None
+    import ipywidgets
+
+    log = as_eventlog(events)
+    names = event_names(log)
+    widget = explore(
+        _why_redraw(log, names, count),
+        steps=ipywidgets.Text(value=", ".join(map(str, steps)), description="steps"),
+        window=ipywidgets.Text(value=window or "", description="window"),
+        view=["finishing", "drop-out paths", "weekly trend"],
+    )
+    box = widget.kwargs_widgets[0]
+    widget.children = (box, step_picker(names, box), *widget.children[1:])
+    return widget
+
+
+def _why_redraw(events, names: list[str], count: str):
+    """The draw function of :func:`explore_why` over ``events``: the checks, then the chart
+    the page draws for the view (the same properties compared, the same biggest drop
+    followed)."""
     import matplotlib.pyplot as plt
 
-    from ..engine.cleaning import NotComputable
-    from ..show.widgets import explore
+    from ..show.widgets import show_line
+    from .abandonment import CHECKOUT
+    from .controls import checked_steps, checked_window
+    from .conversion import funnel
     from .correlation import funnel_correlation
+    from .findings_why import paths_sentence
     from .paths import paths
     from .trends import funnel_trend
+    from .why_drop import PROPERTIES, biggest_drop
 
-    def draw(steps: str = ", ".join(steps), window: str = window, view: str = "finishing"):
-        chosen = [s.strip() for s in steps.split(",") if s.strip()]
-        try:
-            if view == "finishing":
-                correlation_chart(funnel_correlation(events, chosen, window=window or None))
-            elif view == "drop-out paths":
-                drops = (chosen, 1, {"window": window or None, "count": count})
-                flow_chart(paths(events, drop_offs_of=drops))
-            else:
-                trend_chart(funnel_trend(events, chosen, window=window or None))
-        except (NotComputable, ValueError) as exc:
-            print(f"Not drawn: {exc}")
-            return
+    props = [p for p in PROPERTIES if p in events.table.columns]
+
+    def draw(steps: str = "", window: str = "7D", view: str = "finishing") -> None:
+        chosen, span = checked_steps(steps, names), checked_window(window)
+        if view == "finishing":
+            table = funnel_correlation(
+                events, chosen, window=span, properties=props, exclude=list(CHECKOUT)
+            )
+            correlation_chart(table)
+        elif view == "drop-out paths":
+            options = {"window": span, "count": count}
+            k = biggest_drop(funnel(events, chosen, **options))
+            if k is None:
+                show_line("No one left the funnel part-way: there are no drop-outs to follow.")
+                return
+            table = paths(events, drop_offs_of=(chosen, k, options))
+            show_line(paths_sentence(table, left=chosen[k - 1], lost=chosen[k]))
+            if len(table) < 2:  # the sentence has said it all
+                return
+            flow_chart(table)
+        else:
+            trend_chart(funnel_trend(events, chosen, window=span))
         plt.show()
 
-    return explore(draw, view=["finishing", "drop-out paths", "weekly trend"])
+    return draw
 
 
 __all__ = ["correlation_chart", "explore_why", "flow_chart", "trend_chart"]

@@ -115,7 +115,7 @@ def analyze(
         out.notes.append(f"What goes with finishing is not computed: {exc}.")
     options: dict[str, Any] = {"window": window, "order": order, "count": count}
     f = funnel(log, steps, **options) if funnel_table is None else funnel_table
-    k = _biggest_drop(f)
+    k = biggest_drop(f)
     if k is None:
         out.notes.append("No one left the funnel part-way: there are no drop-outs to follow.")
     else:
@@ -146,7 +146,7 @@ def _weeks_before(end: str | pd.Timestamp) -> pd.Timestamp:
     return end - pd.Timedelta(weeks=WEEKS)
 
 
-def _biggest_drop(f: pd.DataFrame) -> int | None:
+def biggest_drop(f: pd.DataFrame) -> int | None:
     """The step (1-based) after which the largest share is lost; None when nobody drops."""
     later = f[(f.step_index > 1) & f.step_conversion.notna() & (f.drop_off > 0)]
     if later.empty:
@@ -154,4 +154,6 @@ def _biggest_drop(f: pd.DataFrame) -> int | None:
     return int(later.loc[(1 - later.step_conversion).idxmax(), "step_index"]) - 1
 
 
-__all__ = ["BEFORE", "LEFT_OUT", "PROPERTIES", "WEEKS", "WhyDrop", "analyze", "left_out"]
+__all__ = [
+    "BEFORE", "LEFT_OUT", "PROPERTIES", "WEEKS", "WhyDrop", "analyze", "biggest_drop", "left_out",
+]  # fmt: skip
