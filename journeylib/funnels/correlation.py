@@ -136,13 +136,13 @@ def funnel_correlation(
         entrants = with_entry_values(log, entrants, parsed[0], on_entry)
     else:  # derived columns (first_channel, cohort...) and the missing ones' message
         entrants = attempt_table(log, parsed, window=window, order=order, by=on_entry)
-    # every kind of feature reads the entrants: found once, not once per kind
-    entrants = entrants.cache()
+    # every kind of feature reads the entrants: found once, not once per kind, and held
+    # with only the columns the counting reads
+    unit = entry_spans(entrants, len(parsed), on_entry).cache()
     try:
-        query = feature_counts(log, entrants, len(parsed), window, skip, on_entry, on_events)
-        counts = query.to_pandas()
+        counts = feature_counts(log, unit, window, skip, on_entry, on_events).to_pandas()
     finally:
-        entrants.release()
+        unit.release()
     return _table(counts, min_users, top)
 
 
@@ -164,10 +164,19 @@ def with_entry_values(
     return entrants.join(v, entrants[USER_KEY] == v._u).drop("_u")
 
 
+def entry_spans(entrants: ir.Table, k: int, on_entry: Sequence[str]) -> ir.Table:
+    """Each entrant as the counting reads them: ``user_key``, the ``on_entry`` values,
+    ``_ok`` (finished), ``_t1`` (step-1 time) and ``_end`` (last-step time, NULL for a
+    failure), from :func:`journeylib.funnels.attempt_table` of the ``k``-step funnel."""
+    return entrants.select(
+        USER_KEY, *on_entry, _ok=entrants[f"T{k}"].notnull(), _t1=entrants.T1,
+        _end=entrants[f"T{k}"],
+    )  # fmt: skip
+
+
 def feature_counts(
     log: EventLog,
-    entrants: ir.Table,
-    k: int,
+    unit: ir.Table,
     window: Window,
     skip: Sequence[Step],
     on_entry: Sequence[str],
@@ -176,13 +185,9 @@ def feature_counts(
     """The one query behind :func:`funnel_correlation`: successes ``s`` and failures ``f``
     per (``kind``, ``column``, ``value``), and the totals as the row of kind ``"(all)"``.
 
-    ``entrants`` is :func:`journeylib.funnels.attempt_table` of the funnel (``k`` steps,
-    ``by=on_entry``). Each kind of feature is counted apart (a user once per value, however
-    often they did it), so that no distinct runs over the rows of every kind at once."""
-    unit = entrants.select(
-        USER_KEY, *on_entry, _ok=entrants[f"T{k}"].notnull(), _t1=entrants.T1,
-        _end=entrants[f"T{k}"],
-    )  # fmt: skip
+    ``unit`` is :func:`entry_spans` of the funnel's entrants. Each kind of feature is counted
+    apart (a user once per value, however often they did it), so that no distinct runs over
+    the rows of every kind at once."""
     j = _counted_events(log, unit, window, skip, on_events)
     parts = [_count(j, "event", "event", j.event, per_user=True)]
     parts += [_count(j, "event property", p, j[p], per_user=True) for p in on_events]
@@ -317,5 +322,6 @@ def odds_ratio(s, f, big_s: int, big_f: int) -> dict[str, np.ndarray]:
 
 
 __all__ = [
-    "USER_PROPERTIES", "feature_counts", "funnel_correlation", "odds_ratio", "with_entry_values",
+    "USER_PROPERTIES", "entry_spans", "feature_counts", "funnel_correlation", "odds_ratio",
+    "with_entry_values",
 ]  # fmt: skip
