@@ -70,3 +70,20 @@ def test_page_table_caption_names_the_question_and_the_customers():
     html = findings_best.profile_table(_profile(), 1).to_html()
     assert "Which channels do they come from? (148 best customers, 1,330 others)" in html
     assert ">unit<" not in html.lower() and "0.189" not in html
+
+
+def test_a_share_every_customer_has_is_named_under_the_table_not_shown_as_a_row():
+    profile = _profile()
+    # a log whose visits all start on a product page: 148 of 148 best, 1,330 of 1,330 others
+    alike = (1, "Which channels do they come from?", "first touchpoint: view_item", "share",
+             1.0, 1.0, 0.0, 1.0, -0.39, 0.079, 1.0, "z", 148, 1330, "")  # fmt: skip
+    profile.loc[len(profile)] = alike
+    html = findings_best.profile_table(profile, 1).to_html()
+    assert "Left out, the same for all: First touchpoint: product viewed (all customers)" in html
+    assert html.count("First touchpoint") == 2  # the size guide row, and the caption's
+    only = profile[(profile.group != 1) | (profile.metric == "first touchpoint: view_item")]
+    said = findings_best.profile_table(only, 1).data
+    assert said == (
+        "*Nothing to compare here: best customers and the rest are alike, "
+        "First touchpoint: product viewed (all customers).*"
+    )

@@ -93,14 +93,43 @@ def _measure(metric: str) -> str:
 
 def profile_table(profile: pd.DataFrame, group: int):
     """:func:`profile_rows` as a titled page table: the group's question, and how many best
-    and other customers are compared when every row compares the same."""
+    and other customers are compared when every row compares the same. Shares every
+    customer (or none) has on both sides compare nothing: they are named under the table,
+    not shown as rows; when no row is left, one sentence says so instead of a table."""
     rows = profile[profile.group == group]
-    caption = str(rows.question.iloc[0]) if len(rows) else f"Question group {group}"
-    counts = rows[["n_best", "n_rest"]].drop_duplicates()
+    question = str(rows.question.iloc[0]) if len(rows) else f"Question group {group}"
+    alike = everyone_alike(rows)
+    kept = rows[~alike]
+    if len(rows) and kept.empty:
+        from IPython.display import Markdown
+
+        return Markdown(
+            f"*Nothing to compare here: best customers and the rest are alike, "
+            f"{_alike_words(rows)}.*"
+        )
+    caption = question
+    counts = kept[["n_best", "n_rest"]].drop_duplicates()
     if len(counts) == 1:
         b, r = counts.iloc[0]
         caption += f" ({counted(b, 'best customer')}, {counted(r, 'other')})"
-    return tables.styled(profile_rows(profile, group), caption=caption)
+    if alike.any():
+        caption += f". Left out, the same for all: {_alike_words(rows[alike])}"
+    return tables.styled(profile_rows(kept, group), caption=caption)
+
+
+def everyone_alike(rows: pd.DataFrame) -> pd.Series:
+    """Whether each :func:`journeylib.profile` row is a share that every customer has, or
+    none has, among best customers and the rest alike: such a row compares nothing."""
+    return (rows.unit == "share") & (rows.best == rows.rest) & rows.best.isin([0.0, 1.0])
+
+
+def _alike_words(rows: pd.DataFrame) -> str:
+    """``First touchpoint: product viewed (all customers)``, ``Wrote a review (no
+    customer)``..."""
+    return "; ".join(
+        f"{_measure(m)} ({'all customers' if b == 1 else 'no customer'})"
+        for m, b in zip(rows.metric, rows.best, strict=True)
+    )
 
 
 def path_to_replicate(profile: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:
