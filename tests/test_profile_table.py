@@ -79,11 +79,15 @@ def test_a_share_every_customer_has_is_named_under_the_table_not_shown_as_a_row(
              1.0, 1.0, 0.0, 1.0, -0.39, 0.079, 1.0, "z", 148, 1330, "")  # fmt: skip
     profile.loc[len(profile)] = alike
     html = findings_best.profile_table(profile, 1).to_html()
-    assert "Left out, the same for all: First touchpoint: product viewed (all customers)" in html
-    assert html.count("First touchpoint") == 2  # the size guide row, and the caption's
+    assert "Left out, the same for all: first touchpoint: product viewed, for all customers" in html
+    assert html.count("First touchpoint") == 1  # the size guide row
+    assert "?." not in html
+    profile.loc[len(profile) - 1, "n_best"] = 100  # counts differ: the caption ends on "?"
+    html = findings_best.profile_table(profile, 1).to_html()
+    assert "come from? Left out, the same for all" in html
     only = profile[(profile.group != 1) | (profile.metric == "first touchpoint: view_item")]
     said = findings_best.profile_table(only, 1).data
     assert said == (
-        "*Nothing to compare here: best customers and the rest are alike, "
-        "First touchpoint: product viewed (all customers).*"
+        "*Nothing to compare here: best customers and the rest are alike "
+        "(first touchpoint: product viewed, for all customers).*"
     )

@@ -104,8 +104,8 @@ def profile_table(profile: pd.DataFrame, group: int):
         from IPython.display import Markdown
 
         return Markdown(
-            f"*Nothing to compare here: best customers and the rest are alike, "
-            f"{_alike_words(rows)}.*"
+            f"*Nothing to compare here: best customers and the rest are alike "
+            f"({_alike_words(rows)}).*"
         )
     caption = question
     counts = kept[["n_best", "n_rest"]].drop_duplicates()
@@ -113,7 +113,8 @@ def profile_table(profile: pd.DataFrame, group: int):
         b, r = counts.iloc[0]
         caption += f" ({counted(b, 'best customer')}, {counted(r, 'other')})"
     if alike.any():
-        caption += f". Left out, the same for all: {_alike_words(rows[alike])}"
+        stop = "" if caption.endswith(("?", ".")) else "."
+        caption += f"{stop} Left out, the same for all: {_alike_words(rows[alike])}"
     return tables.styled(profile_rows(kept, group), caption=caption)
 
 
@@ -124,10 +125,11 @@ def everyone_alike(rows: pd.DataFrame) -> pd.Series:
 
 
 def _alike_words(rows: pd.DataFrame) -> str:
-    """``First touchpoint: product viewed (all customers)``, ``Wrote a review (no
-    customer)``..."""
+    """``first touchpoint: product viewed, for all customers; wrote a review, for no
+    customer``..."""
     return "; ".join(
-        f"{_measure(m)} ({'all customers' if b == 1 else 'no customer'})"
+        f"{_measure(m)[:1].lower()}{_measure(m)[1:]}, for "
+        f"{'all customers' if b == 1 else 'no customer'}"
         for m, b in zip(rows.metric, rows.best, strict=True)
     )
 
