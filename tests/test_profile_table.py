@@ -82,7 +82,7 @@ def test_a_share_every_customer_has_is_named_under_the_table_not_shown_as_a_row(
     assert "Left out, the same for all: first touchpoint: product viewed, for all customers" in html
     assert html.count("First touchpoint") == 1  # the size guide row
     assert "?." not in html
-    profile.loc[len(profile) - 1, "n_best"] = 100  # counts differ: the caption ends on "?"
+    profile.loc[0, "n_best"] = 100  # the rows compare different counts: the caption ends on "?"
     html = findings_best.profile_table(profile, 1).to_html()
     assert "come from? Left out, the same for all" in html
     only = profile[(profile.group != 1) | (profile.metric == "first touchpoint: view_item")]
