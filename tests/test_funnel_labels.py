@@ -83,7 +83,7 @@ def test_the_cart_abandonment_chart_labels_its_steps_in_words():
 
 def test_returns_without_order_ids_show_one_plain_line(monkeypatch):
     shown = []
-    monkeypatch.setattr("journeylib.show.sections._display_line", shown.append)
+    monkeypatch.setattr("journeylib.show.sections.display_line", shown.append)
     assert funnel_page.returns_splits(tiny_log()) == ()
     assert funnel_page.returns_shown(()) is False
     assert shown == [
@@ -95,7 +95,7 @@ def test_returns_without_order_ids_show_one_plain_line(monkeypatch):
 
 def test_the_channels_of_recovered_carts_say_why_when_there_are_none(monkeypatch):
     shown = []
-    monkeypatch.setattr("journeylib.show.sections._display_line", shown.append)
+    monkeypatch.setattr("journeylib.show.sections.display_line", shown.append)
     log = tiny_log()  # b and c abandon their carts, nobody comes back; no channel column
     rec = jl.cart_recovery(log)
     assert rec.by_contact.abandoned.sum() == 2 and rec.by_channel.empty
@@ -125,7 +125,7 @@ def test_the_channels_of_recovered_carts_say_why_when_there_are_none(monkeypatch
 
 def test_checkout_steps_no_cart_reached_are_left_out_with_one_line(monkeypatch):
     shown = []
-    monkeypatch.setattr("journeylib.show.sections._display_line", shown.append)
+    monkeypatch.setattr("journeylib.show.sections.display_line", shown.append)
     cart = jl.cart_abandonment(tiny_log())
     assert len(cart) == 5  # every checkout step, zeros where nobody got there
     kept = funnel_page.reached_cart_steps(cart)

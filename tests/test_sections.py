@@ -15,7 +15,7 @@ from journeylib.show.sections import Sections, needs_column
 
 def test_a_section_shows_its_line_once_then_nothing(monkeypatch):
     shown = []
-    monkeypatch.setattr("journeylib.show.sections._display_line", shown.append)
+    monkeypatch.setattr("journeylib.show.sections.display_line", shown.append)
     s = Sections()
     s.missing("devices", needs_column("device", "Outcomes by first device"))
     s.missing("devices", "a second reason is not kept")
@@ -29,7 +29,7 @@ def test_a_section_shows_its_line_once_then_nothing(monkeypatch):
 
 def test_a_section_told_in_the_findings_shows_nothing_later(monkeypatch):
     shown = []
-    monkeypatch.setattr("journeylib.show.sections._display_line", shown.append)
+    monkeypatch.setattr("journeylib.show.sections.display_line", shown.append)
     s = Sections()
     s.missing("money", "Customer value in money not shown: no revenue.")
     assert s.tell("channels") is None and s.shows("channels")
@@ -89,7 +89,7 @@ def test_clv_without_money_keeps_the_purchase_models_and_says_so_in_one_line(bar
     assert lines[-1] == note and "expected to place" in lines[1]
     # told in the findings, the line is not shown again where the money sections would be
     shown = []
-    monkeypatch.setattr("journeylib.show.sections._display_line", shown.append)
+    monkeypatch.setattr("journeylib.show.sections.display_line", shown.append)
     assert not report.sections.shows("money") and shown == []
     # the purchase model is the same as on the log with money: it never reads revenue
     assert report.purchases.params_["r"] > 0

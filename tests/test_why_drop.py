@@ -218,3 +218,28 @@ def test_the_why_widget_draws_each_view_and_a_bad_step_is_one_line(
     assert explore_why(shop_events_df, steps) is not None
     monkeypatch.setenv("JOURNEYLIB_REPORT", "1")
     assert explore_why(shop_events_df, steps) is None
+
+
+def test_the_drop_out_section_without_a_chart_says_the_one_path_or_why_there_is_none():
+    one = pd.DataFrame(
+        {
+            "path": ["view_item > (end)"],
+            "steps": [2],
+            "journeys": [12],
+            "users": [12],
+            "share": [1.0],
+        }
+    )
+    why = why_drop.WhyDrop(None, one, ("view_item", "add_to_cart"), None, None)
+    assert not why.paths_differ
+    assert findings_why.paths_in_one_line(why) == (
+        "All 12 who reached \u201cproduct viewed\u201d and not \u201cadded to cart\u201d did the "
+        "same: product viewed, then left."
+    )
+    nobody = why_drop.WhyDrop(None, None, None, None, None, notes=[why_drop.NO_DROPOUTS])
+    assert findings_why.paths_in_one_line(nobody) == (
+        "No one left the funnel part-way: there are no drop-outs to follow."
+    )
+    assert findings_why.paths_in_one_line(why_drop.left_out()) == (
+        "Why people drop is left out of this report."
+    )

@@ -11,7 +11,7 @@ import pandas as pd
 from ..engine.sequences import END, START
 from ..show.display import step_label
 from .paths import GAP, SEP
-from .why_drop import WhyDrop
+from .why_drop import LEFT_OUT, NO_DROPOUTS, WhyDrop
 
 #: Features whose Benjamini-Hochberg q-value is below this are told as findings.
 Q_LEVEL = 0.05
@@ -171,6 +171,14 @@ def correlation_table(why: WhyDrop) -> dict[str, Any]:
     }
 
 
+def paths_in_one_line(why: WhyDrop) -> str:
+    """What the drop-outs' section says when a chart of their paths would say nothing: the
+    one path all of them took, or why there are none to follow."""
+    if why.dropouts is not None and why.drop_step is not None:
+        return paths_sentence(why.dropouts, left=why.drop_step[0], lost=why.drop_step[1])
+    return LEFT_OUT if LEFT_OUT in why.notes else NO_DROPOUTS
+
+
 def paths_title(why: WhyDrop) -> str:
     """The title of the drop-outs' flow chart."""
     left, lost = _step_pair(why)
@@ -206,6 +214,7 @@ __all__ = [
     "features_in_words",
     "node_words",
     "path_words",
+    "paths_in_one_line",
     "paths_sentence",
     "paths_table",
     "paths_title",

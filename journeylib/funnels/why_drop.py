@@ -33,6 +33,8 @@ PROPERTIES = ("device", "channel")
 WEEKS, BEFORE = 12, 4
 #: The one line of a report that leaves the part out.
 LEFT_OUT = "Why people drop is left out of this report."
+#: The line said when no one left the funnel part-way.
+NO_DROPOUTS = "No one left the funnel part-way: there are no drop-outs to follow."
 
 
 @dataclass
@@ -117,7 +119,7 @@ def analyze(
     f = funnel(log, steps, **options) if funnel_table is None else funnel_table
     k = biggest_drop(f)
     if k is None:
-        out.notes.append("No one left the funnel part-way: there are no drop-outs to follow.")
+        out.notes.append(NO_DROPOUTS)
     else:
         out.drop_step = (names[k - 1], names[k])
         out.dropouts = paths(
@@ -155,5 +157,6 @@ def biggest_drop(f: pd.DataFrame) -> int | None:
 
 
 __all__ = [
-    "BEFORE", "LEFT_OUT", "PROPERTIES", "WEEKS", "WhyDrop", "analyze", "biggest_drop", "left_out",
+    "BEFORE", "LEFT_OUT", "NO_DROPOUTS", "PROPERTIES", "WEEKS", "WhyDrop", "analyze",
+    "biggest_drop", "left_out",
 ]  # fmt: skip

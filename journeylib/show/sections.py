@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from ..engine.cleaning import NotComputable
 
-__all__ = ["Sections", "needs_column", "not_shown"]
+__all__ = ["Sections", "display_line", "needs_column", "not_shown"]
 
 T = TypeVar("T")
 
@@ -96,11 +96,11 @@ class Sections:
             return True
         if section not in self._said:
             self._said.add(section)
-            _display_line(sentence)
+            display_line(sentence)
         return False
 
 
-def _display_line(sentence: str) -> None:
+def display_line(sentence: str) -> None:
     """Show ``sentence`` as one line of a page (data text escaped, e-mail addresses hidden)."""
     import html
 
