@@ -147,3 +147,47 @@ def test_planted_purchase_process_is_recovered_within_bootstrap_intervals(defaul
     assert np.quantile(r_draws, 0.005) <= bg["r"] <= np.quantile(r_draws, 0.995)
     # and the intervals are not so wide that anything fits: alpha within 0.8x-1.3x
     assert iv.loc[("bgnbd", "alpha"), "upper"] / iv.loc[("bgnbd", "alpha"), "lower"] < 1.6
+
+
+def test_a_customer_without_a_value_is_left_out_of_the_deciles_and_counted():
+    # 10 valued customers as in the test above, and one the model gives no value
+    clv_frame = pd.DataFrame({"clv": [91.0] + [1.0] * 9 + [np.nan]})
+    deciles = cval.value_distribution(clv_frame)
+    assert deciles["customers"].tolist() == [1] * 10
+    assert deciles["share"].iloc[0] == pytest.approx(0.91)
+    assert deciles.attrs["unvalued"] == 1
+    assert cval.top_share(clv_frame) == pytest.approx(0.91)
+
+
+class _Model:
+    """A fitted purchase model that predicts 0.5 for everyone, or NaN for the first buyer."""
+
+    def __init__(self, broken: bool):
+        self.broken = broken
+
+    def _values(self, f):
+        out = np.full(len(f), 0.5)
+        out[0] = np.nan if self.broken else 0.5
+        return out
+
+    def conditional_probability_alive(self, f, r, t):
+        return self._values(f)
+
+    def conditional_expected_number_of_purchases_up_to_time(self, horizon, f, r, t):
+        return self._values(f)
+
+
+def test_the_refit_passes_over_a_model_that_leaves_a_buyer_without_a_prediction(monkeypatch):
+    from types import SimpleNamespace
+
+    from journeylib.clv import report as clv_report
+
+    summary = pd.DataFrame({"frequency": [0.0, 2.0], "recency": [0.0, 5.0], "T": [9.0, 9.0]})
+    table = pd.DataFrame({"model": ["pareto_nbd", "bgnbd"], "rmse": [1.0, 1.1], "bic": [0, 0]})
+    comparison = SimpleNamespace(table=table, models={"pareto_nbd": None, "bgnbd": None})
+    monkeypatch.setattr(clv_report, "fit", lambda s, model: _Model(model == "pareto_nbd"))
+    model, key = clv_report.refit_purchase_model(summary, comparison)
+    assert key == "bgnbd" and clv_report.predicts_everyone(model, summary)
+    # when every model leaves someone out, the best of them still values the others
+    monkeypatch.setattr(clv_report, "fit", lambda s, model: _Model(True))
+    assert clv_report.refit_purchase_model(summary, comparison)[1] == "pareto_nbd"

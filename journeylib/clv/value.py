@@ -112,22 +112,24 @@ def clv_table(
 
 def value_distribution(clv: pd.DataFrame) -> pd.DataFrame:
     """Deciles of CLV: ``decile`` (1 = most valuable), ``customers``, ``mean_clv``,
-    ``total_clv``, ``share`` (of all CLV), ``cumulative_share``."""
-    ranked = clv["clv"].rank(method="first", ascending=False)
-    decile = np.ceil(ranked / len(clv) * 10).astype(int).clip(1, 10)
-    out = clv.groupby(decile.to_numpy())["clv"].agg(
-        customers="size", mean_clv="mean", total_clv="sum"
-    )
+    ``total_clv``, ``share`` (of all CLV), ``cumulative_share``. Customers the model gives
+    no value (NaN) are left out of the deciles; ``attrs["unvalued"]`` counts them."""
+    valued = clv["clv"].dropna()
+    ranked = valued.rank(method="first", ascending=False)
+    decile = np.ceil(ranked / max(len(valued), 1) * 10).astype(int).clip(1, 10)
+    out = valued.groupby(decile.to_numpy()).agg(customers="size", mean_clv="mean", total_clv="sum")
     out.index.name = "decile"
     out = out.reset_index()
     out["share"] = out["total_clv"] / out["total_clv"].sum()
     out["cumulative_share"] = out["share"].cumsum()
+    out.attrs["unvalued"] = len(clv) - len(valued)
     return out
 
 
 def top_share(clv: pd.DataFrame, *, top: float = 0.1) -> float:
-    """Share of all CLV held by the ``top`` fraction of customers (0.1: the top decile)."""
-    values = np.sort(clv["clv"].to_numpy())[::-1]
+    """Share of all CLV held by the ``top`` fraction of customers (0.1: the top decile), among
+    the customers the model values (NaN left out)."""
+    values = np.sort(clv["clv"].dropna().to_numpy())[::-1]
     n = max(1, round(top * len(values)))
     return float(values[:n].sum() / values.sum())
 
