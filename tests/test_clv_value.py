@@ -191,3 +191,21 @@ def test_the_refit_passes_over_a_model_that_leaves_a_buyer_without_a_prediction(
     # when every model leaves someone out, the best of them still values the others
     monkeypatch.setattr(clv_report, "fit", lambda s, model: _Model(True))
     assert clv_report.refit_purchase_model(summary, comparison)[1] == "pareto_nbd"
+
+
+def test_the_findings_say_when_the_page_values_customers_with_another_model(shop_events_df):
+    import dataclasses
+
+    from journeylib.clv import report as clv_report
+
+    events = shop_events_df[shop_events_df.event_time < pd.Timestamp("2024-07-01", tz="UTC")]
+    report = clv_report.analyze(events, models=("bgnbd", "mbgnbd"), bootstrap_draws=0)
+    first = clv_report.findings(report)[0]
+    assert "Refitted" not in first  # the chosen model valued everyone
+    other = "mbgnbd" if report.comparison.chosen == "bgnbd" else "bgnbd"
+    moved = dataclasses.replace(report, refit_model=other)
+    name = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}[other]
+    assert clv_report.findings(moved)[0].endswith(
+        "Refitted on the whole period it does not give every buyer a usable prediction, so "
+        f"this page values customers with {name}, the best on the holdout of those that do."
+    )

@@ -349,6 +349,14 @@ def findings(report: ClvReport) -> list[str]:
         f"from the calibration customers after {report.calibration_end:%Y-%m-%d} and "
         f"{err['actual_total']:,.0f} happened (per customer MAE {err['mae']:.2f})."
     )
+    if report.refit_model and report.refit_model != report.comparison.chosen:
+        names = dict(zip(t["model"], t["name"], strict=True))
+        used = names.get(report.refit_model, report.refit_model)
+        holdout += (
+            " Refitted on the whole period it does not give every buyer a usable prediction, "
+            f"so this page values customers with {used}, the best on the holdout of those "
+            "that do."
+        )
     if report.spend is None:
         return [holdout, *_purchase_findings(report)]
     worth = (
