@@ -154,6 +154,9 @@ def test_on_the_path_lists_active_non_best_matches(tmp_path):
     clv = pd.DataFrame({"user_id": ["r1"], "p_alive": [0.01]})
     ranked = jl.on_the_path(events, p, best=BEST, active_within="100D", clv=clv)
     assert ranked.user_id.iloc[-1] == "r1" and ranked.alive_from.iloc[-1] == "CLV model"
+    # no pattern, so no one to list, with a CLV model: an empty list, not a failure
+    none = jl.on_the_path(events, p.iloc[:0], best=BEST, clv=clv)
+    assert none.empty and none.p_alive.dtype == "float64"
 
 
 def test_email_like_ids_are_hashed():

@@ -145,7 +145,8 @@ def _alive(lst: pd.DataFrame, clv: pd.DataFrame | None, window_days: float) -> p
     lst = lst[lst.days_since_last_seen <= window_days].copy()
     lst["p_alive"], lst["alive_from"] = recency[lst.index], "recency"
     if clv is not None and "p_alive" in clv.columns:
-        model = lst.user_id.map(clv.set_index("user_id").p_alive)
+        # as numbers even when no one is listed (a map over no ids keeps the ids' text type)
+        model = lst.user_id.map(clv.set_index("user_id").p_alive).astype("float64")
         lst.loc[model.notna(), "alive_from"] = "CLV model"
         lst["p_alive"] = model.fillna(lst.p_alive)
     return lst
