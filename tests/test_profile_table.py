@@ -91,3 +91,25 @@ def test_a_share_every_customer_has_is_named_under_the_table_not_shown_as_a_row(
         "*Nothing to compare here: best customers and the rest are alike "
         "(first touchpoint: product viewed, for all customers).*"
     )
+
+
+def test_an_amount_the_same_for_every_customer_is_left_out_too():
+    q2 = "What do they look at before buying?"
+    rows = [
+        # an orders-only log: no product views before anyone's first order, on either side
+        (2, q2, "products viewed before first order", "count", 0.0, 0.0, 0.0, np.nan, 0.0, 0.0,
+         1.0, "Welch t-test", 6, 45, ""),
+        (2, q2, "active days before first order", "days", 0.0, 0.0, 0.0, np.nan, 0.0, 0.0, 1.0,
+         "Welch t-test", 6, 45, ""),
+    ]  # fmt: skip
+    said = findings_best.profile_table(pd.DataFrame(rows, columns=COLUMNS), 2).data
+    assert said == (
+        "*Nothing to compare here: best customers and the rest are alike (products viewed "
+        "before first order, 0 for every customer; active days before first order, 0.0 days "
+        "for every customer).*"
+    )
+    # a median equal on both sides, even with a bootstrap interval of zero width, is kept
+    median = (2, q2, "days from first visit to first order", "days", 0.0, 0.0, 0.0, np.nan, 0.0,
+              0.0, 1.0, "bootstrap CI, Mann-Whitney U", 6, 45, "")  # fmt: skip
+    html = findings_best.profile_table(pd.DataFrame([*rows, median], columns=COLUMNS), 2)
+    assert "Days from first visit to first order" in html.to_html()

@@ -119,19 +119,31 @@ def profile_table(profile: pd.DataFrame, group: int):
 
 
 def everyone_alike(rows: pd.DataFrame) -> pd.Series:
-    """Whether each :func:`journeylib.profile` row is a share that every customer has, or
-    none has, among best customers and the rest alike: such a row compares nothing."""
-    return (rows.unit == "share") & (rows.best == rows.rest) & rows.best.isin([0.0, 1.0])
+    """Whether each :func:`journeylib.profile` row compares nothing: a share every customer
+    has, or none has, among best customers and the rest alike; or a mean the same for every
+    customer (equal on both sides, and Welch's interval of zero width: no spread in either
+    group). Medians are kept: equal medians with a bootstrap interval of zero width do not
+    mean every customer is alike."""
+    share = rows.unit == "share"
+    same = rows.best == rows.rest
+    all_or_none = share & same & rows.best.isin([0.0, 1.0])
+    welch = rows.test.astype(str).str.startswith("Welch")
+    no_spread = ~share & welch & same & (rows.ci_low == 0) & (rows.ci_high == 0)
+    return all_or_none | no_spread
 
 
 def _alike_words(rows: pd.DataFrame) -> str:
     """``first touchpoint: product viewed, for all customers; wrote a review, for no
-    customer``..."""
-    return "; ".join(
-        f"{_measure(m)[:1].lower()}{_measure(m)[1:]}, for "
-        f"{'all customers' if b == 1 else 'no customer'}"
-        for m, b in zip(rows.metric, rows.best, strict=True)
-    )
+    customer; products viewed before first order, 0 for every customer``..."""
+    said = []
+    for metric, unit, best in zip(rows.metric, rows.unit, rows.best, strict=True):
+        measure = _measure(metric)
+        measure = measure[:1].lower() + measure[1:]
+        if unit == "share":
+            said.append(f"{measure}, for {'all customers' if best == 1 else 'no customer'}")
+        else:
+            said.append(f"{measure}, {by_unit(best, unit)} for every customer")
+    return "; ".join(said)
 
 
 def path_to_replicate(profile: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:
