@@ -202,6 +202,8 @@ def test_the_why_widget_draws_each_view_and_a_bad_step_is_one_line(
     steps = ["view_item", "add_to_cart", "purchase"]
     widget = explore_why(shop_events_df, steps)
     plt.close("all")
+    picker = widget.children[1]  # beside the steps box: the log's own event names
+    assert set(shop_events_df.event) <= set(picker.options)
     for view in ("finishing", "drop-out paths", "weekly trend"):
         widget.redraw(steps=", ".join(steps), window="7D", view=view)
         assert plt.get_fignums(), f"{view}: nothing drawn"

@@ -14,7 +14,7 @@ from typing import Any
 from ..engine.durations import parse_duration
 from ..engine.eventlog import EventLog
 from ..engine.read.events import as_eventlog
-from ..show.widgets import BadInput, explore, in_report, step_picker
+from ..show.widgets import BadInput, explore, in_report, with_step_picker
 from .step_names import event_names, unknown_step_message
 
 __all__ = ["checked_steps", "checked_window", "explore_funnel", "funnel_redraw"]
@@ -103,7 +103,4 @@ def explore_funnel(events: Any, steps: list, *, segments: list[str]) -> Any:
         segment=["(none)", *segments],
         count=["users", "sessions", "totals"],
     )
-    box = widget.kwargs_widgets[0]
-    picker = step_picker(names, box)
-    widget.children = (box, picker, *widget.children[1:])
-    return widget
+    return with_step_picker(widget, names)

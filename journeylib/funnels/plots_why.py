@@ -161,7 +161,7 @@ def explore_why(events, steps: list, *, window: str = "7D", count: str = "sessio
     A blank box, a step no event has, a window without a unit or a funnel no one finished
     shows one line. None in a report run."""
     from ..engine.read.events import as_eventlog
-    from ..show.widgets import explore, in_report, step_picker
+    from ..show.widgets import explore, in_report, with_step_picker
     from .step_names import event_names
 
     if in_report():
@@ -176,9 +176,7 @@ def explore_why(events, steps: list, *, window: str = "7D", count: str = "sessio
         window=ipywidgets.Text(value=window or "", description="window"),
         view=["finishing", "drop-out paths", "weekly trend"],
     )
-    box = widget.kwargs_widgets[0]
-    widget.children = (box, step_picker(names, box), *widget.children[1:])
-    return widget
+    return with_step_picker(widget, names)
 
 
 def _why_redraw(events, names: list[str], count: str):

@@ -18,7 +18,9 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["BadInput", "explore", "forgiving", "in_report", "show_line", "step_picker"]
+__all__ = [
+    "BadInput", "explore", "forgiving", "in_report", "show_line", "step_picker", "with_step_picker",
+]  # fmt: skip
 
 
 class BadInput(ValueError):
@@ -92,6 +94,14 @@ def explore(draw: Callable[..., Any], **controls: Any) -> Any:
             control.layout.width = "min(100%, 56em)"
             control.style.description_width = "initial"
     widget.redraw = redraw
+    return widget
+
+
+def with_step_picker(widget: Any, names: Sequence[str]) -> Any:
+    """``widget`` (from :func:`explore`, its first control the steps' text box) with a
+    :func:`step_picker` of ``names`` beside that box."""
+    box = widget.kwargs_widgets[0]
+    widget.children = (box, step_picker(names, box), *widget.children[1:])
     return widget
 
 
