@@ -186,24 +186,17 @@ def _why_redraw(events, names: list[str], count: str):
     import matplotlib.pyplot as plt
 
     from ..show.widgets import show_line
-    from .abandonment import CHECKOUT
     from .controls import checked_steps, checked_window
     from .conversion import funnel
-    from .correlation import funnel_correlation
     from .findings_why import paths_sentence
     from .paths import paths
     from .trends import funnel_trend
-    from .why_drop import PROPERTIES, biggest_drop
-
-    props = [p for p in PROPERTIES if p in events.table.columns]
+    from .why_drop import biggest_drop, correlate
 
     def draw(steps: str = "", window: str = "7D", view: str = "finishing") -> None:
         chosen, span = checked_steps(steps, names), checked_window(window)
         if view == "finishing":
-            table = funnel_correlation(
-                events, chosen, window=span, properties=props, exclude=list(CHECKOUT)
-            )
-            correlation_chart(table)
+            correlation_chart(correlate(events, chosen, window=span))
         elif view == "drop-out paths":
             options = {"window": span, "count": count}
             k = biggest_drop(funnel(events, chosen, **options))

@@ -110,9 +110,7 @@ def analyze(
         missing = " or ".join(p for p in PROPERTIES if p not in props)
         out.notes.append(f"The log has no {missing} column: those are not compared.")
     try:
-        out.correlation = funnel_correlation(
-            log, steps, window=window, order=order, properties=props, exclude=list(CHECKOUT)
-        )
+        out.correlation = correlate(log, steps, window=window, order=order)
     except NotComputable as exc:
         out.notes.append(f"What goes with finishing is not computed: {exc}.")
     options: dict[str, Any] = {"window": window, "order": order, "count": count}
@@ -134,6 +132,18 @@ def analyze(
     else:
         out.comparison = compare_last(out.trend, before=BEFORE)
     return out
+
+
+def correlate(
+    log: EventLog, steps: Sequence[StepSpec], *, window: str | None, order: str = "ordered"
+) -> pd.DataFrame:
+    """:func:`journeylib.funnel_correlation` as the page runs it: with the
+    :data:`PROPERTIES` the log has, the checkout events on the way to a purchase left out
+    (they say how people finish, not why)."""
+    props = [p for p in PROPERTIES if p in log.table.columns]
+    return funnel_correlation(
+        log, steps, window=window, order=order, properties=props, exclude=list(CHECKOUT)
+    )
 
 
 def left_out() -> WhyDrop:
@@ -158,5 +168,5 @@ def biggest_drop(f: pd.DataFrame) -> int | None:
 
 __all__ = [
     "BEFORE", "LEFT_OUT", "NO_DROPOUTS", "PROPERTIES", "WEEKS", "WhyDrop", "analyze",
-    "biggest_drop", "left_out",
+    "biggest_drop", "correlate", "left_out",
 ]  # fmt: skip
