@@ -180,17 +180,17 @@ class _Model:
 def test_the_refit_passes_over_a_model_that_leaves_a_buyer_without_a_prediction(monkeypatch):
     from types import SimpleNamespace
 
-    from journeylib.clv import report as clv_report
+    from journeylib.clv import refit
 
     summary = pd.DataFrame({"frequency": [0.0, 2.0], "recency": [0.0, 5.0], "T": [9.0, 9.0]})
     table = pd.DataFrame({"model": ["pareto_nbd", "bgnbd"], "rmse": [1.0, 1.1], "bic": [0, 0]})
     comparison = SimpleNamespace(table=table, models={"pareto_nbd": None, "bgnbd": None})
-    monkeypatch.setattr(clv_report, "fit", lambda s, model: _Model(model == "pareto_nbd"))
-    model, key = clv_report.refit_purchase_model(summary, comparison)
-    assert key == "bgnbd" and clv_report.predicts_everyone(model, summary)
+    monkeypatch.setattr(refit, "fit", lambda s, model: _Model(model == "pareto_nbd"))
+    model, key = refit.refit_purchase_model(summary, comparison)
+    assert key == "bgnbd" and refit.predicts_everyone(model, summary)
     # when every model leaves someone out, the best of them still values the others
-    monkeypatch.setattr(clv_report, "fit", lambda s, model: _Model(True))
-    assert clv_report.refit_purchase_model(summary, comparison)[1] == "pareto_nbd"
+    monkeypatch.setattr(refit, "fit", lambda s, model: _Model(True))
+    assert refit.refit_purchase_model(summary, comparison)[1] == "pareto_nbd"
 
 
 def test_the_findings_say_when_the_page_values_customers_with_another_model(shop_events_df):

@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from ..show.figures import axes_for
+from ..show.page_settings import money_unit
 
 
 def tracking(track: pd.DataFrame, *, model_name: str = "model", ax: Axes | None = None) -> Axes:
@@ -62,7 +63,7 @@ def clv_distribution(clv: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.axvline(top, color="darkorange", linestyle="--", label=f"top 10 % from {top:,.0f}")
     ax.set(
         title="Customer lifetime value per buyer",
-        xlabel="CLV over the horizon (currency, log scale)",
+        xlabel=f"CLV over the horizon ({money_unit()}, log scale)",
         ylabel="buyers (count)",
     )
     plain_money_axis(ax.xaxis)
@@ -99,7 +100,7 @@ def clv_by_segment(table: pd.DataFrame, *, by: str, ax: Axes | None = None) -> A
         )
     ax.set(
         title=f"Mean CLV by {by.replace('_', ' ')} (95 % intervals)",
-        xlabel="mean CLV per buyer (currency)",
+        xlabel=f"mean CLV per buyer ({money_unit()})",
         ylabel=by.replace("_", " "),
     )
     return ax

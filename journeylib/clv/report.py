@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..engine.eventlog import EventLog
@@ -27,11 +26,9 @@ from . import validation as cv
 from . import value as cval
 from .intervals import ClvIntervals, clv_intervals
 from .models import PURCHASE_MODELS, ClvFitError, fit, rfm_summary
+from .refit import refit_purchase_model
 
-__all__ = [
-    "ClvReport", "analyze", "at_risk", "findings", "fit_notes", "planted_check",
-    "predicts_everyone", "refit_purchase_model",
-]  # fmt: skip
+__all__ = ["ClvReport", "analyze", "at_risk", "findings", "fit_notes", "planted_check"]
 
 SEGMENTS = ("first_channel", "first_device", "cohort")
 #: Time unit of every model here: weeks, measured to the hour (``freq="h"``, 168 hours).
@@ -207,39 +204,6 @@ def analyze(
 #: The section of the page that needs money: CLV, its deciles and segments, at-risk value.
 MONEY = "money"
 NO_MONEY = " The purchase models, P(alive) and expected purchases need no money and are shown."
-
-
-def refit_purchase_model(summary: pd.DataFrame, comparison: cv.ModelComparison) -> tuple[Any, str]:
-    """The purchase model refitted on the whole period: the chosen one, or when it does not
-    converge on all the data, or predicts nothing for some buyer (parameters that ran off
-    make the likelihood's terms overflow), the next best of the comparison that does. When
-    every model that converges leaves some buyer out, the best of them."""
-    table = comparison.table
-    ranked = table[table["model"].isin(list(comparison.models))].sort_values(["rmse", "bic"])
-    errors, partial = [], []
-    for key in ranked["model"]:
-        try:
-            model = fit(summary, model=key)
-        except ClvFitError as err:
-            errors.append(f"{key}: {err}")
-            continue
-        if predicts_everyone(model, summary):
-            return model, key
-        partial.append((model, key))
-    if partial:
-        return partial[0]
-    raise ClvFitError("no purchase model converges on the whole period (" + "; ".join(errors) + ")")
-
-
-def predicts_everyone(model: Any, summary: pd.DataFrame) -> bool:
-    """Whether a fitted purchase model gives every buyer of ``summary`` (``frequency``,
-    ``recency``, ``T``) a finite P(alive) and expected purchases over a year of weeks."""
-    f, r, t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
-    alive = np.asarray(model.conditional_probability_alive(f, r, t), dtype=float)
-    expected = np.asarray(
-        model.conditional_expected_number_of_purchases_up_to_time(52.0, f, r, t), dtype=float
-    )
-    return bool(np.isfinite(alive).all() and np.isfinite(expected).all())
 
 
 def _spend_model(summary: pd.DataFrame, sections: Sections) -> Any | None:

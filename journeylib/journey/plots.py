@@ -16,6 +16,7 @@ from matplotlib.ticker import PercentFormatter
 from ..engine.sequences import END, ENDED, ENDED_APART, START
 from ..engine.stages import STAGES
 from ..show.figures import axes_for, label_bars, thousands_ticks
+from ..show.page_settings import money_unit
 
 
 def _stage_label(row) -> str:
@@ -130,7 +131,7 @@ def outcome_intervals(
     units = {
         "conversion": ("share of users who buy (%)", True),
         "repeat_rate": ("share of buyers who buy again (%)", True),
-        "revenue_per_user": ("net revenue per user (currency)", False),
+        "revenue_per_user": (f"net revenue per user ({money_unit()})", False),
         "days_to_first_purchase": ("median days to first purchase (days)", False),
     }
     label, percent = units.get(metric, (metric, False))

@@ -23,6 +23,8 @@ import pandas as pd
 
 from ..engine.eventlog import EventLog
 from ..engine.periods import iso_week_bounds, last_complete_week
+from ..engine.read.spec import parse_spec
+from ..show.page_settings import configure
 from .notes import not_computable_note, show_unsupported_as_notes, unsupported_note
 from .prepared import (
     PREPARED_DUCKDB,
@@ -91,10 +93,11 @@ def load(
         the report of the original read), ``week``, and the week's ``start`` and ``end``.
     """
     show_unsupported_as_notes(backend=backend)
+    columns = json.loads(columns_json) if columns_json.strip() else None
+    configure(currency=parse_spec(columns).currency)  # money on this page: the log's symbol
     if prepared_dir:
         events = read_prepared(prepared_dir, backend=backend)
     else:
-        columns = json.loads(columns_json) if columns_json.strip() else None
         events = read_log(data_path, columns=columns, backend=backend)
     week = week or last_complete_week(events)
     start, end = iso_week_bounds(week)

@@ -301,7 +301,9 @@ class _Run:
             )
             timings["notebooks"] = round(time.perf_counter() - started, 2)
             titles = add_navigation([staging / r.html for r in results if r.html], week)
-            status = status_json(week, self.data, results, kpis.result(), timings, titles)
+            status = status_json(
+                week, self.data, results, kpis.result(), timings, titles, self.mapping.currency
+            )
             (staging / "status.json").write_text(status, encoding="utf-8")
             swap_into_place(staging, out / week)
         return ReportResult(week, out / week, write_index(out), tuple(results))

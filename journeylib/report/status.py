@@ -20,8 +20,10 @@ def status_json(
     kpis: tuple[dict | None, str, float],
     timings: Mapping[str, float],
     titles: Mapping[str, str] | None = None,
+    currency: str | None = None,
 ) -> str:
-    """The JSON text of a week's ``status.json`` (``titles``: each page's title by file)."""
+    """The JSON text of a week's ``status.json`` (``titles``: each page's title by file;
+    ``currency``: the symbol of the run's mapping, for the index's money)."""
     status = {
         "week": week,
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -38,5 +40,6 @@ def status_json(
         "kpis": kpis[0],
         "kpi_error": kpis[1],
         "seconds": {**timings, "kpis": kpis[2]},
+        "currency": currency,
     }
     return json.dumps(status, indent=2)

@@ -30,12 +30,12 @@ _Y_LABEL = {
 }
 
 
-def _fmt(value: float, unit: str) -> str:
+def _fmt(value: float, unit: str, currency: str) -> str:
     kind = {"share": "share", "currency": "money"}.get(unit, "count")
-    return display.format_value(value, kind)
+    return display.format_value(value, kind, currency=currency)
 
 
-def _fmt_change(value: float, previous: float, unit: str) -> str:
+def _fmt_change(value: float, previous: float, unit: str, currency: str) -> str:
     change = value - previous
     if math.isnan(change):
         return display.MISSING
@@ -43,7 +43,7 @@ def _fmt_change(value: float, previous: float, unit: str) -> str:
         return display.points(change)
     relative = f" ({change / previous:+.1%})" if previous else ""
     text = ("+" if change >= 0 else "") + (
-        display.money(change) if unit == "currency" else f"{change:,.0f}"
+        display.money(change, currency=currency) if unit == "currency" else f"{change:,.0f}"
     )
     return text + relative
 
@@ -55,13 +55,19 @@ def _number(value: object) -> float:
         return math.nan
 
 
-def kpi_table(week: str, kpis: Mapping[str, Mapping]) -> str:
-    """HTML table of one week's KPIs: this week, the week before, the change."""
+def kpi_table(week: str, kpis: Mapping[str, Mapping], *, currency: str | None = None) -> str:
+    """HTML table of one week's KPIs: this week, the week before, the change (money with
+    ``currency``, the symbol of the run's mapping; None: plain amounts)."""
+    currency = currency or ""
     rows = []
     for kpi, unit in KPIS.items():
         entry = kpis.get(kpi) or {}
         value, previous = _number(entry.get("value")), _number(entry.get("previous"))
-        cells = (_fmt(value, unit), _fmt(previous, unit), _fmt_change(value, previous, unit))
+        cells = (
+            _fmt(value, unit, currency),
+            _fmt(previous, unit, currency),
+            _fmt_change(value, previous, unit, currency),
+        )
         rows.append(
             f"<tr><td>{html.escape(glossary.label(kpi))}</td>"
             + "".join(f'<td class="num">{html.escape(c)}</td>' for c in cells)
@@ -74,8 +80,9 @@ def kpi_table(week: str, kpis: Mapping[str, Mapping]) -> str:
     )
 
 
-def trend_png(history: pd.DataFrame) -> bytes:
-    """Small multiples, one panel per KPI: its value per report week (PNG bytes)."""
+def trend_png(history: pd.DataFrame, *, currency: str | None = None) -> bytes:
+    """Small multiples, one panel per KPI: its value per report week (PNG bytes); money
+    axes say ``currency`` (the run's symbol) when given."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
@@ -91,7 +98,10 @@ def trend_png(history: pd.DataFrame) -> bytes:
         ax.set_xticks(range(len(weeks)), [w.replace("-", "\n") for w in weeks], fontsize=7)
         ax.set_title(glossary.label(kpi), fontsize=10)
         ax.set_xlabel("ISO week", fontsize=8)
-        ax.set_ylabel(_Y_LABEL[kpi], fontsize=8)
+        label = _Y_LABEL[kpi]
+        if currency and currency.strip():
+            label = label.replace("(currency)", f"({currency.strip()})")
+        ax.set_ylabel(label, fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(alpha=0.3)
         if unit == "share":
@@ -120,12 +130,14 @@ def kpi_section(statuses: Mapping[str, Mapping]) -> str:
     if not with_kpis:
         return ""
     latest = max(with_kpis)
+    currency = with_kpis[latest].get("currency")
     history = kpi_history(with_kpis)
-    png = base64.b64encode(trend_png(history)).decode("ascii")
+    png = base64.b64encode(trend_png(history, currency=currency)).decode("ascii")
     definitions = "".join(f"<li>{html.escape(glossary.define(k))}</li>" for k in KPIS)
     alt = html.escape(_alt(history), quote=True)
     return (
-        f"<section><h2>Headline KPIs</h2>{kpi_table(latest, with_kpis[latest]['kpis'])}"
+        "<section><h2>Headline KPIs</h2>"
+        f"{kpi_table(latest, with_kpis[latest]['kpis'], currency=currency)}"
         f'<p><img class="trend" alt="{alt}" src="data:image/png;base64,{png}"></p>'
         f"<ul class=note>{definitions}</ul></section>"
     )

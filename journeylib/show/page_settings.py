@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -35,15 +36,20 @@ def settings() -> Settings:
     return _SETTINGS
 
 
+#: ``configure``'s currency when not given: the symbol in force stays.
+_KEEP: Any = object()
+
+
 def configure(
-    *, currency: str | None = None, csv_dir: str | Path | None = None, page: str | None = None
+    *, currency: str | None = _KEEP, csv_dir: str | Path | None = None, page: str | None = None
 ) -> Settings:
     """Set the page-wide currency symbol and the folder for full tables as CSV.
 
     Parameters
     ----------
     currency : str, optional
-        Symbol for money (empty or None: none).
+        Symbol for money (empty or None: none; not given: the one in force stays, so that a
+        page setting its CSV folder keeps the symbol its log's mapping gave).
     csv_dir : path, optional
         Folder for the full CSV of tables too wide for the page (empty or None: none).
     page : str, optional
@@ -54,8 +60,15 @@ def configure(
     Settings
         The settings now in force.
     """
-    _SETTINGS.currency = currency or None
+    if currency is not _KEEP:
+        _SETTINGS.currency = currency or None
     _SETTINGS.csv_dir = Path(csv_dir) if csv_dir else None
     if page:
         _SETTINGS.page = page
     return _SETTINGS
+
+
+def money_unit() -> str:
+    """The unit of money for an axis or a heading: the page's currency symbol (``€``,
+    ``EUR``), or ``currency`` when none is set."""
+    return (_SETTINGS.currency or "").strip() or "currency"

@@ -6,7 +6,8 @@ parameter both take a mapping in one of two forms:
 - flat, canonical name -> source column: ``{"user_id": "visitorid", "event_time":
   "timestamp"}``;
 - full: ``{"columns": {...}, "event_names": {...}, "format": "events", "timezone":
-  "Europe/Berlin"}``, every key optional.
+  "Europe/Berlin", "currency": "€"}``, every key optional (``currency``: the symbol the
+  report pages put before money; none: plain amounts).
 
 ``format`` says which reader the source goes through: ``events`` (an event log,
 :func:`journeylib.read_events`), ``orders`` (order lines, :func:`journeylib.read_orders`) or
@@ -32,7 +33,9 @@ __all__ = ["FORMATS", "LogSpec", "load_spec", "parse_spec", "read_source"]
 
 #: The source shapes a report reads: event log, order lines, GA4 BigQuery export.
 FORMATS = ("events", "orders", "ga4")
-_KEYS = ("columns", "event_names", "format", "timezone")
+_KEYS = ("columns", "currency", "event_names", "format", "timezone")
+#: The longest currency symbol a mapping may give (``"EUR "``, ``"CHF "``, ``"€"``).
+_CURRENCY_CHARS = 6
 #: ``event_names`` not given: the reader's own default applies.
 _UNSET: Any = object()
 
@@ -53,12 +56,16 @@ class LogSpec:
         Passed to the reader as ``event_names=`` when given (a mapping of source names to
         canonical ones, ``"auto"``, or None to turn renaming off); not given: the reader's
         default.
+    currency : str or None
+        Symbol the report pages put before money (``"€"``, ``"$"``, ``"EUR "``); None: plain
+        amounts. Text of at most 6 characters, without markup characters.
     """
 
     columns: dict[str, str] = field(default_factory=dict)
     format: str = "events"
     timezone: str | None = None
     event_names: Any = _UNSET
+    currency: str | None = None
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -66,6 +73,11 @@ class LogSpec:
         bad = {k: v for k, v in self.columns.items() if not isinstance(v, str)}
         if bad:
             raise ValueError(f"column mapping values must be column names (text), got {bad}")
+        if self.currency is not None and not _symbol_ok(self.currency):
+            raise ValueError(
+                f"currency must be a symbol of at most {_CURRENCY_CHARS} characters without "
+                f'<, >, & or quotes, such as "€", "$" or "EUR ", got {self.currency!r}'
+            )
 
     def reader_options(self) -> dict[str, Any]:
         """The keyword arguments of the reader :func:`read_source` calls (besides source
@@ -91,6 +103,8 @@ class LogSpec:
             out["timezone"] = self.timezone
         if self.event_names is not _UNSET:
             out["event_names"] = self.event_names
+        if self.currency:
+            out["currency"] = self.currency
         return out
 
     def to_json(self) -> str:
@@ -140,8 +154,18 @@ def parse_spec(mapping: Mapping[str, Any] | LogSpec | None, *, where: str = "") 
     columns = mapping.get("columns") or {}
     if not isinstance(columns, Mapping):
         raise ValueError(f'{prefix}"columns" must be an object of canonical: source names')
-    options = {k: mapping[k] for k in ("format", "timezone", "event_names") if k in mapping}
+    keys = ("format", "timezone", "event_names", "currency")
+    options = {k: mapping[k] for k in keys if k in mapping}
     return _spec(columns=dict(columns), prefix=prefix, **options)
+
+
+def _symbol_ok(symbol: object) -> bool:
+    """Whether ``symbol`` is short text a page can show as it is."""
+    return (
+        isinstance(symbol, str)
+        and 0 < len(symbol) <= _CURRENCY_CHARS
+        and not any(c in symbol for c in "<>&\"'")
+    )
 
 
 def _is_full(mapping: Mapping[str, Any]) -> bool:
