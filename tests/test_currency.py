@@ -55,3 +55,20 @@ def test_the_index_shows_money_with_the_runs_symbol():
     assert f"<td>Average order value</td>{row}" in section
     plain = report_trend.kpi_section({"2024-W23": {"kpis": kpis}})
     assert "€" not in plain and '<td class="num">50.00</td>' in plain
+
+
+def test_sentences_say_whole_amounts_with_the_symbol(shop_events_df):
+    import pandas as pd
+
+    from journeylib.clv import report as clv_report
+
+    assert display.whole_money(92984.4, currency="€") == "€92,984"
+    assert display.whole_money(-3.6) == "-4"  # no symbol set: a plain amount
+    events = shop_events_df[shop_events_df.event_time < pd.Timestamp("2024-07-01", tz="UTC")]
+    report = clv_report.analyze(events, models=("bgnbd",), bootstrap_draws=0)
+    plain = clv_report.findings(report)[1]
+    display.configure(currency="€")
+    said = clv_report.findings(report)[1]
+    total = report.clv["clv"].sum()
+    assert f"orders worth €{total:,.0f} (discounted" in said
+    assert said.replace("€", "") == plain

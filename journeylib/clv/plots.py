@@ -13,6 +13,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
+from ..show.display import whole_money
 from ..show.figures import axes_for
 from ..show.page_settings import money_unit
 
@@ -60,7 +61,7 @@ def clv_distribution(clv: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     values = clv["clv"].clip(lower=1e-2)
     sns.histplot(x=values, log_scale=True, bins=40, ax=ax, color="steelblue")
     top = float(np.quantile(values, 0.9))
-    ax.axvline(top, color="darkorange", linestyle="--", label=f"top 10 % from {top:,.0f}")
+    ax.axvline(top, color="darkorange", linestyle="--", label=f"top 10 % from {whole_money(top)}")
     ax.set(
         title="Customer lifetime value per buyer",
         xlabel=f"CLV over the horizon ({money_unit()}, log scale)",

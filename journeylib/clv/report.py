@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..engine.eventlog import EventLog
 from ..engine.read.events import as_eventlog
+from ..show.display import money, whole_money
 from ..show.fit_notes import collect, notes_markdown
 from ..show.sections import Sections, needs_column, not_shown
 from . import validation as cv
@@ -325,15 +326,15 @@ def findings(report: ClvReport) -> list[str]:
         return [holdout, *_purchase_findings(report)]
     worth = (
         f"Over the next {report.horizon_months} months the {len(v):,} buyers are expected to "
-        f"place {v['expected_orders'].sum():,.0f} orders worth {v['clv'].sum():,.0f} "
+        f"place {v['expected_orders'].sum():,.0f} orders worth {whole_money(v['clv'].sum())} "
         f"(discounted at {report.discount_rate:.1%} a month); the top 10 % of buyers hold "
         f"{cval.top_share(v):.0%} of that value."
     )
     mean = report.intervals.values.set_index("quantity").reindex(["mean_clv"]).iloc[0]
     if pd.notna(mean["lower"]):
         worth += (
-            f" A buyer is worth {mean['estimate']:,.0f} on average (95 % interval "
-            f"{mean['lower']:,.0f}-{mean['upper']:,.0f})."
+            f" A buyer is worth {whole_money(mean['estimate'])} on average (95 % interval "
+            f"{whole_money(mean['lower'])}-{whole_money(mean['upper'])})."
         )
     out = [holdout, worth]
     ch = report.by_segment["first_channel"]
@@ -342,13 +343,14 @@ def findings(report: ClvReport) -> list[str]:
         best, rest = ch.iloc[0], ch.iloc[1:]
         rest_mean = (rest["mean_clv"] * rest["customers"]).sum() / rest["customers"].sum()
         interval = (
-            f" (95 % interval {best['lower']:,.0f}-{best['upper']:,.0f})"
+            f" (95 % interval {whole_money(best['lower'])}-{whole_money(best['upper'])})"
             if "lower" in ch and pd.notna(best.get("lower"))
             else ""
         )
         out.append(
             f"Buyers first acquired through {best['segment']} are worth the most: "
-            f"{best['mean_clv']:,.0f} each{interval} against {rest_mean:,.0f} for the others."
+            f"{whole_money(best['mean_clv'])} each{interval} against {whole_money(rest_mean)} "
+            "for the others."
         )
     top = v[v["clv"] >= v["clv"].quantile(0.8)]
     risky = top[top["p_alive"] < 0.5]
@@ -360,7 +362,7 @@ def findings(report: ClvReport) -> list[str]:
     out.append(
         f"Order values do not depend on how often people buy (correlation {corr:.2f}), as the "
         f"Gamma-Gamma spend model assumes; the mean order value is "
-        f"{v['order_value'].mean():,.2f}."
+        f"{money(v['order_value'].mean())}."
         if abs(corr) <= 0.3
         else f"Order values correlate with purchase frequency ({corr:.2f}): the Gamma-Gamma "
         "spend model's independence assumption does not hold, so treat CLV with care."

@@ -48,6 +48,7 @@ __all__ = [
     "kind_of",
     "label",
     "money",
+    "whole_money",
     "number",
     "p_value",
     "percent",
@@ -112,6 +113,16 @@ def money(value: float, *, currency: str | None = None) -> str:
     symbol = settings().currency if currency is None else currency
     body = f"{abs(value):,.0f}" if abs(value) >= 10_000 else f"{abs(value):,.2f}"
     return f"{'-' if value < 0 else ''}{symbol or ''}{body}"
+
+
+def whole_money(value: float, *, currency: str | None = None) -> str:
+    """An amount in whole units with the currency symbol, for sentences: ``€92,984``,
+    ``€63`` (``92,984`` without a symbol)."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    symbol = settings().currency if currency is None else currency
+    return f"{'-' if value < 0 else ''}{symbol or ''}{abs(value):,.0f}"
 
 
 def duration(seconds: float) -> str:
