@@ -7,7 +7,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from ..show import tables
-from ..show.display import p_value, step_label
+from ..show.display import p_value, step_label, whole_money
 from . import abreadout, abtest
 from .abandonment import Recovery
 
@@ -114,13 +114,13 @@ def _returns(ref: pd.DataFrame) -> str:
     if rest.orders.sum() == 0:  # one group with orders: nothing to concentrate against
         return (
             f"{top.refund_rate:.1%} of the orders ({top[col]}) are refunded, "
-            f"{top.revenue_lost:,.0f} of revenue lost to refunds."
+            f"{whole_money(top.revenue_lost)} of revenue lost to refunds."
         )
     rest_rate = rest.refunded.sum() / rest.orders.sum()
     return (
         f"Returns concentrate in {top[col]}: {top.refund_rate:.1%} of its orders are refunded "
         f"against {rest_rate:.1%} elsewhere, {top.share_of_revenue_lost:.0%} of revenue lost to "
-        f"refunds ({top.revenue_lost:,.0f})."
+        f"refunds ({whole_money(top.revenue_lost)})."
     )
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from ..engine.cleaning import NotComputable
+from ..show.display import money
 from .report import RetentionReport
 
 __all__ = ["CURVE_LABELS", "findings", "planted_check", "stays_longest", "this_week", "to_appendix"]
@@ -210,8 +211,8 @@ def _revenue_sentence(report: RetentionReport) -> str | None:
     start = first.revenue.sum() / first.cohort_size.sum()
     unit = _UNITS[report.cohort]
     return (
-        f"A new customer brings {per:,.2f} in net revenue by the end of "
-        f"{_plural(k, unit)} after the first order's {unit} ({start:,.2f} in that {unit}; "
+        f"A new customer brings {money(per)} in net revenue by the end of "
+        f"{_plural(k, unit)} after the first order's {unit} ({money(start)} in that {unit}; "
         f"{int(done.cohort_size.sum()):,} customers of {len(done)} complete cohorts)."
     )
 
