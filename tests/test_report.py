@@ -494,3 +494,29 @@ def test_notebooks_run_side_by_side_leave_the_environment_as_it_was(monkeypatch)
     for thread in threads:
         thread.join(10)
     assert "JOURNEYLIB_REPORT" not in os.environ
+
+
+def test_a_warm_kernels_client_sockets_are_closed_when_its_notebook_is_done(tmp_path, monkeypatch):
+    # left open, zmq would reconnect to the dead kernel's ports for as long as the runner lives,
+    # and reach whatever server the system gives such a port next (a Spark result socket)
+    from journeylib.report.kernels import WarmKernelManager
+
+    handed = []
+    client = WarmKernelManager.client
+
+    def remembered(self, **kwargs):
+        kc = client(self, **kwargs)
+        handed.append(kc)
+        return kc
+
+    monkeypatch.setattr(WarmKernelManager, "client", remembered)
+    quick = write_notebook(tmp_path / "01_quick.ipynb", 'week: str = ""  # ISO week', "x = 1")
+    kernel = report.start_kernel(quick)
+    result = report.run_notebook(
+        quick, tmp_path / "out.ipynb", parameters={}, progress=False, kernel=kernel
+    )
+    assert result.status == "ok"
+    assert handed, "the notebook ran on the warm kernel's own client"
+    for kc in handed:
+        assert not kc.channels_running
+        assert kc.shell_channel.socket is None and kc.iopub_channel.socket is None

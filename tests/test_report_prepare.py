@@ -339,14 +339,11 @@ def test_runs_racing_for_the_salt_all_read_the_one_written(tmp_path):
 def test_the_report_runs_on_spark(shop_dir, tmp_path, spark_backend, monkeypatch):
     """Every notebook runs with backend="spark" (one Spark session per kernel)."""
     # kernels open their own local Spark session: small data, few partitions
-    # and wait up to 2 minutes for the socket results come back on (a busy CI machine)
     monkeypatch.setenv(
         "PYSPARK_SUBMIT_ARGS",
         "--master local[1] --conf spark.sql.shuffle.partitions=1 "
-        "--conf spark.sql.adaptive.enabled=false --conf spark.ui.enabled=false "
-        "--conf spark.python.authenticate.socketTimeout=120s pyspark-shell",
+        "--conf spark.sql.adaptive.enabled=false --conf spark.ui.enabled=false pyspark-shell",
     )
-    monkeypatch.setenv("SPARK_AUTH_SOCKET_TIMEOUT", "120")
     notebooks = Path(__file__).resolve().parents[1] / "notebooks"
     result = report.run_report(
         data=shop_dir / "events.parquet",

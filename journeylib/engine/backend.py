@@ -173,9 +173,6 @@ def _connect_spark(
         builder = builder.remote(remote) if remote else builder.master(master)
         if not remote:
             builder = builder.appName("journeylib").config("spark.ui.enabled", "false")
-            # results come back to Python over a local socket the JVM holds open 15 s by
-            # default: a busy machine can miss that and the query fails
-            builder = builder.config("spark.python.authenticate.socketTimeout", "120s")
         session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
     session.conf.set("spark.sql.session.timeZone", "UTC")
     _fix_spark_strip()

@@ -54,6 +54,7 @@ def shutdown_kernel(kernel: Any) -> None:
     """Shut down a kernel :func:`start_kernel` started (nothing for None)."""
     if kernel is None:
         return
+    kernel.close_clients()  # their sockets would otherwise reconnect to its ports for ever
     try:
         if kernel.is_alive():
             kernel.shutdown_kernel()

@@ -20,7 +20,7 @@ from typing import Any
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.manager import AsyncKernelManager, KernelManager
-from traitlets import DottedObjectName, Type
+from traitlets import DottedObjectName, List, Type
 
 __all__ = ["PollingKernelManager", "WarmKernelManager"]
 
@@ -60,7 +60,26 @@ class PollingKernelManager(AsyncKernelManager):
 
 class WarmKernelManager(KernelManager):
     """A blocking kernel manager (usable from any thread) handing out
-    :class:`PollingKernelClient`: for kernels started ahead of their notebook."""
+    :class:`PollingKernelClient`: for kernels started ahead of their notebook.
+
+    It remembers the clients it hands out, so that :meth:`close_clients` closes their
+    sockets: nbclient leaves open the sockets of a client of a kernel it did not start, and
+    zmq then reconnects to the dead kernel's ports for as long as the process lives. When the
+    system later gives such a port to another server (a Spark session's result socket), zmq's
+    greeting reaches that server instead of its own client, and the query fails with
+    "Connection reset by peer"."""
 
     client_class = DottedObjectName("journeylib.report.kernels.PollingKernelClient")
     client_factory = Type(PollingKernelClient)
+    handed_out = List()
+
+    def client(self, **kwargs: Any) -> Any:
+        """A client of this kernel (remembered: see :meth:`close_clients`)."""
+        kc = super().client(**kwargs)
+        self.handed_out.append(kc)
+        return kc
+
+    def close_clients(self) -> None:
+        """Stop every channel of the clients handed out, closing their sockets."""
+        while self.handed_out:
+            self.handed_out.pop().stop_channels()
