@@ -107,22 +107,23 @@ def points(value: float) -> str:
 
 def money(value: float, *, currency: str | None = None) -> str:
     """An amount with the currency symbol: ``€1,234.50``; 10,000 and more without cents."""
-    if is_missing(value):
-        return MISSING
-    value = float(value)
-    symbol = settings().currency if currency is None else currency
-    body = f"{abs(value):,.0f}" if abs(value) >= 10_000 else f"{abs(value):,.2f}"
-    return f"{'-' if value < 0 else ''}{symbol or ''}{body}"
+    cents = not is_missing(value) and abs(float(value)) < 10_000
+    return _amount(value, 2 if cents else 0, currency)
 
 
 def whole_money(value: float, *, currency: str | None = None) -> str:
     """An amount in whole units with the currency symbol, for sentences: ``€92,984``,
     ``€63`` (``92,984`` without a symbol)."""
+    return _amount(value, 0, currency)
+
+
+def _amount(value: float, decimals: int, currency: str | None) -> str:
+    """``value`` with the sign first, then the symbol (the page's when ``currency`` is None)."""
     if is_missing(value):
         return MISSING
     value = float(value)
     symbol = settings().currency if currency is None else currency
-    return f"{'-' if value < 0 else ''}{symbol or ''}{abs(value):,.0f}"
+    return f"{'-' if value < 0 else ''}{symbol or ''}{abs(value):,.{decimals}f}"
 
 
 def duration(seconds: float) -> str:
